@@ -1,0 +1,171 @@
+//! `passwd`, `shadow`, `group`, `gshadow`: the target's own account
+//! databases (never the NSS of the host running hardcheck). Password hashes
+//! never leave this module: items carry the hash *scheme* and cost, and a
+//! masked `detail`.
+
+use crate::sources::{item, Scan, Unavailable};
+use serde_json::{json, Map, Value};
+
+fn read(scan: &Scan, path: &str) -> Result<crate::target::TextFile, Unavailable> {
+    scan.read_text(path).map_err(|e| {
+        if e.is_not_found() {
+            Unavailable::NotFound(format!("{path} not found"))
+        } else {
+            Unavailable::Unreadable(e)
+        }
+    })
+}
+
+fn records(text: &str) -> impl Iterator<Item = (usize, &str, Vec<&str>)> {
+    text.lines().enumerate().filter_map(|(i, l)| {
+        let t = l.trim_end_matches('\r');
+        if t.trim().is_empty() || t.starts_with('#') {
+            return None;
+        }
+        Some((i + 1, t, t.split(':').collect()))
+    })
+}
+
+fn wrap(path: &str, entries: Vec<Value>) -> Value {
+    json!({"exists": true, "files": [path], "entries": entries})
+}
+
+/// What kind of password a hash field holds.
+pub fn hash_scheme(field: &str) -> &'static str {
+    let f = field.trim_start_matches('!');
+    if field.is_empty() {
+        "empty"
+    } else if field == "x" {
+        "shadowed"
+    } else if field.starts_with('!') && f.is_empty() || field == "*" || field.starts_with("*") || field == "!!" {
+        "locked"
+    } else if f.starts_with("$y$") {
+        "yescrypt"
+    } else if f.starts_with("$gy$") {
+        "gost-yescrypt"
+    } else if f.starts_with("$7$") {
+        "scrypt"
+    } else if f.starts_with("$6$") {
+        "sha512crypt"
+    } else if f.starts_with("$5$") {
+        "sha256crypt"
+    } else if f.starts_with("$2") {
+        "bcrypt"
+    } else if f.starts_with("$1$") {
+        "md5crypt"
+    } else if f.starts_with("$3$") {
+        "nthash"
+    } else if f.starts_with("$md5") || f.starts_with("$sha1$") || f.starts_with("_") {
+        "other-weak"
+    } else if f.len() == 13 && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '/') {
+        "des"
+    } else if f.starts_with('$') {
+        "unknown"
+    } else {
+        "invalid"
+    }
+}
+
+/// The cost of a hash: `rounds=` for sha-crypt, the cost for bcrypt.
+fn hash_rounds(field: &str) -> Option<i64> {
+    let f = field.trim_start_matches('!');
+    if f.starts_with("$5$") || f.starts_with("$6$") {
+        let rest = &f[3..];
+        return Some(rest.strip_prefix("rounds=").and_then(|r| r.split('$').next()).and_then(|r| r.parse().ok()).unwrap_or(5000));
+    }
+    if f.starts_with("$2") {
+        return f.split('$').nth(2).and_then(|c| c.parse().ok());
+    }
+    None
+}
+
+/// A record with its second field (a password or hash) masked.
+fn masked(fields: &[&str]) -> String {
+    let mut f: Vec<String> = fields.iter().map(|s| s.to_string()).collect();
+    if let Some(p) = f.get_mut(1) {
+        let scheme = hash_scheme(p);
+        if !matches!(scheme, "empty" | "shadowed" | "locked") {
+            *p = if p.starts_with('!') { "!****".into() } else { "****".into() };
+        }
+    }
+    f.join(":")
+}
+
+fn num(s: Option<&&str>) -> Value {
+    s.and_then(|s| s.trim().parse::<i64>().ok()).map(Value::from).unwrap_or(Value::Null)
+}
+
+pub fn passwd(scan: &Scan) -> Result<Value, Unavailable> {
+    let path = "/etc/passwd";
+    let f = read(scan, path)?;
+    let mut out = Vec::new();
+    for (line, _, fields) in records(&f.text) {
+        let mut m: Map<String, Value> = item(Some(path), Some(line), masked(&fields));
+        m.insert("name".into(), fields[0].into());
+        m.insert("password".into(), hash_scheme(fields.get(1).unwrap_or(&"")).into());
+        m.insert("uid".into(), num(fields.get(2)));
+        m.insert("gid".into(), num(fields.get(3)));
+        m.insert("gecos".into(), fields.get(4).copied().unwrap_or("").into());
+        m.insert("home".into(), fields.get(5).copied().unwrap_or("").into());
+        m.insert("shell".into(), fields.get(6).copied().unwrap_or("").into());
+        m.insert("fields".into(), fields.len().into());
+        out.push(Value::Object(m));
+    }
+    Ok(wrap(path, out))
+}
+
+pub fn shadow(scan: &Scan, path: &str) -> Result<Value, Unavailable> {
+    let f = read(scan, path)?;
+    let mut out = Vec::new();
+    for (line, _, fields) in records(&f.text) {
+        let hash = fields.get(1).copied().unwrap_or("");
+        let scheme = hash_scheme(hash);
+        let mut m: Map<String, Value> = item(Some(path), Some(line), masked(&fields));
+        m.insert("name".into(), fields[0].into());
+        m.insert("scheme".into(), scheme.into());
+        m.insert("rounds".into(), hash_rounds(hash).into());
+        m.insert("locked".into(), (hash.starts_with('!') || hash.starts_with('*')).into());
+        m.insert("usable".into(), (!hash.starts_with('!') && !hash.starts_with('*') && !hash.is_empty()).into());
+        m.insert("empty".into(), hash.is_empty().into());
+        for (i, k) in ["last_change", "min_days", "max_days", "warn_days", "inactive_days", "expire"].iter().enumerate() {
+            m.insert((*k).into(), num(fields.get(i + 2)));
+        }
+        out.push(Value::Object(m));
+    }
+    Ok(wrap(path, out))
+}
+
+pub fn group(scan: &Scan) -> Result<Value, Unavailable> {
+    let path = "/etc/group";
+    let f = read(scan, path)?;
+    let mut out = Vec::new();
+    for (line, _, fields) in records(&f.text) {
+        let mut m: Map<String, Value> = item(Some(path), Some(line), masked(&fields));
+        m.insert("name".into(), fields[0].into());
+        m.insert("gid".into(), num(fields.get(2)));
+        let members: Vec<&str> = fields.get(3).map(|s| s.split(',').filter(|x| !x.is_empty()).collect()).unwrap_or_default();
+        m.insert("members".into(), members.into());
+        out.push(Value::Object(m));
+    }
+    Ok(wrap(path, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schemes() {
+        assert_eq!(hash_scheme(""), "empty");
+        assert_eq!(hash_scheme("x"), "shadowed");
+        assert_eq!(hash_scheme("!"), "locked");
+        assert_eq!(hash_scheme("*"), "locked");
+        assert_eq!(hash_scheme("$y$j9T$abc$def"), "yescrypt");
+        assert_eq!(hash_scheme("!$6$salt$hash"), "sha512crypt");
+        assert_eq!(hash_scheme("abJnggxhB/yWI"), "des");
+        assert_eq!(hash_rounds("$6$rounds=1000$salt$h"), Some(1000));
+        assert_eq!(hash_rounds("$6$salt$h"), Some(5000));
+        assert_eq!(hash_rounds("$2b$12$abc"), Some(12));
+        assert_eq!(masked(&["root", "$6$s$h", "1"]), "root:****:1");
+    }
+}

@@ -1,0 +1,340 @@
+//! `sshd`: the effective OpenSSH server configuration, parsed the way sshd
+//! reads it (sshd_config(5)):
+//!
+//! - keywords are case-insensitive; `Keyword value` or `Keyword=value`;
+//! - for most keywords the **first** value obtained wins; list keywords
+//!   (`AllowUsers`, `Port`, …) accumulate;
+//! - `Include` takes glob patterns (relative ones under `/etc/ssh`), expanded
+//!   in sorted order and read in place, also inside a `Match` block;
+//! - a `Match` block lasts until the next `Match` or the end of its file, and
+//!   its values only apply to matching connections: each is reported as its
+//!   own entry with the block's criteria;
+//! - a keyword that is not set has OpenSSH's built-in default, reported with
+//!   `default: true` and the main file as the place to set it.
+//!
+//! Facts: `sshd.<keyword>` (lower-case) is a list of entries, the global one
+//! first, then one per `Match` block that sets it. An entry has `value`,
+//! `lower`, `args`, `list`, `int`, `seconds`, `match`, `default`, `path`,
+//! `line`, `detail`.
+
+use crate::sources::{item, Scan, Unavailable};
+use crate::target::ReadError;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+pub const MAIN: &str = "/etc/ssh/sshd_config";
+const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// OpenSSH's built-in defaults (OpenSSH 9.x, sshd_config(5) and servconf.c).
+pub const DEFAULTS: &[(&str, &str, &str)] = &[
+    ("permitrootlogin", "PermitRootLogin", "prohibit-password"),
+    ("passwordauthentication", "PasswordAuthentication", "yes"),
+    ("permitemptypasswords", "PermitEmptyPasswords", "no"),
+    ("kbdinteractiveauthentication", "KbdInteractiveAuthentication", "yes"),
+    ("pubkeyauthentication", "PubkeyAuthentication", "yes"),
+    ("hostbasedauthentication", "HostbasedAuthentication", "no"),
+    ("ignorerhosts", "IgnoreRhosts", "yes"),
+    ("permituserenvironment", "PermitUserEnvironment", "no"),
+    ("x11forwarding", "X11Forwarding", "no"),
+    ("allowtcpforwarding", "AllowTcpForwarding", "yes"),
+    ("allowagentforwarding", "AllowAgentForwarding", "yes"),
+    ("gatewayports", "GatewayPorts", "no"),
+    ("permittunnel", "PermitTunnel", "no"),
+    ("maxauthtries", "MaxAuthTries", "6"),
+    ("maxsessions", "MaxSessions", "10"),
+    ("maxstartups", "MaxStartups", "10:30:100"),
+    ("logingracetime", "LoginGraceTime", "120"),
+    ("clientaliveinterval", "ClientAliveInterval", "0"),
+    ("clientalivecountmax", "ClientAliveCountMax", "3"),
+    ("loglevel", "LogLevel", "INFO"),
+    ("usepam", "UsePAM", "no"),
+    ("strictmodes", "StrictModes", "yes"),
+    ("banner", "Banner", "none"),
+    ("gssapiauthentication", "GSSAPIAuthentication", "no"),
+    ("kerberosauthentication", "KerberosAuthentication", "no"),
+    ("printlastlog", "PrintLastLog", "yes"),
+    ("port", "Port", "22"),
+    ("listenaddress", "ListenAddress", "0.0.0.0 ::"),
+    ("addressfamily", "AddressFamily", "any"),
+    (
+        "ciphers",
+        "Ciphers",
+        "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com",
+    ),
+    (
+        "macs",
+        "MACs",
+        "umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,umac-64@openssh.com,umac-128@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1",
+    ),
+    (
+        "kexalgorithms",
+        "KexAlgorithms",
+        "sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256",
+    ),
+    ("allowusers", "AllowUsers", ""),
+    ("allowgroups", "AllowGroups", ""),
+    ("denyusers", "DenyUsers", ""),
+    ("denygroups", "DenyGroups", ""),
+];
+
+/// Keywords whose every occurrence counts (they accumulate).
+const ACCUMULATE: &[&str] = &[
+    "allowusers", "allowgroups", "denyusers", "denygroups", "port", "listenaddress", "hostkey", "acceptenv",
+    "subsystem", "hostcertificate", "setenv",
+];
+
+/// Deprecated spellings sshd still accepts.
+const ALIASES: &[(&str, &str)] = &[("challengeresponseauthentication", "kbdinteractiveauthentication")];
+
+/// Algorithm-list keywords whose values may start with `+`, `-` or `^`.
+const ALGORITHM_LISTS: &[&str] = &["ciphers", "macs", "kexalgorithms"];
+
+struct Setting {
+    key: String,
+    args: Vec<String>,
+    path: String,
+    line: usize,
+    raw: String,
+    match_: Option<String>,
+}
+
+struct Reader<'a> {
+    scan: &'a Scan,
+    settings: Vec<Setting>,
+    files: Vec<String>,
+    unreadable: Vec<ReadError>,
+}
+
+/// Split an sshd_config line into keyword and arguments (quotes honoured,
+/// a token starting with `#` ends the line).
+fn split_line(line: &str) -> Option<(String, Vec<String>)> {
+    let t = line.trim();
+    if t.is_empty() || t.starts_with('#') {
+        return None;
+    }
+    let (kw, rest) = match t.find(|c: char| c.is_whitespace() || c == '=') {
+        Some(i) => (&t[..i], t[i..].trim_start_matches(|c: char| c.is_whitespace()).trim_start_matches('=')),
+        None => (t, ""),
+    };
+    let mut args = Vec::new();
+    let mut cur = String::new();
+    let mut in_quote = false;
+    let mut started = false;
+    for c in rest.chars() {
+        match c {
+            '"' => {
+                in_quote = !in_quote;
+                started = true;
+            }
+            '#' if !in_quote && !started => break,
+            c if c.is_whitespace() && !in_quote => {
+                if started {
+                    args.push(std::mem::take(&mut cur));
+                    started = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                started = true;
+            }
+        }
+    }
+    if started {
+        args.push(cur);
+    }
+    Some((kw.to_ascii_lowercase(), args))
+}
+
+impl Reader<'_> {
+    fn read(&mut self, path: &str, depth: usize, match_: Option<String>) -> Result<(), ReadError> {
+        let file = self.scan.read_text(path)?;
+        self.files.push(path.to_string());
+        let mut current_match = match_.clone();
+        for (i, line) in file.text.lines().enumerate() {
+            let Some((key, args)) = split_line(line) else { continue };
+            let key = ALIASES.iter().find(|(a, _)| *a == key).map(|(_, k)| k.to_string()).unwrap_or(key);
+            match key.as_str() {
+                "match" => {
+                    let criteria = args.join(" ");
+                    current_match = if criteria.eq_ignore_ascii_case("all") { None } else { Some(criteria) };
+                }
+                "include" if depth < MAX_INCLUDE_DEPTH => {
+                    for pattern in &args {
+                        let pattern =
+                            if pattern.starts_with('/') { pattern.clone() } else { format!("/etc/ssh/{pattern}") };
+                        let paths = if pattern.contains(['*', '?', '[']) { self.scan.glob(&pattern) } else { vec![pattern] };
+                        for p in paths {
+                            match self.read(&p, depth + 1, current_match.clone()) {
+                                Ok(()) => {}
+                                Err(e) if e.is_not_found() => {}
+                                Err(e) => self.unreadable.push(e),
+                            }
+                        }
+                    }
+                }
+                "include" => self.unreadable.push(ReadError::Io {
+                    path: path.to_string(),
+                    message: format!("line {}: Include nested deeper than {MAX_INCLUDE_DEPTH} levels", i + 1),
+                }),
+                _ => self.settings.push(Setting {
+                    key,
+                    args,
+                    path: path.to_string(),
+                    line: i + 1,
+                    raw: line.trim().to_string(),
+                    match_: current_match.clone(),
+                }),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `LoginGraceTime`-style time: `120`, `2m`, `1h30m`.
+pub fn seconds(v: &str) -> Option<i64> {
+    let mut total = 0i64;
+    let mut num = String::new();
+    for c in v.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let mult = match c.to_ascii_lowercase() {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            'w' => 604800,
+            _ => return None,
+        };
+        total += num.parse::<i64>().ok()? * mult;
+        num.clear();
+    }
+    if !num.is_empty() {
+        total += num.parse::<i64>().ok()?;
+    }
+    Some(total)
+}
+
+/// Apply `+`, `-` and `^` modifiers of an algorithm list to the default.
+fn algorithms(value: &str, default: &str) -> Vec<String> {
+    let defaults: Vec<String> = default.split(',').map(str::to_string).collect();
+    let items = |s: &str| s.split(',').filter(|x| !x.is_empty()).map(str::to_string).collect::<Vec<_>>();
+    if let Some(add) = value.strip_prefix('+') {
+        let mut l = defaults;
+        l.extend(items(add));
+        l
+    } else if let Some(remove) = value.strip_prefix('-') {
+        let pats: Vec<glob::Pattern> = items(remove).iter().filter_map(|p| glob::Pattern::new(p).ok()).collect();
+        defaults.into_iter().filter(|d| !pats.iter().any(|p| p.matches(d))).collect()
+    } else if let Some(front) = value.strip_prefix('^') {
+        let l = items(front);
+        let rest: Vec<String> = defaults.into_iter().filter(|d| !l.contains(d)).collect();
+        l.into_iter().chain(rest).collect()
+    } else {
+        items(value)
+    }
+}
+
+fn entry(key: &str, args: &[String], path: &str, line: Option<usize>, detail: String, match_: Option<&str>, default: bool) -> Value {
+    let value = args.first().cloned().unwrap_or_default();
+    let mut m: Map<String, Value> = item(Some(path), line, detail);
+    let default_list = DEFAULTS.iter().find(|(k, _, _)| *k == key).map(|(_, _, d)| *d).unwrap_or("");
+    let list: Vec<String> = if ALGORITHM_LISTS.contains(&key) {
+        algorithms(&value, default_list)
+    } else {
+        args.iter().flat_map(|a| a.split(',')).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    };
+    m.insert("key".into(), key.into());
+    m.insert("lower".into(), value.to_ascii_lowercase().into());
+    m.insert("int".into(), value.parse::<i64>().ok().into());
+    m.insert("seconds".into(), seconds(&value).into());
+    m.insert("value".into(), value.into());
+    m.insert("args".into(), args.into());
+    m.insert("list".into(), list.into());
+    m.insert("match".into(), match_.into());
+    m.insert("default".into(), default.into());
+    Value::Object(m)
+}
+
+pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
+    let mut r = Reader { scan, settings: Vec::new(), files: Vec::new(), unreadable: Vec::new() };
+    match r.read(MAIN, 0, None) {
+        Ok(()) => {}
+        Err(e) if e.is_not_found() => {
+            return Err(Unavailable::NotFound(format!("{MAIN} not found (OpenSSH server not installed)")))
+        }
+        Err(e) => return Err(Unavailable::Unreadable(e)),
+    }
+    // keyword -> (global entries, match entries keyed by criteria)
+    let mut global: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let mut matched: BTreeMap<String, Vec<(String, Value)>> = BTreeMap::new();
+    for s in &r.settings {
+        let accumulate = ACCUMULATE.contains(&s.key.as_str());
+        let e = entry(&s.key, &s.args, &s.path, Some(s.line), s.raw.clone(), s.match_.as_deref(), false);
+        match &s.match_ {
+            None => {
+                let list = global.entry(s.key.clone()).or_default();
+                if list.is_empty() || accumulate {
+                    list.push(e);
+                }
+            }
+            Some(crit) => {
+                let list = matched.entry(s.key.clone()).or_default();
+                if accumulate || !list.iter().any(|(c, _)| c == crit) {
+                    list.push((crit.clone(), e));
+                }
+            }
+        }
+    }
+    let mut out = Map::new();
+    for (key, name, default) in DEFAULTS {
+        if !global.contains_key(*key) {
+            let args: Vec<String> = default.split_whitespace().map(str::to_string).collect();
+            let shown = if default.is_empty() { "(none)".to_string() } else { default.to_string() };
+            let detail = format!("{name} not set; OpenSSH default is {shown}");
+            global.insert(key.to_string(), vec![entry(key, &args, MAIN, None, detail, None, true)]);
+        }
+    }
+    for (key, mut entries) in global {
+        entries.extend(matched.remove(&key).unwrap_or_default().into_iter().map(|(_, e)| e));
+        out.insert(key, Value::Array(entries));
+    }
+    for (key, entries) in matched {
+        out.insert(key, Value::Array(entries.into_iter().map(|(_, e)| e).collect()));
+    }
+    out.insert("files".into(), json!(r.files));
+    out.insert(
+        "unreadable".into(),
+        r.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect::<Vec<_>>().into(),
+    );
+    Ok(Value::Object(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_lines_like_sshd() {
+        assert_eq!(split_line("PermitRootLogin=yes"), Some(("permitrootlogin".into(), vec!["yes".into()])));
+        assert_eq!(split_line("  Banner \"/etc/issue net\" # c"), Some(("banner".into(), vec!["/etc/issue net".into()])));
+        assert_eq!(split_line("# comment"), None);
+    }
+
+    #[test]
+    fn algorithm_modifiers() {
+        assert_eq!(algorithms("+3des-cbc", "a,b"), vec!["a", "b", "3des-cbc"]);
+        assert_eq!(algorithms("-b*", "a,b1,b2"), vec!["a"]);
+        assert_eq!(algorithms("^c", "a,c"), vec!["c", "a"]);
+        assert_eq!(algorithms("x,y", "a"), vec!["x", "y"]);
+    }
+
+    #[test]
+    fn time_values() {
+        assert_eq!(seconds("120"), Some(120));
+        assert_eq!(seconds("1m30s"), Some(90));
+        assert_eq!(seconds("2M"), Some(120));
+        assert_eq!(seconds("x"), None);
+    }
+}

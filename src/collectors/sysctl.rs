@@ -1,0 +1,99 @@
+//! `sysctl`: kernel parameters as the boot-time loader applies them
+//! (sysctl.d(5), procps `sysctl --system`): `*.conf` files from
+//! `/etc/sysctl.d`, `/run/sysctl.d`, `/usr/local/lib/sysctl.d`,
+//! `/usr/lib/sysctl.d`, `/lib/sysctl.d` — a name in an earlier directory
+//! masks the same name in a later one — sorted by file name, then
+//! `/etc/sysctl.conf`. The last assignment of a key wins; keys may use `/`
+//! instead of `.` and may be globs; a leading `-` only silences errors.
+//!
+//! Facts: `entries` (every assignment, in order, with `key`, `value`,
+//! `pattern`), `files`.
+
+use crate::sources::{item, Scan, Unavailable};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+const DIRS: &[&str] = &["/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d"];
+
+/// Normalise a key: `a/b.c` (slash first) means `a.b/c` in dotted form.
+pub fn normalize_key(k: &str) -> String {
+    let k = k.trim();
+    let slash = k.find('/');
+    let dot = k.find('.');
+    match (slash, dot) {
+        (Some(s), d) if d.is_none_or(|d| s < d) => k.chars().map(|c| match c { '/' => '.', '.' => '/', c => c }).collect(),
+        _ => k.to_string(),
+    }
+}
+
+pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
+    let mut by_name: BTreeMap<String, String> = BTreeMap::new();
+    for dir in DIRS {
+        for e in scan.target.read_dir(dir).unwrap_or_default() {
+            if e.name.ends_with(".conf") {
+                by_name.entry(e.name.clone()).or_insert(e.path);
+            }
+        }
+    }
+    let mut paths: Vec<String> = by_name.into_values().collect();
+    paths.push("/etc/sysctl.conf".into());
+    let (mut entries, mut files, mut unreadable, mut seen) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for p in paths {
+        // Debian links /etc/sysctl.d/99-sysctl.conf to ../sysctl.conf: read it once.
+        let real = canonical(scan, &p);
+        if seen.contains(&real) {
+            continue;
+        }
+        let f = match scan.read_text(&p) {
+            Ok(f) => f,
+            Err(e) if e.is_not_found() => continue,
+            Err(e) => {
+                unreadable.push(json!({"path": e.path(), "reason": e.reason()}));
+                continue;
+            }
+        };
+        seen.push(real);
+        files.push(p.clone());
+        for (i, line) in f.text.lines().enumerate() {
+            let t = line.trim();
+            if t.is_empty() || t.starts_with('#') || t.starts_with(';') {
+                continue;
+            }
+            let Some((k, v)) = t.split_once('=') else { continue };
+            let key = normalize_key(k.trim().trim_start_matches('-'));
+            let mut m = item(Some(&p), Some(i + 1), t);
+            m.insert("pattern".into(), key.contains(['*', '?', '[']).into());
+            m.insert("key".into(), key.into());
+            m.insert("value".into(), v.trim().into());
+            entries.push(Value::Object(m));
+        }
+    }
+    Ok(json!({"exists": !files.is_empty(), "files": files, "entries": entries, "unreadable": unreadable}))
+}
+
+/// The in-target path a file resolves to (symlinks followed inside the target).
+fn canonical(scan: &Scan, path: &str) -> String {
+    let mut p = path.to_string();
+    for _ in 0..crate::target::MAX_SYMLINKS {
+        match scan.target.read_link(&p) {
+            Ok(link) => {
+                let dir = p.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+                p = crate::target::normalize(&crate::target::join(if dir.is_empty() { "/" } else { &dir }, &link));
+            }
+            Err(_) => break,
+        }
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_key;
+
+    #[test]
+    fn slash_keys() {
+        assert_eq!(normalize_key("net/ipv4/ip_forward"), "net.ipv4.ip_forward");
+        assert_eq!(normalize_key("net.ipv4.conf.eth0/1.rp_filter"), "net.ipv4.conf.eth0/1.rp_filter");
+        assert_eq!(normalize_key("net/ipv4/conf/eth0.1/rp_filter"), "net.ipv4.conf.eth0/1.rp_filter");
+    }
+}

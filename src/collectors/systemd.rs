@@ -1,0 +1,57 @@
+//! `systemd`: which units are enabled, masked and installed, read from the
+//! unit directories the way `systemctl is-enabled` decides (a symlink in a
+//! `*.wants/` or `*.requires/` directory of `/etc/systemd/system` enables a
+//! unit; a unit file linked to `/dev/null` there masks it).
+//!
+//! Facts: `enabled` (unit -> item with `wanted_by`), `masked` (unit -> item),
+//! `installed` (list of unit names with a unit file).
+
+use crate::sources::{item, Scan, Unavailable};
+use serde_json::{json, Map, Value};
+
+const UNIT_DIRS: &[&str] = &["/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"];
+
+pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
+    let t = &scan.target;
+    let mut enabled = Map::new();
+    let mut masked = Map::new();
+    let mut installed = std::collections::BTreeSet::new();
+    for dir in UNIT_DIRS {
+        let Ok(entries) = t.read_dir(dir) else { continue };
+        for e in entries {
+            let Ok(meta) = t.lstat(&e.path) else { continue };
+            let is_link = meta.file_type == crate::target::FileType::Symlink;
+            if is_link && *dir == "/etc/systemd/system" {
+                if let Ok(link) = t.read_link(&e.path) {
+                    if link == "/dev/null" {
+                        let mut m = item(Some(&e.path), None, format!("{} -> /dev/null (masked)", e.path));
+                        m.insert("unit".into(), e.name.clone().into());
+                        masked.insert(e.name.clone(), Value::Object(m));
+                        continue;
+                    }
+                }
+            }
+            let wants = e.name.ends_with(".wants") || e.name.ends_with(".requires");
+            if wants && (*dir == "/etc/systemd/system" || *dir == "/run/systemd/system") {
+                let target = e.name.rsplit_once('.').map(|(n, _)| n).unwrap_or(&e.name).to_string();
+                for w in t.read_dir(&e.path).unwrap_or_default() {
+                    let mut m = item(Some(&w.path), None, format!("{} enabled by {}", w.name, w.path));
+                    m.insert("unit".into(), w.name.clone().into());
+                    m.insert("wanted_by".into(), target.clone().into());
+                    enabled.entry(w.name.clone()).or_insert(Value::Object(m));
+                }
+            } else if !wants && e.name.contains('.') && !e.name.ends_with(".d") {
+                installed.insert(e.name.clone());
+            }
+        }
+    }
+    for name in masked.keys() {
+        enabled.remove(name);
+    }
+    Ok(json!({
+        "exists": !installed.is_empty() || !enabled.is_empty(),
+        "enabled": enabled,
+        "masked": masked,
+        "installed": installed.into_iter().collect::<Vec<_>>(),
+    }))
+}

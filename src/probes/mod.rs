@@ -1,0 +1,66 @@
+//! Rust probes: logic a CEL predicate cannot express, behind the same
+//! definition format (`probe: NAME` plus `params:` in the check file).
+//! Every probe registers in [`PROBES`]; nothing else needs to change to add one.
+
+mod home_directories;
+mod sysctl;
+
+use crate::sources::{Scan, Unavailable};
+use crate::target::ReadError;
+use serde_json::{Map, Value};
+
+/// What a probe found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Failing items (maps with `path`, `line`, `detail`, and any fields the
+    /// message and fix templates use).
+    pub failures: Vec<Map<String, Value>>,
+    /// How many things were judged (for the pass message).
+    pub checked: usize,
+    /// Inputs that could not be read (a would-be pass becomes a skip).
+    pub unreadable: Vec<ReadError>,
+}
+
+pub type ProbeFn = fn(&Scan, &Map<String, Value>) -> Result<Outcome, Unavailable>;
+
+pub struct Probe {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub run: ProbeFn,
+}
+
+/// The one registry of probes.
+pub static PROBES: &[Probe] = &[
+    Probe {
+        name: "sysctl",
+        summary: "kernel parameters: boot-time config (sysctl.d) and, on a live host, the running value",
+        run: sysctl::run,
+    },
+    Probe {
+        name: "home_directories",
+        summary: "interactive users' home directories: exist, owned by the user, not group/world writable",
+        run: home_directories::run,
+    },
+];
+
+pub fn find(name: &str) -> Option<&'static Probe> {
+    PROBES.iter().find(|p| p.name == name)
+}
+
+pub fn names() -> Vec<&'static str> {
+    PROBES.iter().map(|p| p.name).collect()
+}
+
+/// An integer parameter.
+pub(crate) fn param_i64(params: &Map<String, Value>, key: &str) -> Option<i64> {
+    params.get(key).and_then(Value::as_i64)
+}
+
+/// A list-of-strings parameter.
+pub(crate) fn param_strings(params: &Map<String, Value>, key: &str) -> Vec<String> {
+    match params.get(key) {
+        Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,387 @@
+//! Fact sources: what a check's predicate reads.
+//!
+//! A source is either a built-in collector (`sshd`, `passwd`, …: a parser
+//! that follows the real program's rules) or a generic file source declared
+//! in the check itself (`files:` with a `format`). Every source is loaded at
+//! most once per scan and shared by all checks (see [`SourceCache`]). Every
+//! item that comes from a file carries `path` and `line`.
+
+mod formats;
+mod meta;
+mod structured;
+
+pub use meta::{meta_item, walk};
+
+use crate::collectors;
+use crate::model::Skipped;
+use crate::target::{self, ReadError, Target, TextFile};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Built-in collectors, by the variable name a predicate uses.
+pub const BUILTIN: &[&str] = &[
+    "sshd",
+    "passwd",
+    "shadow",
+    "group",
+    "gshadow",
+    "sudoers",
+    "apt_config",
+    "apt_sources",
+    "systemd",
+    "packages",
+    "sysctl",
+];
+
+pub fn is_builtin(name: &str) -> bool {
+    BUILTIN.contains(&name)
+}
+
+/// Generic file formats a user's check can read without Rust.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Every non-blank, non-comment line: `{path, line, text}`.
+    Lines,
+    /// `key value` or `key=value` lines: `{path, line, key, value, int}`.
+    Kv,
+    /// `[section]` and `key = value`: `{path, line, section, key, value, int}`.
+    Ini,
+    Yaml,
+    Json,
+    Toml,
+    /// File metadata of the given paths: `{path, exists, type, mode, uid, owner, …}`.
+    Stat,
+    /// File metadata of everything below the given directories.
+    Walk,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Wins {
+    First,
+    #[default]
+    Last,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            OneOrMany::One(s) => std::slice::from_ref(s),
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+/// A generic file source declared in a check definition.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSource {
+    pub format: Format,
+    /// Absolute in-target path(s); globs (`*`, `?`, `[..]`) allowed. Files are
+    /// read in the order given, glob matches sorted by name.
+    pub path: OneOrMany,
+    /// `kv`: the separator (`=`, `:`, or `whitespace`); default: the first
+    /// `=` or run of whitespace.
+    pub separator: Option<String>,
+    /// Comment prefix for `lines`, `kv` and `ini` (default `#`; `ini` also `;`).
+    pub comment: Option<String>,
+    /// `kv`/`ini`: which of several assignments of a key is effective.
+    #[serde(default)]
+    pub wins: Wins,
+    /// `kv`/`ini`: values of keys that are not set (the program's built-in defaults).
+    #[serde(default)]
+    pub defaults: BTreeMap<String, String>,
+    /// `kv`/`ini`: compare keys case-insensitively (keys are lower-cased).
+    #[serde(default)]
+    pub ignore_case: bool,
+    /// Skip the check when no file exists (default true for content formats).
+    pub required: Option<bool>,
+    /// `walk`: how deep to descend (default 12).
+    pub max_depth: Option<usize>,
+    /// `walk`: in-target paths not to descend into.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+impl FileSource {
+    pub fn validate(&self) -> Result<(), String> {
+        for p in self.path.as_slice() {
+            if !p.starts_with('/') {
+                return Err(format!("path `{p}` is not absolute"));
+            }
+        }
+        if let Some(sep) = &self.separator {
+            if self.format != Format::Kv {
+                return Err("`separator` only applies to format kv".into());
+            }
+            if !matches!(sep.as_str(), "=" | ":" | "whitespace") {
+                return Err(format!("separator `{sep}` is not one of `=`, `:`, `whitespace`"));
+            }
+        }
+        if !self.defaults.is_empty() && !matches!(self.format, Format::Kv | Format::Ini) {
+            return Err("`defaults` only applies to formats kv and ini".into());
+        }
+        Ok(())
+    }
+
+    fn required(&self) -> bool {
+        self.required.unwrap_or(!matches!(self.format, Format::Stat | Format::Walk))
+    }
+}
+
+/// Why a source has no facts: the check is skipped or errors with this reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unavailable {
+    /// Nothing to check (the program is not installed): `skip`.
+    #[error("{0}")]
+    NotFound(String),
+    /// A file exists but could not be read: `skip` with the reason.
+    #[error("{0}")]
+    Unreadable(ReadError),
+    /// A file was read but is malformed: `error` with file and line.
+    #[error("{path}:{line}: {message}")]
+    Malformed { path: String, line: usize, message: String },
+}
+
+/// Facts from one source.
+#[derive(Debug)]
+pub struct Loaded {
+    pub cel: cel::Value,
+    /// Files that could not be read while the source was still usable (one
+    /// unreadable drop-in among several): a check that would pass is
+    /// skipped instead, naming them.
+    pub unreadable: Vec<ReadError>,
+}
+
+pub type SourceResult = Result<Arc<Loaded>, Unavailable>;
+
+/// Everything the collectors need: the target, and the shared caches.
+pub struct Scan {
+    pub target: Arc<dyn Target>,
+    cache: Mutex<HashMap<String, Arc<OnceLock<SourceResult>>>>,
+    json_cache: Mutex<HashMap<String, Arc<OnceLock<Result<Arc<Value>, Unavailable>>>>>,
+    skipped: Mutex<BTreeSet<Skipped>>,
+    names: OnceLock<Names>,
+}
+
+impl Scan {
+    pub fn new(target: Arc<dyn Target>) -> Self {
+        Scan {
+            target,
+            cache: Mutex::new(HashMap::new()),
+            json_cache: Mutex::new(HashMap::new()),
+            skipped: Mutex::new(BTreeSet::new()),
+            names: OnceLock::new(),
+        }
+    }
+
+    /// Record something the scan could not read (listed in every report).
+    pub fn note_unreadable(&self, e: &ReadError) {
+        if e.is_not_found() {
+            return;
+        }
+        if let Ok(mut s) = self.skipped.lock() {
+            s.insert(Skipped { path: e.path().to_string(), reason: e.reason() });
+        }
+    }
+
+    pub fn skipped(&self) -> Vec<Skipped> {
+        self.skipped.lock().map(|s| s.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    /// Read a text file, recording it if it cannot be read.
+    pub fn read_text(&self, path: &str) -> Result<TextFile, ReadError> {
+        let r = self.target.read_text(path);
+        if let Err(e) = &r {
+            self.note_unreadable(e);
+        }
+        r
+    }
+
+    /// Expand a glob, recording unreadable directories.
+    pub fn glob(&self, pattern: &str) -> Vec<String> {
+        let (paths, errors) = target::glob(self.target.as_ref(), pattern);
+        for e in &errors {
+            self.note_unreadable(e);
+        }
+        paths
+    }
+
+    /// A built-in collector's facts, loaded once per scan.
+    pub fn builtin(&self, name: &str) -> SourceResult {
+        self.cached(format!("builtin:{name}"), || {
+            let value = self.builtin_json(name)?;
+            Ok(Arc::new(Loaded { cel: crate::expr::to_cel(&value), unreadable: unreadable_of(&value) }))
+        })
+    }
+
+    /// A built-in collector's facts as JSON (for Rust probes and other collectors).
+    pub fn builtin_json(&self, name: &str) -> Result<Arc<Value>, Unavailable> {
+        let slot = {
+            let mut cache = self.json_cache.lock().unwrap_or_else(|p| p.into_inner());
+            cache.entry(name.to_string()).or_default().clone()
+        };
+        slot.get_or_init(|| collectors::collect(self, name).map(Arc::new)).clone()
+    }
+
+    /// A generic file source's facts, loaded once per scan.
+    pub fn file_source(&self, spec: &FileSource) -> SourceResult {
+        let key = serde_json::to_string(spec).unwrap_or_default();
+        self.cached(key, || load_file_source(self, spec))
+    }
+
+    fn cached(&self, key: String, load: impl FnOnce() -> SourceResult) -> SourceResult {
+        let slot = {
+            let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            cache.entry(key).or_default().clone()
+        };
+        slot.get_or_init(load).clone()
+    }
+
+    /// uid → user name and gid → group name, from the target's own files.
+    pub fn names(&self) -> &Names {
+        self.names.get_or_init(|| Names::load(self))
+    }
+}
+
+/// User and group names of the target (not of the host running hardcheck).
+#[derive(Debug, Default)]
+pub struct Names {
+    pub users: HashMap<u32, String>,
+    pub groups: HashMap<u32, String>,
+}
+
+impl Names {
+    fn load(scan: &Scan) -> Names {
+        let mut n = Names::default();
+        for (file, map) in [("/etc/passwd", &mut n.users), ("/etc/group", &mut n.groups)] {
+            if let Ok(f) = scan.target.read_text(file) {
+                for line in f.text.lines() {
+                    let mut parts = line.split(':');
+                    if let (Some(name), Some(_), Some(id)) = (parts.next(), parts.next(), parts.next()) {
+                        if let Ok(id) = id.trim().parse::<u32>() {
+                            map.entry(id).or_insert_with(|| name.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        n
+    }
+}
+
+/// Files a collector noted as unreadable inside its facts (`unreadable: [..]`).
+fn unreadable_of(value: &Value) -> Vec<ReadError> {
+    value
+        .get("unreadable")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|u| {
+                    Some(ReadError::Io {
+                        path: u.get("path")?.as_str()?.to_string(),
+                        message: u.get("reason")?.as_str()?.to_string(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// An item: a map with `path`, `line` and `detail`, the fields every item has.
+pub fn item(path: Option<&str>, line: Option<usize>, detail: impl Into<String>) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("path".into(), path.map(Value::from).unwrap_or(Value::Null));
+    m.insert("line".into(), line.map(Value::from).unwrap_or(Value::Null));
+    m.insert("detail".into(), Value::String(detail.into()));
+    m
+}
+
+/// Parse a decimal (or 0-prefixed octal, or 0x hex) integer as a program would.
+pub fn parse_int(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        return i64::from_str_radix(h, 16).ok();
+    }
+    if s.len() > 1 && s.starts_with('0') && s.chars().all(|c| c.is_ascii_digit()) {
+        return i64::from_str_radix(&s[1..], 8).ok();
+    }
+    s.parse().ok()
+}
+
+/// Read every file a generic source names, in order.
+pub(crate) struct SourceFiles {
+    pub files: Vec<TextFile>,
+    pub unreadable: Vec<ReadError>,
+}
+
+pub(crate) fn read_files(scan: &Scan, patterns: &[String]) -> SourceFiles {
+    let mut out = SourceFiles { files: Vec::new(), unreadable: Vec::new() };
+    for p in patterns {
+        let paths = if p.contains(['*', '?', '[']) { scan.glob(p) } else { vec![p.clone()] };
+        for path in paths {
+            match scan.read_text(&path) {
+                Ok(f) => out.files.push(f),
+                Err(e) if e.is_not_found() => {}
+                Err(e) => out.unreadable.push(e),
+            }
+        }
+    }
+    out
+}
+
+fn load_file_source(scan: &Scan, spec: &FileSource) -> SourceResult {
+    let patterns = spec.path.as_slice();
+    let value = match spec.format {
+        Format::Stat => {
+            let mut entries = Vec::new();
+            for p in patterns {
+                if p.contains(['*', '?', '[']) {
+                    for path in scan.glob(p) {
+                        entries.push(Value::Object(meta_item(scan, &path)));
+                    }
+                } else {
+                    entries.push(Value::Object(meta_item(scan, p)));
+                }
+            }
+            let exists = entries.iter().any(|e| e["exists"] == Value::Bool(true));
+            json!({"exists": exists, "files": patterns, "entries": entries, "values": {}})
+        }
+        Format::Walk => {
+            let mut entries = Vec::new();
+            let mut unreadable = Vec::new();
+            for p in patterns {
+                walk(scan, p, spec.max_depth.unwrap_or(12), &spec.exclude, &mut |m| entries.push(Value::Object(m)), &mut unreadable);
+            }
+            let unreadable: Vec<Value> =
+                unreadable.iter().map(|e: &ReadError| json!({"path": e.path(), "reason": e.reason()})).collect();
+            json!({"exists": !entries.is_empty(), "files": patterns, "entries": entries, "values": {}, "unreadable": unreadable})
+        }
+        _ => {
+            let read = read_files(scan, patterns);
+            if read.files.is_empty() {
+                if let Some(e) = read.unreadable.first() {
+                    return Err(Unavailable::Unreadable(e.clone()));
+                }
+                if spec.required() {
+                    return Err(Unavailable::NotFound(format!("{} not found", patterns.join(", "))));
+                }
+            }
+            let mut v = formats::parse(spec, &read.files)?;
+            v["unreadable"] =
+                read.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect::<Vec<_>>().into();
+            v
+        }
+    };
+    Ok(Arc::new(Loaded { cel: crate::expr::to_cel(&value), unreadable: unreadable_of(&value) }))
+}

@@ -1,0 +1,248 @@
+//! The target layer: every file hardcheck reads goes through here.
+//!
+//! A target is a live host (`/`), an offline root filesystem, or (later) a
+//! container image. Paths given to a target are absolute paths *inside* the
+//! target. Symlinks are resolved inside the target root, FIFOs, sockets and
+//! devices are never opened, reads are bounded, and every problem becomes a
+//! [`ReadError`] with a reason instead of a panic or a hang.
+
+mod fs;
+mod resolve;
+
+pub use fs::FsTarget;
+
+use std::fmt;
+
+/// Largest file hardcheck reads (config files are small; anything larger is
+/// skipped with a reason rather than read).
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+/// Most symlinks followed while resolving one path (as Linux's MAXSYMLINKS).
+pub const MAX_SYMLINKS: usize = 40;
+
+/// What kind of thing a target is, as the JSON report names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    Host,
+    Root,
+    Image,
+}
+
+impl TargetKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Host => "host",
+            TargetKind::Root => "root",
+            TargetKind::Image => "image",
+        }
+    }
+}
+
+/// The type of a filesystem entry, from `lstat` (symlinks are not followed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileType {
+    File,
+    Dir,
+    Symlink,
+    Fifo,
+    Socket,
+    CharDevice,
+    BlockDevice,
+}
+
+impl FileType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileType::File => "file",
+            FileType::Dir => "dir",
+            FileType::Symlink => "symlink",
+            FileType::Fifo => "fifo",
+            FileType::Socket => "socket",
+            FileType::CharDevice => "char-device",
+            FileType::BlockDevice => "block-device",
+        }
+    }
+}
+
+/// Metadata of one entry inside the target.
+#[derive(Debug, Clone)]
+pub struct FileMeta {
+    /// Absolute path inside the target (after symlink resolution when the
+    /// metadata was asked for with `follow`).
+    pub path: String,
+    pub file_type: FileType,
+    /// Permission bits including setuid/setgid/sticky (`st_mode & 0o7777`).
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub size: u64,
+    /// Device id, used by walkers to stay on one filesystem.
+    pub dev: u64,
+}
+
+/// Why something inside the target could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("{path}: not found")]
+    NotFound { path: String },
+    #[error("{path}: permission denied")]
+    PermissionDenied { path: String },
+    #[error("{path}: not a regular file ({kind})")]
+    NotRegular { path: String, kind: &'static str },
+    #[error("{path}: too many levels of symbolic links (symlink loop)")]
+    SymlinkLoop { path: String },
+    #[error("{path}: symlink escapes the target root")]
+    SymlinkEscape { path: String },
+    #[error("{path}: file too large ({size} bytes; limit {limit} bytes)")]
+    TooLarge { path: String, size: u64, limit: u64 },
+    #[error("{path}: not valid UTF-8 (first bad byte at line {line})")]
+    NotUtf8 { path: String, line: usize },
+    #[error("{path}: not a directory")]
+    NotDir { path: String },
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
+}
+
+impl ReadError {
+    /// The in-target path the error is about.
+    pub fn path(&self) -> &str {
+        match self {
+            ReadError::NotFound { path }
+            | ReadError::PermissionDenied { path }
+            | ReadError::NotRegular { path, .. }
+            | ReadError::SymlinkLoop { path }
+            | ReadError::SymlinkEscape { path }
+            | ReadError::TooLarge { path, .. }
+            | ReadError::NotUtf8 { path, .. }
+            | ReadError::NotDir { path }
+            | ReadError::Io { path, .. } => path,
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ReadError::NotFound { .. })
+    }
+
+    /// The reason without the path, for messages that already name the path.
+    pub fn reason(&self) -> String {
+        let full = self.to_string();
+        let prefix = format!("{}: ", self.path());
+        full.strip_prefix(&prefix).unwrap_or(&full).to_string()
+    }
+}
+
+/// One entry of a directory listing.
+#[derive(Debug, Clone)]
+pub struct DirEntry {
+    pub name: String,
+    /// Absolute in-target path of the entry.
+    pub path: String,
+}
+
+/// A text file read from the target.
+#[derive(Debug, Clone)]
+pub struct TextFile {
+    /// In-target path as asked for (not the resolved one), so evidence names
+    /// the file the administrator edits.
+    pub path: String,
+    pub text: String,
+}
+
+/// The interface every kind of target implements. Image targets (layers read
+/// from a tar without unpacking) implement the same trait.
+pub trait Target: Send + Sync {
+    fn kind(&self) -> TargetKind;
+    /// What the report shows as the target path (the host path of `--root`).
+    fn display_path(&self) -> String;
+    /// Whether live state (/proc, sockets, running processes) belongs to this target.
+    fn is_live(&self) -> bool {
+        self.kind() == TargetKind::Host
+    }
+    /// `lstat` of an in-target path; intermediate symlinks are resolved inside
+    /// the target, the last component is not followed.
+    fn lstat(&self, path: &str) -> Result<FileMeta, ReadError>;
+    /// `stat` of an in-target path, following symlinks inside the target.
+    fn stat(&self, path: &str) -> Result<FileMeta, ReadError>;
+    /// Read a regular text file (bounded, UTF-8), following symlinks inside the target.
+    fn read_text(&self, path: &str) -> Result<TextFile, ReadError>;
+    /// List a directory (sorted by name), following symlinks inside the target.
+    fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ReadError>;
+    /// Target of a symlink, as stored (not resolved).
+    fn read_link(&self, path: &str) -> Result<String, ReadError>;
+}
+
+impl fmt::Debug for dyn Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.kind().as_str(), self.display_path())
+    }
+}
+
+/// Join an in-target directory and a name.
+pub fn join(dir: &str, name: &str) -> String {
+    if name.starts_with('/') {
+        return normalize(name);
+    }
+    if dir.ends_with('/') {
+        format!("{dir}{name}")
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// Lexically normalise an absolute in-target path (`//`, `.`; `..` stops at `/`).
+pub fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Expand a glob pattern (absolute, in-target; `*`, `?`, `[...]` per
+/// component) against the target. Results are sorted; unreadable
+/// directories are returned in `errors`.
+pub fn glob(target: &dyn Target, pattern: &str) -> (Vec<String>, Vec<ReadError>) {
+    let mut current = vec!["/".to_string()];
+    let mut errors = Vec::new();
+    let comps: Vec<&str> = pattern.split('/').filter(|c| !c.is_empty()).collect();
+    for comp in comps {
+        let mut next = Vec::new();
+        let is_glob = comp.contains(['*', '?', '[']);
+        for dir in &current {
+            if !is_glob {
+                next.push(join(dir, comp));
+                continue;
+            }
+            let pat = match ::glob::Pattern::new(comp) {
+                Ok(p) => p,
+                Err(_) => continue,
+            };
+            match target.read_dir(dir) {
+                Ok(entries) => {
+                    for e in entries {
+                        // Like the shell and sshd's glob(3): `*` does not match dotfiles.
+                        if e.name.starts_with('.') && !comp.starts_with('.') {
+                            continue;
+                        }
+                        if pat.matches(&e.name) {
+                            next.push(e.path);
+                        }
+                    }
+                }
+                Err(ReadError::NotFound { .. }) | Err(ReadError::NotDir { .. }) => {}
+                Err(e) => errors.push(e),
+            }
+        }
+        current = next;
+    }
+    // Only keep paths that exist (non-glob components were pushed unchecked).
+    current.retain(|p| target.lstat(p).is_ok());
+    current.sort();
+    current.dedup();
+    (current, errors)
+}
