@@ -109,7 +109,7 @@ mod tests {
         let s = score(&rs);
         assert_eq!(s.value, 9.1);
         assert_eq!(s.grade, 'F');
-        let rs = vec![r(Severity::Low, Status::Fail), vec![r(Severity::Critical, Status::Pass); 5]].concat();
+        let rs = [vec![r(Severity::Low, Status::Fail)], vec![r(Severity::Critical, Status::Pass); 5]].concat();
         assert_eq!(score(&rs).grade, 'A');
         let rs = vec![vec![r(Severity::Critical, Status::Fail)], vec![r(Severity::Critical, Status::Pass); 30]].concat();
         assert_eq!(score(&rs).grade, 'D');

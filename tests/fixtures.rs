@@ -1,0 +1,93 @@
+//! The data-driven fixture harness. For every check,
+//! `tests/fixtures/<category>/<name>/{pass,fail,skip}/<scenario>/` is a small
+//! root filesystem. Each scenario is copied to a scratch directory (modes
+//! and owners from an optional `<scenario>.modes` file are applied there),
+//! scanned with `--root` and `--check <category>.<name>` through the real
+//! binary, and the verdict must match the directory: a pass fixture that
+//! fails is *noisy*, a fail fixture that passes is *missing*.
+//!
+//! A fail scenario has a sibling `<scenario>.evidence` file listing the
+//! expected evidence, one `path:line` (or `path`, or `-`) per line, in order.
+//!
+//! `HARDCHECK_FIXTURES=ssh` (a prefix of `category/name`) runs a subset.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+#[test]
+fn every_fixture_gives_its_verdict() {
+    let filter = std::env::var("HARDCHECK_FIXTURES").unwrap_or_default();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    let root = fixtures();
+    let mut cats: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().filter(|e| e.path().is_dir()).collect();
+    cats.sort_by_key(|e| e.file_name());
+    for cat in cats {
+        let cat_name = cat.file_name().to_string_lossy().into_owned();
+        if cat_name == "scenarios" {
+            continue; // whole-tree scenarios used by other tests
+        }
+        let mut checks: Vec<_> = std::fs::read_dir(cat.path()).unwrap().flatten().collect();
+        checks.sort_by_key(|e| e.file_name());
+        for check in checks {
+            let name = check.file_name().to_string_lossy().into_owned();
+            let key = format!("{cat_name}/{name}");
+            if !key.starts_with(&filter) {
+                continue;
+            }
+            let id = format!("{cat_name}.{name}");
+            for verdict in ["pass", "fail", "skip"] {
+                let dir = check.path().join(verdict);
+                let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+                let mut scenarios: Vec<_> = rd.flatten().filter(|e| e.path().is_dir()).collect();
+                scenarios.sort_by_key(|e| e.file_name());
+                for sc in scenarios {
+                    ran += 1;
+                    if let Err(e) = run_scenario(&id, verdict, &sc.path()) {
+                        failures.push(format!("{key}/{verdict}/{}: {e}", sc.file_name().to_string_lossy()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(ran > 0 || !filter.is_empty(), "no fixtures found under {}", root.display());
+    assert!(failures.is_empty(), "{} of {ran} fixtures gave the wrong verdict:\n{}", failures.len(), failures.join("\n"));
+    eprintln!("{ran} fixtures gave their verdict");
+}
+
+fn run_scenario(id: &str, verdict: &str, dir: &Path) -> Result<(), String> {
+    let scratch = tempfile::tempdir().unwrap();
+    let root = scratch.path().join("root");
+    copy_tree(dir, &root);
+    let modes = dir.with_extension("modes");
+    if let Ok(text) = std::fs::read_to_string(&modes) {
+        apply_modes(&root, &text)?;
+    }
+    let (_, report, stderr) = scan_json(&root, &["--check", id]);
+    let r = result(&report, id);
+    let status = r["status"].as_str().unwrap_or("");
+    if status != verdict {
+        return Err(format!(
+            "expected {verdict}, got {status}: {} {}{}",
+            r["message"],
+            r["evidence"],
+            if stderr.is_empty() { String::new() } else { format!(" (stderr: {stderr})") }
+        ));
+    }
+    if verdict == "fail" {
+        let want_file = dir.with_extension("evidence");
+        let want = std::fs::read_to_string(&want_file)
+            .map_err(|_| format!("missing {}", want_file.display()))?;
+        let want: Vec<String> = want.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
+        let got = evidence(r);
+        if got != want {
+            return Err(format!("evidence {got:?}, expected {want:?} (message: {})", r["message"]));
+        }
+        if r["fix"].as_str().unwrap_or("").is_empty() {
+            return Err("a failure without a fix".into());
+        }
+    }
+    Ok(())
+}
