@@ -79,9 +79,21 @@ impl FsTarget {
         Ok((format!("/{}", comps.join("/")), host_path(&self.root, &comps)))
     }
 
+    /// A missing file reached through a symlink is reported as dangling
+    /// (an absolute link in an image points into the image, never the host).
+    fn not_found(&self, path: &str, e: &std::io::Error) -> ReadError {
+        let err = io_error(path, e);
+        if err.is_not_found() {
+            if let Ok(link) = self.read_link(path) {
+                return ReadError::DanglingSymlink { path: path.to_string(), link };
+            }
+        }
+        err
+    }
+
     fn open_regular(&self, path: &str) -> Result<File, ReadError> {
         let (_, host) = self.resolved(path, true)?;
-        let m = std::fs::symlink_metadata(&host).map_err(|e| io_error(path, &e))?;
+        let m = std::fs::symlink_metadata(&host).map_err(|e| self.not_found(path, &e))?;
         let meta = Self::meta_of(path, &m);
         if meta.file_type != FileType::File {
             return Err(ReadError::NotRegular { path: path.to_string(), kind: meta.file_type.as_str() });
@@ -121,7 +133,7 @@ impl Target for FsTarget {
 
     fn stat(&self, path: &str) -> Result<FileMeta, ReadError> {
         let (_, host) = self.resolved(path, true)?;
-        let m = std::fs::symlink_metadata(&host).map_err(|e| io_error(path, &e))?;
+        let m = std::fs::symlink_metadata(&host).map_err(|e| self.not_found(path, &e))?;
         Ok(Self::meta_of(path, &m))
     }
 

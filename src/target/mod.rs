@@ -92,6 +92,8 @@ pub enum ReadError {
     SymlinkLoop { path: String },
     #[error("{path}: symlink escapes the target root")]
     SymlinkEscape { path: String },
+    #[error("{path}: dangling symlink (to {link}, which does not exist inside the target)")]
+    DanglingSymlink { path: String, link: String },
     #[error("{path}: file too large ({size} bytes; limit {limit} bytes)")]
     TooLarge { path: String, size: u64, limit: u64 },
     #[error("{path}: not valid UTF-8 (first bad byte at line {line})")]
@@ -111,6 +113,7 @@ impl ReadError {
             | ReadError::NotRegular { path, .. }
             | ReadError::SymlinkLoop { path }
             | ReadError::SymlinkEscape { path }
+            | ReadError::DanglingSymlink { path, .. }
             | ReadError::TooLarge { path, .. }
             | ReadError::NotUtf8 { path, .. }
             | ReadError::NotDir { path }

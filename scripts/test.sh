@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the test suite needs on a fresh
+# Debian machine (when missing), then runs the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { command -v "$1" >/dev/null 2>&1; }
+packages=()
+need mkfifo || packages+=(coreutils)   # FIFO fixtures
+need setpriv || packages+=(util-linux) # scans as an unprivileged user
+need cc || packages+=(gcc)             # crates that build C
+if [ ${#packages[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "scripts/test.sh: missing ${packages[*]}; install them (apt-get install ${packages[*]}) or run as root" >&2
+    exit 2
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}"
+fi
+if ! need cargo; then
+  echo "scripts/test.sh: cargo (Rust ${RUST_VERSION:-1.95} or newer) is required" >&2
+  exit 2
+fi
+
+cargo test --locked "$@"

@@ -1,0 +1,113 @@
+//! Registry invariants, as tests rather than review checklists.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn list() -> Vec<serde_json::Value> {
+    let out = bin().args(["checks", "list", "--format", "json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout).unwrap()
+}
+
+#[test]
+fn checks_list_covers_the_core_domains() {
+    let checks = list();
+    let cats: BTreeSet<&str> = checks.iter().map(|c| c["category"].as_str().unwrap()).collect();
+    for cat in ["ssh", "accounts", "permissions", "kernel", "logging", "updates"] {
+        assert!(cats.contains(cat), "no {cat} checks");
+    }
+    assert!(checks.len() >= 55, "only {} checks", checks.len());
+    for c in &checks {
+        let id = c["id"].as_str().unwrap();
+        assert!(["info", "low", "medium", "high", "critical"].contains(&c["severity"].as_str().unwrap()), "{id}");
+        assert!(!c["fix"].as_str().unwrap().trim().is_empty(), "{id}: no fix");
+        assert!(!c["rationale"].as_str().unwrap().trim().is_empty(), "{id}: no rationale");
+        let refs = c["references"].as_object().unwrap();
+        assert!(refs.values().any(|v| !v.as_array().unwrap().is_empty()), "{id}: no reference");
+        assert_eq!(c["origin"], format!("checks/{}.yaml", id.replacen('.', "/", 1)), "{id}");
+    }
+}
+
+#[test]
+fn every_check_has_pass_and_fail_fixtures() {
+    let root = fixtures();
+    let mut missing = Vec::new();
+    for c in list() {
+        let id = c["id"].as_str().unwrap();
+        let dir = root.join(id.replacen('.', "/", 1));
+        for verdict in ["pass", "fail"] {
+            let scenarios: Vec<_> = std::fs::read_dir(dir.join(verdict))
+                .map(|rd| rd.flatten().filter(|e| e.path().is_dir()).collect())
+                .unwrap_or_default();
+            if scenarios.is_empty() {
+                missing.push(format!("{id}: no {verdict} fixture"));
+            }
+            if verdict == "fail" {
+                for s in scenarios {
+                    if !s.path().with_extension("evidence").exists() {
+                        missing.push(format!("{id}: {} has no .evidence", s.path().display()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+#[test]
+fn fixture_directories_name_existing_checks() {
+    let ids: BTreeSet<String> = list().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect();
+    for cat in std::fs::read_dir(fixtures()).unwrap().flatten() {
+        let cat_name = cat.file_name().to_string_lossy().into_owned();
+        if cat_name == "scenarios" {
+            continue;
+        }
+        for check in std::fs::read_dir(cat.path()).unwrap().flatten() {
+            let id = format!("{cat_name}.{}", check.file_name().to_string_lossy());
+            assert!(ids.contains(&id), "fixtures for unknown check {id}");
+        }
+    }
+}
+
+#[test]
+fn every_probe_is_used_and_every_profile_plans() {
+    let used: BTreeSet<String> = list().iter().filter_map(|c| c["probe"].as_str().map(str::to_string)).collect();
+    for p in hardcheck::probes::names() {
+        assert!(used.contains(p), "probe {p} is used by no check");
+    }
+    let checks: Vec<_> = hardcheck::definition::load_all(&[]).unwrap().into_iter().map(std::sync::Arc::new).collect();
+    for name in hardcheck::profile::builtin_names() {
+        let p = hardcheck::profile::load(&name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let plan = p.plan(&checks).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(!plan.is_empty(), "{name} selects nothing");
+    }
+    assert!(hardcheck::profile::builtin_names().len() >= 3);
+}
+
+#[test]
+fn explain_prints_the_definition_text() {
+    for c in list().iter().take(200) {
+        let id = c["id"].as_str().unwrap();
+        let out = bin().args(["checks", "explain", id]).output().unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        let first_words: String = c["rationale"].as_str().unwrap().split_whitespace().take(4).collect::<Vec<_>>().join(" ");
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(&first_words), "{id}: explain lacks the rationale");
+        assert!(text.contains(&format!("defined in: checks/{}.yaml", id.replacen('.', "/", 1))), "{id}");
+    }
+}
+
+#[test]
+fn definitions_live_in_their_category_folder() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("checks");
+    for cat in std::fs::read_dir(&base).unwrap().flatten() {
+        for f in std::fs::read_dir(cat.path()).unwrap().flatten() {
+            let name = f.file_name().to_string_lossy().into_owned();
+            assert!(name.ends_with(".yaml"), "{}: definitions end in .yaml", f.path().display());
+        }
+    }
+}
