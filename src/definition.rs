@@ -170,7 +170,12 @@ pub fn parse(file: &str, text: &str) -> Result<Check, DefError> {
         }
         (None, Some(_), Some(_)) => {}
         (Some(_), _, _) => return Err(at("probe", "`probe` cannot be combined with `for_each`/`expect`".into())),
-        _ => return Err(Invalid::missing(file)),
+        _ => {
+            return Err(DefError::Invalid {
+                file: file.to_string(),
+                message: "a check needs either `probe` or both `for_each` and `expect`".into(),
+            })
+        }
     }
     let mut vars: BTreeSet<String> = ["params", "target", "it"].iter().map(|s| s.to_string()).collect();
     for s in &def.sources {
@@ -196,16 +201,6 @@ pub fn parse(file: &str, text: &str) -> Result<Check, DefError> {
     let for_each = compile("for_each", &def.for_each)?;
     let expect = compile("expect", &def.expect)?;
     Ok(Check { def, origin: file.to_string(), applies, for_each, expect })
-}
-
-struct Invalid;
-impl Invalid {
-    fn missing(file: &str) -> DefError {
-        DefError::Invalid {
-            file: file.to_string(),
-            message: "a check needs either `probe` or both `for_each` and `expect`".into(),
-        }
-    }
 }
 
 /// All built-in checks plus those in `extra_dirs`, sorted by id.

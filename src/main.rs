@@ -133,26 +133,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
     };
     let checks = load_checks(&args.checks)?;
     let prof = profile::load(&args.profile)?;
-    let mut plan = prof.plan(&checks)?;
-    if !args.only.is_empty() {
-        for pat in &args.only {
-            let p = glob::Pattern::new(pat).map_err(|e| anyhow!("--check {pat}: {e}"))?;
-            if !checks.iter().any(|c| p.matches(&c.def.id)) {
-                bail!("--check {pat}: no such check (see `hardcheck checks list`)");
-            }
-        }
-        plan.retain(|p| args.only.iter().any(|pat| glob::Pattern::new(pat).is_ok_and(|g| g.matches(&p.check.def.id))));
-        // A check asked for by id runs even when the profile leaves it out.
-        for c in &checks {
-            let wanted = args.only.iter().any(|pat| glob::Pattern::new(pat).is_ok_and(|g| g.matches(&c.def.id)));
-            if wanted && !plan.iter().any(|p| p.check.def.id == c.def.id) {
-                let mut extra = profile::Profile { include: vec![vec![c.def.id.clone()]], exclude: vec![vec![]], ..prof.clone() };
-                extra.severity.retain(|id, _| glob::Pattern::new(id).is_ok_and(|g| g.matches(&c.def.id)));
-                plan.extend(extra.plan(std::slice::from_ref(c))?);
-            }
-        }
-        plan.sort_by(|a, b| a.check.def.id.cmp(&b.check.def.id));
-    }
+    let plan = if args.only.is_empty() { prof.plan(&checks)? } else { prof.plan_only(&checks, &args.only)? };
     let scan = Arc::new(Scan::new(target.clone()));
     let results = engine::run(scan.clone(), plan, Duration::from_secs(120));
     let sc = score::score(&results);

@@ -64,7 +64,7 @@ pub enum ProfileError {
     Invalid { file: String, line: usize, message: String },
     #[error("{file}: `extends` chain is circular or deeper than 8 ({chain})")]
     Cycle { file: String, chain: String },
-    #[error("profile `{profile}`: `{pattern}` matches no check")]
+    #[error("{profile}: `{pattern}` matches no check (see `hardcheck checks list`)")]
     NoMatch { profile: String, pattern: String },
 }
 
@@ -162,49 +162,52 @@ impl Profile {
     /// Select and parametrise checks. A pattern that matches nothing is an
     /// error (a typo in a profile must not silently drop a check).
     pub fn plan(&self, checks: &[Arc<Check>]) -> Result<Vec<Planned>, ProfileError> {
+        let hits = |pat: &String| -> Result<Vec<usize>, ProfileError> {
+            let hits: Vec<usize> = (0..checks.len()).filter(|&i| matches(pat, &checks[i])).collect();
+            if hits.is_empty() {
+                return Err(ProfileError::NoMatch { profile: format!("profile `{}`", self.name), pattern: pat.clone() });
+            }
+            Ok(hits)
+        };
         let mut selected: BTreeSet<usize> = BTreeSet::new();
         for (inc, exc) in self.include.iter().zip(&self.exclude) {
             for pat in inc {
-                let hits: Vec<usize> = (0..checks.len()).filter(|&i| matches(pat, &checks[i])).collect();
-                if hits.is_empty() {
-                    return Err(ProfileError::NoMatch { profile: self.name.clone(), pattern: pat.clone() });
-                }
-                selected.extend(hits);
+                selected.extend(hits(pat)?);
             }
             for pat in exc {
-                let hits: Vec<usize> = (0..checks.len()).filter(|&i| matches(pat, &checks[i])).collect();
-                if hits.is_empty() {
-                    return Err(ProfileError::NoMatch { profile: self.name.clone(), pattern: pat.clone() });
-                }
-                for h in hits {
+                for h in hits(pat)? {
                     selected.remove(&h);
                 }
             }
         }
         for id in self.severity.keys() {
-            if !checks.iter().any(|c| matches(id, c)) {
-                return Err(ProfileError::NoMatch { profile: self.name.clone(), pattern: id.clone() });
+            hits(id)?;
+        }
+        Ok(selected.into_iter().filter_map(|i| self.planned(&checks[i])).collect())
+    }
+
+    /// Only the checks matching `patterns` (ids or globs), whether or not the
+    /// profile selects them, with the profile's severities and parameters.
+    pub fn plan_only(&self, checks: &[Arc<Check>], patterns: &[String]) -> Result<Vec<Planned>, ProfileError> {
+        for pat in patterns {
+            if !checks.iter().any(|c| matches(pat, c)) {
+                return Err(ProfileError::NoMatch { profile: "--check".into(), pattern: pat.clone() });
             }
         }
-        Ok(selected
-            .into_iter()
-            .map(|i| &checks[i])
-            .filter(|c| c.def.status == crate::definition::DefStatus::Active)
-            .map(|c| {
-                let severity = self
-                    .severity
-                    .iter()
-                    .find(|(id, _)| matches(id, c))
-                    .map(|(_, s)| *s)
-                    .unwrap_or(c.def.severity);
-                let mut params: Map<String, Value> = c.def.params.clone().into_iter().collect();
-                for (k, v) in params.iter_mut() {
-                    if let Some(o) = self.params.get(k) {
-                        *v = o.clone();
-                    }
-                }
-                Planned { check: c.clone(), severity, params }
-            })
-            .collect())
+        Ok(checks.iter().filter(|c| patterns.iter().any(|p| matches(p, c))).filter_map(|c| self.planned(c)).collect())
+    }
+
+    fn planned(&self, c: &Arc<Check>) -> Option<Planned> {
+        if c.def.status != crate::definition::DefStatus::Active {
+            return None;
+        }
+        let severity = self.severity.iter().find(|(id, _)| matches(id, c)).map(|(_, s)| *s).unwrap_or(c.def.severity);
+        let mut params: Map<String, Value> = c.def.params.clone().into_iter().collect();
+        for (k, v) in params.iter_mut() {
+            if let Some(o) = self.params.get(k) {
+                *v = o.clone();
+            }
+        }
+        Some(Planned { check: c.clone(), severity, params })
     }
 }

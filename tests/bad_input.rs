@@ -190,7 +190,7 @@ fn exit2(args: &[&str]) -> String {
 fn usage_errors_exit_2_with_one_clear_line() {
     assert!(exit2(&["scan", "--root", "/nonexistent/hardcheck-root"]).contains("not found"));
     assert!(exit2(&["scan", "--profile", "no-such-profile"]).contains("unknown profile `no-such-profile`"));
-    assert!(exit2(&["scan", "--check", "ssh.no-such-check"]).contains("no such check"));
+    assert!(exit2(&["scan", "--check", "ssh.no-such-check"]).contains("`ssh.no-such-check` matches no check"));
     assert!(exit2(&["checks", "explain", "ssh.no-such-check"]).contains("unknown check id"));
     let file = tempfile::NamedTempFile::new().unwrap();
     assert!(exit2(&["scan", "--root", file.path().to_str().unwrap()]).contains("not a directory"));
