@@ -111,7 +111,7 @@ mod tests {
         assert_eq!(s.grade, 'F');
         let rs = [vec![r(Severity::Low, Status::Fail)], vec![r(Severity::Critical, Status::Pass); 5]].concat();
         assert_eq!(score(&rs).grade, 'A');
-        let rs = vec![vec![r(Severity::Critical, Status::Fail)], vec![r(Severity::Critical, Status::Pass); 30]].concat();
+        let rs = [vec![r(Severity::Critical, Status::Fail)], vec![r(Severity::Critical, Status::Pass); 30]].concat();
         assert_eq!(score(&rs).grade, 'D');
         assert_eq!(score(&[]).value, 100.0);
     }

@@ -1,6 +1,10 @@
 //! Report formats, all fed by the same [`Report`].
 
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod table;
 
 use crate::model::{CheckResult, Severity, Skipped, Status};
@@ -50,7 +54,10 @@ pub fn render(report: &Report, format: Format, color: bool) -> Result<String, St
     match format {
         Format::Table => Ok(table::render(report, color)),
         Format::Json => Ok(json::render(report)),
-        other => Err(format!("--format {other:?} is not available yet").to_lowercase()),
+        Format::Sarif => Ok(sarif::render(report)),
+        Format::Junit => Ok(junit::render(report)),
+        Format::Html => Ok(html::render(report)),
+        Format::Markdown => Ok(markdown::render(report)),
     }
 }
 

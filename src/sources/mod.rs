@@ -164,12 +164,14 @@ pub struct Loaded {
 }
 
 pub type SourceResult = Result<Arc<Loaded>, Unavailable>;
+/// A collector's facts as JSON, shared.
+pub type JsonResult = Result<Arc<Value>, Unavailable>;
 
 /// Everything the collectors need: the target, and the shared caches.
 pub struct Scan {
     pub target: Arc<dyn Target>,
     cache: Mutex<HashMap<String, Arc<OnceLock<SourceResult>>>>,
-    json_cache: Mutex<HashMap<String, Arc<OnceLock<Result<Arc<Value>, Unavailable>>>>>,
+    json_cache: Mutex<HashMap<String, Arc<OnceLock<JsonResult>>>>,
     skipped: Mutex<BTreeSet<Skipped>>,
     names: OnceLock<Names>,
 }
@@ -226,7 +228,7 @@ impl Scan {
     }
 
     /// A built-in collector's facts as JSON (for Rust probes and other collectors).
-    pub fn builtin_json(&self, name: &str) -> Result<Arc<Value>, Unavailable> {
+    pub fn builtin_json(&self, name: &str) -> JsonResult {
         let slot = {
             let mut cache = self.json_cache.lock().unwrap_or_else(|p| p.into_inner());
             cache.entry(name.to_string()).or_default().clone()
