@@ -14,8 +14,12 @@
 //!
 //! Facts: `sshd.<keyword>` (lower-case) is a list of entries, the global one
 //! first, then one per `Match` block that sets it. An entry has `value`,
-//! `lower`, `args`, `list`, `int`, `seconds`, `match`, `default`, `path`,
+//! `lower`, `args`, `list`, `int`, `seconds`, `match`, `default`, `scope`
+//! (`global`, `Match <criteria>` or `OpenSSH default`, for messages), `path`,
 //! `line`, `detail`.
+//!
+//! A few keywords (`MaxStartups`, `IPQoS`, …) are stored by sshd on every
+//! occurrence, so for them the last global value wins.
 
 use crate::sources::{item, Scan, Unavailable};
 use crate::target::ReadError;
@@ -79,9 +83,22 @@ pub const DEFAULTS: &[(&str, &str, &str)] = &[
 
 /// Keywords whose every occurrence counts (they accumulate).
 const ACCUMULATE: &[&str] = &[
-    "allowusers", "allowgroups", "denyusers", "denygroups", "port", "listenaddress", "hostkey", "acceptenv",
-    "subsystem", "hostcertificate", "setenv",
+    "allowusers",
+    "allowgroups",
+    "denyusers",
+    "denygroups",
+    "port",
+    "listenaddress",
+    "hostkey",
+    "acceptenv",
+    "subsystem",
+    "hostcertificate",
+    "setenv",
 ];
+
+/// Keywords sshd assigns on every occurrence, so the **last** value wins
+/// (servconf.c stores them without the usual "first obtained" guard).
+const LAST_WINS: &[&str] = &["maxstartups", "ipqos", "streamlocalbindmask", "fingerprinthash", "persourcenetblocksize"];
 
 /// Deprecated spellings sshd still accepts.
 const ALIASES: &[(&str, &str)] = &[("challengeresponseauthentication", "kbdinteractiveauthentication")];
@@ -162,7 +179,8 @@ impl Reader<'_> {
                     for pattern in &args {
                         let pattern =
                             if pattern.starts_with('/') { pattern.clone() } else { format!("/etc/ssh/{pattern}") };
-                        let paths = if pattern.contains(['*', '?', '[']) { self.scan.glob(&pattern) } else { vec![pattern] };
+                        let paths =
+                            if pattern.contains(['*', '?', '[']) { self.scan.glob(&pattern) } else { vec![pattern] };
                         for p in paths {
                             match self.read(&p, depth + 1, current_match.clone()) {
                                 Ok(()) => {}
@@ -236,7 +254,15 @@ fn algorithms(value: &str, default: &str) -> Vec<String> {
     }
 }
 
-fn entry(key: &str, args: &[String], path: &str, line: Option<usize>, detail: String, match_: Option<&str>, default: bool) -> Value {
+fn entry(
+    key: &str,
+    args: &[String],
+    path: &str,
+    line: Option<usize>,
+    detail: String,
+    match_: Option<&str>,
+    default: bool,
+) -> Value {
     let value = args.first().cloned().unwrap_or_default();
     let mut m: Map<String, Value> = item(Some(path), line, detail);
     let default_list = DEFAULTS.iter().find(|(k, _, _)| *k == key).map(|(_, _, d)| *d).unwrap_or("");
@@ -252,8 +278,14 @@ fn entry(key: &str, args: &[String], path: &str, line: Option<usize>, detail: St
     m.insert("value".into(), value.into());
     m.insert("args".into(), args.into());
     m.insert("list".into(), list.into());
+    let scope = match (match_, default) {
+        (_, true) => "OpenSSH default".to_string(),
+        (Some(c), _) => format!("Match {c}"),
+        (None, false) => "global".to_string(),
+    };
     m.insert("match".into(), match_.into());
     m.insert("default".into(), default.into());
+    m.insert("scope".into(), scope.into());
     Value::Object(m)
 }
 
@@ -277,6 +309,8 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
                 let list = global.entry(s.key.clone()).or_default();
                 if list.is_empty() || accumulate {
                     list.push(e);
+                } else if LAST_WINS.contains(&s.key.as_str()) {
+                    list[0] = e;
                 }
             }
             Some(crit) => {
@@ -318,7 +352,10 @@ mod tests {
     #[test]
     fn splits_lines_like_sshd() {
         assert_eq!(split_line("PermitRootLogin=yes"), Some(("permitrootlogin".into(), vec!["yes".into()])));
-        assert_eq!(split_line("  Banner \"/etc/issue net\" # c"), Some(("banner".into(), vec!["/etc/issue net".into()])));
+        assert_eq!(
+            split_line("  Banner \"/etc/issue net\" # c"),
+            Some(("banner".into(), vec!["/etc/issue net".into()]))
+        );
         assert_eq!(split_line("# comment"), None);
     }
 
