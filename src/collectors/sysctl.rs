@@ -1,19 +1,24 @@
 //! `sysctl`: kernel parameters as the boot-time loader applies them
-//! (sysctl.d(5), procps `sysctl --system`): `*.conf` files from
-//! `/etc/sysctl.d`, `/run/sysctl.d`, `/usr/local/lib/sysctl.d`,
+//! (sysctl.d(5), systemd-sysctl; procps `sysctl --system`): `*.conf` files
+//! from `/etc/sysctl.d`, `/run/sysctl.d`, `/usr/local/lib/sysctl.d`,
 //! `/usr/lib/sysctl.d`, `/lib/sysctl.d` — a name in an earlier directory
-//! masks the same name in a later one — sorted by file name, then
-//! `/etc/sysctl.conf`. The last assignment of a key wins; keys may use `/`
-//! instead of `.` and may be globs; a leading `-` only silences errors.
+//! masks the same name in a later one, and a file linked to `/dev/null`
+//! masks without being read — sorted by file name, then `/etc/sysctl.conf`.
+//! A file reached twice (Debian's `/etc/sysctl.d/99-sysctl.conf ->
+//! ../sysctl.conf`) is read once, at its first position, and reported under
+//! its real path. The last assignment of a key wins; keys may use `/`
+//! instead of `.` and may be globs; a leading `-` only silences errors, and
+//! `-key` without `=` excludes the key from globs (systemd).
 //!
-//! Facts: `entries` (every assignment, in order, with `key`, `value`,
-//! `pattern`), `files`.
+//! Facts: `entries` (every assignment, in order, with `key`, `value` — null
+//! for an exclusion —, `pattern`, `exclude`), `files`.
 
 use crate::sources::{item, Scan, Unavailable};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-const DIRS: &[&str] = &["/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d"];
+const DIRS: &[&str] =
+    &["/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d"];
 
 /// Normalise a key: `a/b.c` (slash first) means `a.b/c` in dotted form.
 pub fn normalize_key(k: &str) -> String {
@@ -21,7 +26,14 @@ pub fn normalize_key(k: &str) -> String {
     let slash = k.find('/');
     let dot = k.find('.');
     match (slash, dot) {
-        (Some(s), d) if d.is_none_or(|d| s < d) => k.chars().map(|c| match c { '/' => '.', '.' => '/', c => c }).collect(),
+        (Some(s), d) if d.is_none_or(|d| s < d) => k
+            .chars()
+            .map(|c| match c {
+                '/' => '.',
+                '.' => '/',
+                c => c,
+            })
+            .collect(),
         _ => k.to_string(),
     }
 }
@@ -41,8 +53,8 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
     for p in paths {
         // Debian links /etc/sysctl.d/99-sysctl.conf to ../sysctl.conf: read it once.
         let real = canonical(scan, &p);
-        if seen.contains(&real) {
-            continue;
+        if real == "/dev/null" || seen.contains(&real) {
+            continue; // masked, or already read
         }
         let f = match scan.read_text(&p) {
             Ok(f) => f,
@@ -52,19 +64,30 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
                 continue;
             }
         };
-        seen.push(real);
-        files.push(p.clone());
+        seen.push(real.clone());
+        files.push(real.clone());
         for (i, line) in f.text.lines().enumerate() {
             let t = line.trim();
             if t.is_empty() || t.starts_with('#') || t.starts_with(';') {
                 continue;
             }
-            let Some((k, v)) = t.split_once('=') else { continue };
-            let key = normalize_key(k.trim().trim_start_matches('-'));
-            let mut m = item(Some(&p), Some(i + 1), t);
+            // `-key = v`: failures to set are ignored; `-key` alone: excluded from globs.
+            let (k, v) = match t.split_once('=') {
+                Some((k, v)) => (k.strip_prefix('-').unwrap_or(k), Some(v.trim())),
+                None => match t.strip_prefix('-') {
+                    Some(k) => (k, None),
+                    None => continue, // not an assignment: systemd-sysctl ignores it
+                },
+            };
+            let key = normalize_key(k);
+            if key.is_empty() {
+                continue;
+            }
+            let mut m = item(Some(&real), Some(i + 1), t);
             m.insert("pattern".into(), key.contains(['*', '?', '[']).into());
+            m.insert("exclude".into(), v.is_none().into());
             m.insert("key".into(), key.into());
-            m.insert("value".into(), v.trim().into());
+            m.insert("value".into(), v.map_or(Value::Null, |v| v.into()));
             entries.push(Value::Object(m));
         }
     }
