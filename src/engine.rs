@@ -130,17 +130,42 @@ fn fill_fix(template: &str, first: Option<&Map<String, Value>>, default_location
     let location = match (path, line) {
         (Some(p), Some(l)) => format!("{p} (line {l})"),
         (Some(p), None) => p.to_string(),
-        _ => "the configuration".to_string(),
+        _ => "the configuration file".to_string(),
     };
     let mut fields = first.cloned().unwrap_or_default();
-    fields.insert("location".into(), location.into());
-    if let Some(p) = path {
-        fields.entry("path").or_insert(p.into());
-        if fields.get("path") == Some(&Value::Null) {
-            fields.insert("path".into(), p.into());
+    fields.insert("location".into(), location.clone().into());
+    if fields.get("path").is_none_or(Value::is_null) {
+        fields.insert("path".into(), path.unwrap_or(&location).into());
+    }
+    let filled = fill(template, Some(&fields));
+    if first.is_some() {
+        mask(&filled)
+    } else {
+        // No failing item (a pass or skip): item placeholders have nothing to show.
+        mask(&fill_missing(&filled, "…"))
+    }
+}
+
+/// Replace every `{field}` placeholder left in `text` by `with`.
+fn fill_missing(text: &str, with: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) if end > 0 && after[..end].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                out.push_str(&rest[..start]);
+                out.push_str(with);
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push_str(&rest[..=start]);
+                rest = after;
+            }
         }
     }
-    mask(&fill(template, Some(&fields)))
+    out.push_str(rest);
+    out
 }
 
 fn evidence_of(item: &Value) -> (Evidence, Map<String, Value>) {

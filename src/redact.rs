@@ -6,13 +6,32 @@ use std::sync::OnceLock;
 
 const MASK: &str = "****";
 
+/// Words that name a secret inside a key (`DB_PASSWORD`, `api_key`, …).
+const SECRET_WORD: &str = r"(?:pass(?:word|wd|phrase)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth[_-]?key|requirepass|masterauth|community)";
+
+/// `key = value` / `key: value` where the key names a secret.
 fn assignment() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        // key (containing a secret-ish word) followed by `=`, `:` or spaces, then the value.
-        Regex::new(
-            r#"(?i)((?:[A-Za-z0-9_.\-]*(?:pass(?:word|wd|phrase)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth[_-]?key|requirepass|masterauth|community)[A-Za-z0-9_.\-]*)["']?\s*(?:[:=]|\s)\s*["']?)([^\s"',;]+)"#,
-        )
+        Regex::new(&format!(
+            r#"(?i)((?:[A-Za-z0-9_.\-]*{SECRET_WORD}[A-Za-z0-9_.\-]*)["']?\s*[:=]\s*["']?)([^\s"'`,;]+)"#
+        ))
+        .expect("static regex")
+    })
+}
+
+/// A config directive whose value follows a space: SNMP communities and
+/// Redis auth at the start of a line (`rocommunity public 10.0.0.0/8`,
+/// `requirepass x`), and `password x` / `secret x` as the last word of a
+/// line (.netrc, `Password x`), so that prose such as "password
+/// authentication is disabled" stays readable.
+fn directive() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(concat!(
+            r#"(?im)(^\s*(?:requirepass|masterauth|rocommunity6?|rwcommunity6?|com2sec6?\s+\S+\s+\S+)\s+["']?)([^\s"'`,;]+)"#,
+            r#"|(\b(?:password|passwd|passphrase|secret|token)\s+["']?)([^\s"'`,;]+)["']?\s*$"#
+        ))
         .expect("static regex")
     })
 }
@@ -40,15 +59,23 @@ fn url_password() -> &'static Regex {
 /// well-known token formats, and passwords in URLs.
 pub fn mask(text: &str) -> String {
     let s = url_password().replace_all(text, format!("${{1}}{MASK}${{3}}"));
-    let s = assignment().replace_all(&s, |c: &regex::Captures| {
-        let value = &c[2];
-        // Keep obvious non-secrets readable: yes/no, numbers, masked values, booleans.
-        if value == MASK || matches!(value.to_ascii_lowercase().as_str(), "yes" | "no" | "true" | "false" | "none") {
+    let keep = |c: &regex::Captures| {
+        // The directive regex has two alternatives: groups 1/2 or 3/4.
+        let (key, value) = match (c.get(1), c.get(2), c.get(3), c.get(4)) {
+            (Some(k), Some(v), _, _) | (_, _, Some(k), Some(v)) => (k.as_str(), v.as_str()),
+            _ => return c[0].to_string(),
+        };
+        // Keep obvious non-secrets readable: booleans, "none", already masked values.
+        if value == MASK || matches!(value.to_ascii_lowercase().as_str(), "yes" | "no" | "true" | "false" | "none" | "null") {
             c[0].to_string()
         } else {
-            format!("{}{MASK}", &c[1])
+            let whole = &c[0];
+            let end = whole.find(value).map(|i| i + value.len()).unwrap_or(whole.len());
+            format!("{key}{MASK}{}", &whole[end..])
         }
-    });
+    };
+    let s = assignment().replace_all(&s, keep);
+    let s = directive().replace_all(&s, keep);
     tokens().replace_all(&s, MASK).into_owned()
 }
 
@@ -65,5 +92,21 @@ mod tests {
         assert_eq!(mask("key AKIAABCDEFGHIJKLMNOP"), "key ****");
         assert_eq!(mask("PasswordAuthentication yes"), "PasswordAuthentication yes");
         assert_eq!(mask("PermitRootLogin yes"), "PermitRootLogin yes");
+        assert_eq!(mask("rocommunity public default"), "rocommunity **** default");
+        assert_eq!(mask("machine db login app password hunter2"), "machine db login app password ****");
+        assert_eq!(mask("  password s3cr3t"), "  password ****");
+    }
+
+    #[test]
+    fn leaves_prose_and_directives_alone() {
+        for text in [
+            "PasswordAuthentication not set; OpenSSH default is yes",
+            "password authentication is disabled",
+            "users cannot pass environment variables",
+            "Set `PermitEmptyPasswords no` in /etc/ssh/sshd_config",
+            "PASS_MAX_DAYS 99999",
+        ] {
+            assert_eq!(mask(text), text);
+        }
     }
 }

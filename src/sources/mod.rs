@@ -357,7 +357,12 @@ fn load_file_source(scan: &Scan, spec: &FileSource) -> SourceResult {
                 }
             }
             let exists = entries.iter().any(|e| e["exists"] == Value::Bool(true));
-            json!({"exists": exists, "files": patterns, "entries": entries, "values": {}})
+            // A path that exists but cannot be examined must not read as "absent".
+            let unreadable: Vec<Value> = entries
+                .iter()
+                .filter_map(|e| Some(json!({"path": e.get("path")?, "reason": e.get("error")?})))
+                .collect();
+            json!({"exists": exists, "files": patterns, "entries": entries, "values": {}, "unreadable": unreadable})
         }
         Format::Walk => {
             let mut entries = Vec::new();
