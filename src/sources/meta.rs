@@ -2,7 +2,7 @@
 //! the owner resolved against the target's own passwd/group.
 
 use super::{item, Scan};
-use crate::target::{FileMeta, FileType, ReadError};
+use crate::target::{DirEntry, FileMeta, FileType, ReadError};
 use serde_json::{Map, Value};
 
 /// Most entries one walk visits before it stops (and says so).
@@ -34,6 +34,9 @@ fn fill(scan: &Scan, m: &mut Map<String, Value>, meta: &FileMeta) {
     m.insert("suid".into(), (mode & 0o4000 != 0).into());
     m.insert("sgid".into(), (mode & 0o2000 != 0).into());
     m.insert("sticky".into(), (mode & 0o1000 != 0).into());
+    // Always present (a missing key is a CEL error): `stat` sets it when the
+    // path itself is a symlink, `walk` (which never follows) when the entry is.
+    m.insert("symlink".into(), (meta.file_type == FileType::Symlink).into());
     let detail = format!(
         "{} {} {}:{} {}",
         meta.file_type.as_str(),
@@ -60,6 +63,9 @@ pub fn meta_item(scan: &Scan, path: &str) -> Map<String, Value> {
         }
         Err(e) => {
             m.insert("exists".into(), false.into());
+            // A dangling symlink does not exist, but is still a symlink.
+            let dangling = scan.target.lstat(path).map(|l| l.file_type == FileType::Symlink).unwrap_or(false);
+            m.insert("symlink".into(), dangling.into());
             if !e.is_not_found() {
                 scan.note_unreadable(&e);
                 m.insert("error".into(), e.reason().into());
@@ -72,7 +78,13 @@ pub fn meta_item(scan: &Scan, path: &str) -> Map<String, Value> {
 
 /// Visit everything below `root` (not following symlinks, staying on the
 /// root's filesystem, never entering /proc, /sys, /dev), depth-first in
-/// name order. Unreadable directories are collected in `unreadable`.
+/// name order as `find` lists them (a directory, then what is inside it,
+/// then its next sibling). Unreadable directories are collected in
+/// `unreadable`. The root itself is not visited.
+///
+/// A `root` that is itself a symlink is not entered, as `find ROOT` does not
+/// follow it: on a merged-/usr system `/bin -> usr/bin`, and walking both
+/// `/bin` and `/usr/bin` would report every file twice.
 pub fn walk(
     scan: &Scan,
     root: &str,
@@ -91,48 +103,122 @@ pub fn walk(
             return;
         }
     };
+    if root_meta.file_type != FileType::Dir {
+        // A symlink root is not followed; a file has nothing below it.
+        return;
+    }
     let live = scan.target.is_live();
-    let mut stack = vec![(root.to_string(), 0usize)];
+    // Pre-order, as `find` lists: a directory, then everything inside it,
+    // then its next sibling. Each frame is one open directory listing.
+    let mut stack: Vec<(std::vec::IntoIter<DirEntry>, usize)> = Vec::new();
+    match scan.target.read_dir(root) {
+        Ok(entries) => stack.push((entries.into_iter(), 0)),
+        Err(e) => {
+            scan.note_unreadable(&e);
+            unreadable.push(e);
+            return;
+        }
+    }
     let mut seen = 0usize;
-    while let Some((dir, depth)) = stack.pop() {
-        let entries = match scan.target.read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) => {
-                scan.note_unreadable(&e);
-                unreadable.push(e);
+    while let Some((entries, depth)) = stack.last_mut() {
+        let depth = *depth;
+        let Some(e) = entries.next() else {
+            stack.pop();
+            continue;
+        };
+        seen += 1;
+        if seen > MAX_WALK_ENTRIES {
+            let err = ReadError::Io {
+                path: root.to_string(),
+                message: format!("walk stopped after {MAX_WALK_ENTRIES} entries"),
+            };
+            scan.note_unreadable(&err);
+            unreadable.push(err);
+            return;
+        }
+        if exclude.iter().any(|x| e.path == *x || e.path.starts_with(&format!("{x}/"))) {
+            continue;
+        }
+        if live && PSEUDO.contains(&e.path.as_str()) {
+            continue;
+        }
+        let meta = match scan.target.lstat(&e.path) {
+            Ok(m) => m,
+            Err(err) => {
+                scan.note_unreadable(&err);
+                unreadable.push(err);
                 continue;
             }
         };
-        let mut subdirs = Vec::new();
-        for e in entries {
-            seen += 1;
-            if seen > MAX_WALK_ENTRIES {
-                let err = ReadError::Io { path: root.to_string(), message: format!("walk stopped after {MAX_WALK_ENTRIES} entries") };
-                scan.note_unreadable(&err);
-                unreadable.push(err);
-                return;
-            }
-            if exclude.iter().any(|x| e.path == *x || e.path.starts_with(&format!("{x}/"))) {
-                continue;
-            }
-            if live && PSEUDO.contains(&e.path.as_str()) {
-                continue;
-            }
-            let meta = match scan.target.lstat(&e.path) {
-                Ok(m) => m,
+        let mut m = item(Some(&e.path), None, "");
+        fill(scan, &mut m, &meta);
+        visit(m);
+        if meta.file_type == FileType::Dir && depth + 1 < max_depth && meta.dev == root_meta.dev {
+            match scan.target.read_dir(&e.path) {
+                Ok(entries) => stack.push((entries.into_iter(), depth + 1)),
                 Err(err) => {
                     scan.note_unreadable(&err);
                     unreadable.push(err);
-                    continue;
                 }
-            };
-            let mut m = item(Some(&e.path), None, "");
-            fill(scan, &mut m, &meta);
-            if meta.file_type == FileType::Dir && depth + 1 < max_depth && meta.dev == root_meta.dev {
-                subdirs.push((e.path.clone(), depth + 1));
             }
-            visit(m);
         }
-        stack.extend(subdirs.into_iter().rev());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::FsTarget;
+    use std::sync::Arc;
+
+    fn scan_of(dir: &std::path::Path) -> Scan {
+        Scan::new(Arc::new(FsTarget::root(dir).unwrap()))
+    }
+
+    fn walked(scan: &Scan, root: &str, depth: usize) -> Vec<(String, bool)> {
+        let mut out = Vec::new();
+        let mut unreadable = Vec::new();
+        walk(
+            scan,
+            root,
+            depth,
+            &[],
+            &mut |m| out.push((m["path"].as_str().unwrap().to_string(), m["symlink"] == Value::Bool(true))),
+            &mut unreadable,
+        );
+        assert!(unreadable.is_empty(), "{unreadable:?}");
+        out
+    }
+
+    #[test]
+    fn walk_is_preorder_like_find_and_does_not_enter_a_symlink_root() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        std::fs::create_dir_all(r.join("usr/bin/sub")).unwrap();
+        std::fs::write(r.join("usr/bin/a"), "").unwrap();
+        std::fs::write(r.join("usr/bin/sub/x"), "").unwrap();
+        std::fs::write(r.join("usr/bin/z"), "").unwrap();
+        std::os::unix::fs::symlink("usr/bin", r.join("bin")).unwrap();
+        std::os::unix::fs::symlink("a", r.join("usr/bin/link")).unwrap();
+        let scan = scan_of(r);
+        let got = walked(&scan, "/usr/bin", 12);
+        let want = [
+            ("/usr/bin/a", false),
+            ("/usr/bin/link", true),
+            ("/usr/bin/sub", false),
+            ("/usr/bin/sub/x", false),
+            ("/usr/bin/z", false),
+        ];
+        assert_eq!(got, want.iter().map(|(p, s)| (p.to_string(), *s)).collect::<Vec<_>>());
+        assert_eq!(walked(&scan, "/usr/bin", 1).len(), 4, "max_depth 1 lists the root's entries only");
+        assert!(walked(&scan, "/bin", 12).is_empty(), "a symlink root is not followed");
+        assert!(walked(&scan, "/usr/bin/a", 12).is_empty(), "a file has nothing below it");
+        let m = meta_item(&scan, "/bin");
+        assert_eq!(
+            (m["exists"].clone(), m["symlink"].clone(), m["type"].clone()),
+            (true.into(), true.into(), "dir".into())
+        );
+        let m = meta_item(&scan, "/usr/bin/a");
+        assert_eq!(m["symlink"], Value::Bool(false), "always present, so CEL can read it");
     }
 }
