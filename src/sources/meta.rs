@@ -11,6 +11,19 @@ pub const MAX_WALK_ENTRIES: usize = 500_000;
 /// Live-host pseudo filesystems a walk never enters.
 const PSEUDO: &[&str] = &["/proc", "/sys", "/dev", "/run/user"];
 
+/// The boolean fields of a metadata item (usable in a walk's `only`).
+pub const FLAGS: &[&str] = &[
+    "world_writable",
+    "world_readable",
+    "group_writable",
+    "group_readable",
+    "suid",
+    "sgid",
+    "sticky",
+    "unowned",
+    "symlink",
+];
+
 fn fill(scan: &Scan, m: &mut Map<String, Value>, meta: &FileMeta) {
     let names = scan.names();
     let owner = names.users.get(&meta.uid).cloned();
@@ -24,6 +37,7 @@ fn fill(scan: &Scan, m: &mut Map<String, Value>, meta: &FileMeta) {
     m.insert("gid".into(), meta.gid.into());
     m.insert("owner_known".into(), owner.is_some().into());
     m.insert("group_known".into(), group.is_some().into());
+    m.insert("unowned".into(), (owner.is_none() || group.is_none()).into());
     m.insert("owner".into(), owner.clone().unwrap_or_else(|| meta.uid.to_string()).into());
     m.insert("group".into(), group.clone().unwrap_or_else(|| meta.gid.to_string()).into());
     m.insert("size".into(), meta.size.into());

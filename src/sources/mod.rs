@@ -111,6 +111,11 @@ pub struct FileSource {
     /// `walk`: in-target paths not to descend into.
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// `walk`: keep only entries for which one of these boolean fields is
+    /// true (`suid`, `sgid`, `world_writable`, `unowned`, …). Filtering here
+    /// keeps memory flat on large trees.
+    #[serde(default)]
+    pub only: Vec<String>,
 }
 
 impl FileSource {
@@ -130,6 +135,14 @@ impl FileSource {
         }
         if !self.defaults.is_empty() && !matches!(self.format, Format::Kv | Format::Ini) {
             return Err("`defaults` only applies to formats kv and ini".into());
+        }
+        if !self.only.is_empty() && self.format != Format::Walk {
+            return Err("`only` only applies to format walk".into());
+        }
+        for f in &self.only {
+            if !meta::FLAGS.contains(&f.as_str()) {
+                return Err(format!("`only: {f}` is not one of {}", meta::FLAGS.join(", ")));
+            }
         }
         Ok(())
     }
@@ -347,9 +360,15 @@ fn load_file_source(scan: &Scan, spec: &FileSource) -> SourceResult {
     let value = match spec.format {
         Format::Stat => {
             let mut entries = Vec::new();
+            let mut glob_errors = Vec::new();
             for p in patterns {
                 if p.contains(['*', '?', '[']) {
-                    for path in scan.glob(p) {
+                    let (paths, errors) = target::glob(scan.target.as_ref(), p);
+                    for e in errors {
+                        scan.note_unreadable(&e);
+                        glob_errors.push(json!({"path": e.path(), "reason": e.reason()}));
+                    }
+                    for path in paths {
                         entries.push(Value::Object(meta_item(scan, &path)));
                     }
                 } else {
@@ -358,17 +377,26 @@ fn load_file_source(scan: &Scan, spec: &FileSource) -> SourceResult {
             }
             let exists = entries.iter().any(|e| e["exists"] == Value::Bool(true));
             // A path that exists but cannot be examined must not read as "absent".
-            let unreadable: Vec<Value> = entries
+            let mut unreadable: Vec<Value> = entries
                 .iter()
                 .filter_map(|e| Some(json!({"path": e.get("path")?, "reason": e.get("error")?})))
                 .collect();
+            unreadable.extend(glob_errors);
             json!({"exists": exists, "files": patterns, "entries": entries, "values": {}, "unreadable": unreadable})
         }
         Format::Walk => {
             let mut entries = Vec::new();
             let mut unreadable = Vec::new();
             for p in patterns {
-                walk(scan, p, spec.max_depth.unwrap_or(12), &spec.exclude, &mut |m| entries.push(Value::Object(m)), &mut unreadable);
+                let keep = |m: &Map<String, Value>| {
+                    spec.only.is_empty() || spec.only.iter().any(|f| m.get(f) == Some(&Value::Bool(true)))
+                };
+                let mut visit = |m: Map<String, Value>| {
+                    if keep(&m) {
+                        entries.push(Value::Object(m))
+                    }
+                };
+                walk(scan, p, spec.max_depth.unwrap_or(12), &spec.exclude, &mut visit, &mut unreadable);
             }
             let unreadable: Vec<Value> =
                 unreadable.iter().map(|e: &ReadError| json!({"path": e.path(), "reason": e.reason()})).collect();
