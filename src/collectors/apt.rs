@@ -10,129 +10,321 @@ use crate::sources::{item, parse_int, Scan, Unavailable};
 use crate::target::{ReadError, TextFile};
 use serde_json::{json, Map, Value};
 
-fn part_name_ok(name: &str) -> bool {
-    name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-        && (!name.contains('.') || name.ends_with(".conf"))
+/// A file name `GetListOfFilesInDir` accepts: `[A-Za-z0-9_:.-]`, not ending
+/// in `.`, and either without extension or with one of `exts`.
+fn part_name_ok(name: &str, exts: &[&str], allow_no_ext: bool) -> bool {
+    if name.is_empty()
+        || name.ends_with('.')
+        || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '.'))
+    {
+        return false;
+    }
+    match name.rsplit_once('.') {
+        None => allow_no_ext,
+        Some((_, ext)) => exts.contains(&ext),
+    }
 }
 
-#[derive(Debug, PartialEq)]
-enum Tok {
-    Word(String),
-    Str(String),
-    Open,
-    Close,
-    Semi,
+/// One effect of an apt.conf statement, in file order.
+#[derive(Debug)]
+enum Event {
+    Set(Value),
+    /// `#clear Tag;`: drops the tree below `Tag` (lower-case).
+    Clear(String),
 }
 
-fn tokens(text: &str) -> Vec<(usize, Tok)> {
+/// apt's `ParseQuoteWord`: a whitespace-delimited word in which `"..."` and
+/// `[...]` sections may contain spaces; quotes are removed and `%xx` decoded.
+fn parse_quote_word(s: &str) -> Option<(String, &str)> {
+    let s = s.trim_start_matches(' ');
+    if s.is_empty() {
+        return None;
+    }
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() && !b[i].is_ascii_whitespace() {
+        if b[i] == b'"' {
+            i += 1 + s[i + 1..].find('"')?;
+        } else if b[i] == b'[' {
+            i += 1 + s[i + 1..].find(']')?;
+        }
+        i += 1;
+    }
+    let raw = &s[..i];
     let mut out = Vec::new();
-    let mut line = 1usize;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\n' => line += 1,
-            c if c.is_whitespace() => {}
-            '#' => {
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        line += 1;
-                        break;
-                    }
-                }
-            }
-            '/' if chars.peek() == Some(&'/') => {
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        line += 1;
-                        break;
-                    }
-                }
-            }
-            '/' if chars.peek() == Some(&'*') => {
-                chars.next();
-                let mut prev = ' ';
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        line += 1;
-                    }
-                    if prev == '*' && c == '/' {
-                        break;
-                    }
-                    prev = c;
-                }
-            }
-            '"' => {
-                let mut s = String::new();
-                for c in chars.by_ref() {
-                    if c == '"' {
-                        break;
-                    }
-                    if c == '\n' {
-                        line += 1;
-                    }
-                    s.push(c);
-                }
-                out.push((line, Tok::Str(s)));
-            }
-            '{' => out.push((line, Tok::Open)),
-            '}' => out.push((line, Tok::Close)),
-            ';' => out.push((line, Tok::Semi)),
-            c => {
-                let mut s = String::from(c);
-                while let Some(&n) = chars.peek() {
-                    if n.is_whitespace() || matches!(n, '{' | '}' | ';' | '"') {
-                        break;
-                    }
-                    s.push(n);
-                    chars.next();
-                }
-                out.push((line, Tok::Word(s)));
-            }
+    let rb = raw.as_bytes();
+    let mut j = 0;
+    while j < rb.len() {
+        if rb[j] == b'%' && j + 2 < rb.len() && rb[j + 1].is_ascii_hexdigit() && rb[j + 2].is_ascii_hexdigit() {
+            out.push(u8::from_str_radix(&raw[j + 1..j + 3], 16).unwrap_or(b'%'));
+            j += 3;
+            continue;
         }
+        if rb[j] != b'"' {
+            out.push(rb[j]);
+        }
+        j += 1;
     }
-    out
+    Some((String::from_utf8_lossy(&out).into_owned(), s[i..].trim_start()))
 }
 
-fn parse_conf(f: &TextFile, out: &mut Vec<Value>) {
-    let mut scope: Vec<String> = Vec::new();
-    let mut key: Option<(usize, String)> = None;
-    let mut list_index = 0usize;
-    for (line, tok) in tokens(&f.text) {
-        match tok {
-            Tok::Word(w) => key = Some((line, w.trim_end_matches("::").to_string())),
-            Tok::Str(s) => {
-                let full = match &key {
-                    Some((_, k)) => scope.iter().cloned().chain(std::iter::once(k.clone())).collect::<Vec<_>>().join("::"),
-                    None => {
-                        list_index += 1;
-                        format!("{}::{}", scope.join("::"), list_index)
-                    }
-                };
-                let l = key.as_ref().map(|(l, _)| *l).unwrap_or(line);
-                let mut m: Map<String, Value> = item(Some(&f.path), Some(l), format!("{full} \"{s}\";"));
-                m.insert("key".into(), full.to_ascii_lowercase().into());
-                m.insert("name".into(), full.into());
-                m.insert("int".into(), parse_int(&s).into());
-                m.insert("value".into(), s.into());
-                out.push(Value::Object(m));
-                key = None;
-            }
-            Tok::Open => {
-                if let Some((_, k)) = key.take() {
-                    scope.extend(k.split("::").map(str::to_string));
-                } else {
-                    scope.push(String::new());
+/// apt's `ParseCWord`: one or more `"..."` strings separated by spaces,
+/// concatenated; anything unquoted makes it fail.
+fn parse_c_word(s: &str) -> Option<(String, &str)> {
+    let t = s.trim_start_matches(' ');
+    if t.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    let mut chars = t.char_indices().peekable();
+    let mut prev_space = false;
+    while let Some((_, c)) = chars.next() {
+        if c == '"' {
+            let mut closed = false;
+            for (_, q) in chars.by_ref() {
+                if q == '"' {
+                    closed = true;
+                    break;
                 }
-                list_index = 0;
+                out.push(q);
             }
-            Tok::Close => {
-                // A scope opened by `A::B {` closes both levels in APT only if
-                // written so; we close the levels the key opened.
-                scope.pop();
+            if !closed {
+                return None;
             }
-            Tok::Semi => key = None,
+            prev_space = false;
+            continue;
+        }
+        if !c.is_whitespace() {
+            return None;
+        }
+        if !prev_space {
+            out.push(' ');
+        }
+        prev_space = true;
+    }
+    Some((out, ""))
+}
+
+/// Strip apt.conf comments from one line the way `ReadConfigFile` does:
+/// `//` and `#` (except `#clear`, `#include`) outside quotes, and `/* */`
+/// (possibly spanning lines).
+fn strip_comments(line: &str, in_comment: &mut bool) -> String {
+    let mut line: &str = line;
+    if *in_comment {
+        match line.find("*/") {
+            Some(end) => {
+                line = &line[end + 2..];
+                *in_comment = false;
+            }
+            None => return String::new(),
         }
     }
+    let quotes_before = |l: &str, at: usize| l[..at].matches('"').count() % 2 != 0;
+    let mut cut = line.len();
+    let mut start = 0;
+    while let Some(p) = line[start..].find("//").map(|p| p + start) {
+        if quotes_before(line, p) {
+            start = p + 1;
+            continue;
+        }
+        cut = p;
+        break;
+    }
+    let line = &line[..cut];
+    let mut cut = line.len();
+    let mut start = 0;
+    while let Some(p) = line[start..].find('#').map(|p| p + start) {
+        let rest = &line[p + 1..];
+        if quotes_before(line, p) || ["clear", "include", "x-apt-configure-index"].iter().any(|m| rest.starts_with(m)) {
+            start = p + 1;
+            continue;
+        }
+        cut = p;
+        break;
+    }
+    let mut line = &line[..cut];
+    let mut out = String::new();
+    loop {
+        let mut start = 0;
+        let mut found = None;
+        while let Some(p) = line[start..].find("/*").map(|p| p + start) {
+            if quotes_before(line, p) {
+                start = p + 2;
+                continue;
+            }
+            found = Some(p);
+            break;
+        }
+        match found {
+            None => {
+                out.push_str(line);
+                return out;
+            }
+            Some(p) => {
+                out.push_str(&line[..p]);
+                match line[p + 2..].find("*/") {
+                    Some(e) => line = &line[p + 2 + e + 2..],
+                    None => {
+                        *in_comment = true;
+                        return out;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Parse one apt.conf file as apt's `ReadConfigFile` does: statements end at
+/// `;`, `{` or `}` outside quotes; `Tag Value;` with the value quoted or
+/// not; `Tag { … };` scopes; a bare `"value";` appends to the enclosing
+/// list; `#clear` and `#include` directives.
+fn parse_conf(scan: Option<&Scan>, f: &TextFile, depth: usize, out: &mut Vec<Event>) -> Result<(), Unavailable> {
+    let malformed = |line: usize, message: &str| Unavailable::Malformed {
+        path: f.path.clone(),
+        line,
+        message: format!("apt.conf syntax error: {message}"),
+    };
+    let mut in_comment = false;
+    let mut buffer = String::new();
+    let mut buffer_line = 0usize;
+    let mut stack: Vec<String> = Vec::new();
+    let mut parent = String::new();
+    let mut list_index: std::collections::HashMap<String, usize> = Default::default();
+    let leave = |stack: &mut Vec<String>, parent: &mut String| {
+        *parent = stack.pop().unwrap_or_default();
+    };
+    for (i, raw) in f.text.lines().enumerate() {
+        let line_no = i + 1;
+        let expanded = raw.replace('\t', "        ");
+        let fragment = strip_comments(expanded.trim(), &mut in_comment);
+        if fragment.trim().is_empty() {
+            continue;
+        }
+        let mut in_quote = false;
+        let mut seg_start = 0;
+        for (pos, c) in fragment.char_indices() {
+            if c == '"' {
+                in_quote = !in_quote;
+            }
+            if in_quote || !matches!(c, '{' | ';' | '}') {
+                continue;
+            }
+            let piece = fragment[seg_start..pos].trim();
+            if !buffer.is_empty() && !piece.is_empty() {
+                buffer.push(' ');
+            }
+            if buffer.is_empty() && !piece.is_empty() {
+                buffer_line = line_no;
+            }
+            buffer.push_str(piece);
+            seg_start = pos + 1;
+            if c == '{' && buffer.is_empty() {
+                return Err(malformed(line_no, "block starts with no name"));
+            }
+            if buffer.is_empty() {
+                if c == '}' {
+                    leave(&mut stack, &mut parent);
+                }
+                continue;
+            }
+            let statement = std::mem::take(&mut buffer);
+            let Some((mut tag, rest)) = parse_quote_word(&statement) else {
+                return Err(malformed(buffer_line, "malformed tag"));
+            };
+            let (mut word, rest, no_word) = match parse_c_word(rest).or_else(|| parse_quote_word(rest)) {
+                Some((w, r)) => (w, r, false),
+                None if c != '{' => (std::mem::take(&mut tag), rest, false),
+                None => (String::new(), rest, true),
+            };
+            if !rest.trim().is_empty() {
+                return Err(malformed(buffer_line, "extra junk after value"));
+            }
+            if c == '{' {
+                stack.push(parent.clone());
+                parent = if parent.is_empty() { tag.clone() } else { format!("{parent}::{tag}") };
+                tag.clear();
+            }
+            let mut item_name = if parent.is_empty() {
+                tag.clone()
+            } else if c != '{' || !tag.is_empty() {
+                format!("{parent}::{tag}")
+            } else {
+                parent.clone()
+            };
+            if let Some(directive) = tag.strip_prefix('#') {
+                if !parent.is_empty() {
+                    return Err(malformed(buffer_line, "directives can only be done at the top level"));
+                }
+                match directive {
+                    "clear" => out.push(Event::Clear(word.to_ascii_lowercase())),
+                    "include" => {
+                        if depth > 10 {
+                            return Err(malformed(buffer_line, "too many nested includes"));
+                        }
+                        if let Some(scan) = scan {
+                            include(scan, &word, depth + 1, out)?;
+                        }
+                    }
+                    "x-apt-configure-index" => {}
+                    other => return Err(malformed(buffer_line, &format!("unsupported directive '{other}'"))),
+                }
+            } else if tag.is_empty() && !no_word && word == "#clear" {
+                return Err(malformed(buffer_line, "clear directive requires an option tree as argument"));
+            } else if !no_word && !item_name.is_empty() {
+                // `Tag "a"; "b";` inside a scope: list elements (`Parent::`).
+                if item_name.ends_with("::") || (tag.is_empty() && !parent.is_empty() && c != '{') {
+                    let base = item_name.trim_end_matches("::").to_string();
+                    let n = list_index.entry(base.to_ascii_lowercase()).or_insert(0);
+                    *n += 1;
+                    item_name = format!("{base}::{n}");
+                }
+                let shown = std::mem::take(&mut word);
+                let mut m: Map<String, Value> =
+                    item(Some(&f.path), Some(buffer_line), format!("{item_name} \"{shown}\";"));
+                m.insert("key".into(), item_name.to_ascii_lowercase().into());
+                m.insert("name".into(), item_name.clone().into());
+                m.insert("int".into(), parse_int(&shown).into());
+                m.insert("value".into(), shown.into());
+                out.push(Event::Set(Value::Object(m)));
+            }
+            if c == '}' {
+                leave(&mut stack, &mut parent);
+            }
+        }
+        let rest = fragment[seg_start..].trim();
+        if !rest.is_empty() {
+            if buffer.is_empty() {
+                buffer_line = line_no;
+            } else {
+                buffer.push(' ');
+            }
+            buffer.push_str(rest);
+        }
+    }
+    if !buffer.is_empty() {
+        return Err(malformed(buffer_line, "extra junk at end of file"));
+    }
+    Ok(())
+}
+
+/// `#include FILE;` or `#include DIR/;` (the directory read like apt.conf.d).
+fn include(scan: &Scan, target: &str, depth: usize, out: &mut Vec<Event>) -> Result<(), Unavailable> {
+    let paths: Vec<String> = if target.ends_with('/') {
+        match scan.target.read_dir(target.trim_end_matches('/')) {
+            Ok(list) => list.into_iter().filter(|e| part_name_ok(&e.name, &["conf"], true)).map(|e| e.path).collect(),
+            Err(_) => Vec::new(),
+        }
+    } else {
+        vec![target.to_string()]
+    };
+    for p in paths {
+        match scan.read_text(&p) {
+            Ok(f) => parse_conf(Some(scan), &f, depth, out)?,
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(Unavailable::Unreadable(e)),
+        }
+    }
+    Ok(())
 }
 
 fn unreadable_json(errs: &[ReadError]) -> Vec<Value> {
@@ -140,17 +332,18 @@ fn unreadable_json(errs: &[ReadError]) -> Vec<Value> {
 }
 
 pub fn config(scan: &Scan) -> Result<Value, Unavailable> {
+    // apt reads Dir::Etc::Parts (apt.conf.d, sorted) first, then Dir::Etc::Main.
     let mut paths: Vec<String> = match scan.target.read_dir("/etc/apt/apt.conf.d") {
-        Ok(list) => list.into_iter().filter(|e| part_name_ok(&e.name)).map(|e| e.path).collect(),
+        Ok(list) => list.into_iter().filter(|e| part_name_ok(&e.name, &["conf"], true)).map(|e| e.path).collect(),
         Err(_) => Vec::new(),
     };
     paths.push("/etc/apt/apt.conf".into());
-    let (mut entries, mut files, mut unreadable) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut events, mut files, mut unreadable) = (Vec::new(), Vec::new(), Vec::new());
     for p in &paths {
         match scan.read_text(p) {
             Ok(f) => {
                 files.push(p.clone());
-                parse_conf(&f, &mut entries);
+                parse_conf(Some(scan), &f, 0, &mut events)?;
             }
             Err(e) if e.is_not_found() => {}
             Err(e) => unreadable.push(e),
@@ -158,30 +351,87 @@ pub fn config(scan: &Scan) -> Result<Value, Unavailable> {
     }
     let exists = scan.target.stat("/etc/apt").is_ok();
     let mut values = Map::new();
-    for e in &entries {
-        if let Some(k) = e["key"].as_str() {
-            values.insert(k.to_string(), e.clone());
+    let mut entries = Vec::new();
+    for ev in events {
+        match ev {
+            Event::Set(e) => {
+                if let Some(k) = e["key"].as_str() {
+                    values.insert(k.to_string(), e.clone());
+                }
+                entries.push(e);
+            }
+            Event::Clear(tree) => {
+                let prefix = format!("{tree}::");
+                values.retain(|k, _| k != &tree && !k.starts_with(&prefix));
+            }
         }
     }
-    Ok(json!({"exists": exists, "files": files, "entries": entries, "values": values, "unreadable": unreadable_json(&unreadable)}))
+    Ok(
+        json!({"exists": exists, "files": files, "entries": entries, "values": values, "unreadable": unreadable_json(&unreadable)}),
+    )
 }
 
-fn source_item(path: &str, line: usize, detail: &str, types: &str, uris: Vec<String>, opts: &Map<String, Value>) -> Value {
+/// apt's `StringToBool`: `0`/`1` (as strtol reads them), or one of the
+/// words no/false/without/off/disable and yes/true/with/on/enable.
+pub(crate) fn string_to_bool(text: &str) -> Option<bool> {
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    let digits = lower.strip_prefix("0x").unwrap_or(&lower);
+    if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_hexdigit()) {
+        if let Some(n) = crate::sources::parse_int(t) {
+            if n == 0 || n == 1 {
+                return Some(n == 1);
+            }
+        }
+    }
+    match lower.as_str() {
+        "no" | "false" | "without" | "off" | "disable" => Some(false),
+        "yes" | "true" | "with" | "on" | "enable" => Some(true),
+        _ => None,
+    }
+}
+
+fn source_item(
+    path: &str,
+    line: usize,
+    detail: &str,
+    types: &str,
+    uris: Vec<String>,
+    opts: &Map<String, Value>,
+) -> Value {
     let mut m: Map<String, Value> = item(Some(path), Some(line), detail);
-    let trusted = opts.get("trusted").and_then(Value::as_str).is_some_and(|v| v.eq_ignore_ascii_case("yes"));
+    // debmetaindex.cc: `SetTrusted(StringToBool(trusted, false) ? TRI_YES : TRI_NO)`.
+    let trusted = opts.get("trusted").and_then(Value::as_str).is_some_and(|v| string_to_bool(v) == Some(true));
     let signed_by = opts.get("signed-by").cloned().unwrap_or(Value::Null);
+    let plain_http = uris.iter().any(|u| {
+        let scheme = u.split_once("://").map(|(s, _)| s.to_ascii_lowercase()).unwrap_or_default();
+        scheme == "http" || scheme.ends_with("+http")
+    });
     m.insert("type".into(), types.into());
     m.insert("trusted".into(), trusted.into());
     m.insert("signed_by".into(), signed_by);
-    m.insert("plain_http".into(), uris.iter().any(|u| u.starts_with("http://")).into());
+    m.insert("plain_http".into(), plain_http.into());
     m.insert("uris".into(), uris.into());
     m.insert("options".into(), Value::Object(opts.clone()));
     Value::Object(m)
 }
 
+/// One-line style, as `ParseFileOldStyle`/`ParseLine`: `#` starts a comment
+/// unless inside `[ … ]`; option keys are case-sensitive (`trusted`,
+/// `signed-by`), values may be quoted.
 fn one_line(f: &TextFile, out: &mut Vec<Value>) {
     for (i, raw) in f.text.lines().enumerate() {
-        let t = raw.split('#').next().unwrap_or("").trim();
+        let mut cut = raw.len();
+        let mut from = 0;
+        while let Some(p) = raw[from..].find('#').map(|p| p + from) {
+            if raw[..p].matches('[').count() > raw[..p].matches(']').count() {
+                from = p + 1;
+                continue;
+            }
+            cut = p;
+            break;
+        }
+        let t = raw[..cut].trim();
         if t.is_empty() {
             continue;
         }
@@ -191,17 +441,19 @@ fn one_line(f: &TextFile, out: &mut Vec<Value>) {
         }
         let mut rest = rest.trim();
         let mut opts = Map::new();
-        if rest.starts_with('[') {
-            if let Some(end) = rest.find(']') {
-                for o in rest[1..end].split_whitespace() {
-                    if let Some((k, v)) = o.split_once('=') {
-                        opts.insert(k.to_ascii_lowercase(), v.into());
+        if let Some(inner) = rest.strip_prefix('[') {
+            if let Some(end) = inner.find(']') {
+                let mut o = &inner[..end];
+                while let Some((word, r)) = parse_quote_word(o) {
+                    if let Some((k, v)) = word.split_once('=') {
+                        opts.insert(k.to_string(), v.into());
                     }
+                    o = r;
                 }
-                rest = rest[end + 1..].trim();
+                rest = inner[end + 1..].trim();
             }
         }
-        let uri = rest.split_whitespace().next().unwrap_or("").to_string();
+        let uri = parse_quote_word(rest).map(|(u, _)| u).unwrap_or_default();
         out.push(source_item(&f.path, i + 1, t, kind, vec![uri], &opts));
     }
 }
@@ -210,21 +462,30 @@ fn deb822(f: &TextFile, out: &mut Vec<Value>) {
     let mut fields: Map<String, Value> = Map::new();
     let mut start = 0usize;
     let mut lines_of: Map<String, Value> = Map::new();
-    let flush = |fields: &mut Map<String, Value>, lines_of: &mut Map<String, Value>, start: usize, out: &mut Vec<Value>| {
-        if fields.is_empty() {
-            return;
-        }
-        let enabled = fields.get("enabled").and_then(Value::as_str).map(|v| !v.eq_ignore_ascii_case("no")).unwrap_or(true);
-        if enabled {
-            let types = fields.get("types").and_then(Value::as_str).unwrap_or("deb").to_string();
-            let uris = fields.get("uris").and_then(Value::as_str).unwrap_or("").split_whitespace().map(str::to_string).collect();
-            let line = lines_of.get("trusted").and_then(Value::as_u64).map(|l| l as usize).unwrap_or(start);
-            let detail = format!("{types} {}", fields.get("uris").and_then(Value::as_str).unwrap_or(""));
-            out.push(source_item(&f.path, line, &detail, &types, uris, fields));
-        }
-        fields.clear();
-        lines_of.clear();
-    };
+    let flush =
+        |fields: &mut Map<String, Value>, lines_of: &mut Map<String, Value>, start: usize, out: &mut Vec<Value>| {
+            if fields.is_empty() {
+                return;
+            }
+            // sourcelist.cc: `Enabled` is read with StringToBool (default: enabled).
+            let enabled =
+                fields.get("enabled").and_then(Value::as_str).map(|v| string_to_bool(v) != Some(false)).unwrap_or(true);
+            if enabled {
+                let types = fields.get("types").and_then(Value::as_str).unwrap_or("deb").to_string();
+                let uris = fields
+                    .get("uris")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect();
+                let line = lines_of.get("trusted").and_then(Value::as_u64).map(|l| l as usize).unwrap_or(start);
+                let detail = format!("{types} {}", fields.get("uris").and_then(Value::as_str).unwrap_or(""));
+                out.push(source_item(&f.path, line, &detail, &types, uris, fields));
+            }
+            fields.clear();
+            lines_of.clear();
+        };
     let mut last_key = String::new();
     for (i, raw) in f.text.lines().enumerate() {
         if raw.starts_with('#') {
@@ -256,7 +517,7 @@ fn deb822(f: &TextFile, out: &mut Vec<Value>) {
 pub fn sources(scan: &Scan) -> Result<Value, Unavailable> {
     let mut paths = vec!["/etc/apt/sources.list".to_string()];
     if let Ok(list) = scan.target.read_dir("/etc/apt/sources.list.d") {
-        paths.extend(list.into_iter().filter(|e| e.name.ends_with(".list") || e.name.ends_with(".sources")).map(|e| e.path));
+        paths.extend(list.into_iter().filter(|e| part_name_ok(&e.name, &["list", "sources"], false)).map(|e| e.path));
     }
     let (mut entries, mut files, mut unreadable) = (Vec::new(), Vec::new(), Vec::new());
     for p in &paths {
@@ -273,7 +534,9 @@ pub fn sources(scan: &Scan) -> Result<Value, Unavailable> {
             Err(e) => unreadable.push(e),
         }
     }
-    Ok(json!({"exists": !files.is_empty(), "files": files, "entries": entries, "unreadable": unreadable_json(&unreadable)}))
+    Ok(
+        json!({"exists": !files.is_empty(), "files": files, "entries": entries, "unreadable": unreadable_json(&unreadable)}),
+    )
 }
 
 #[cfg(test)]
@@ -282,16 +545,92 @@ mod tests {
 
     fn parse(text: &str) -> Vec<Value> {
         let mut out = Vec::new();
-        parse_conf(&TextFile { path: "/t".into(), text: text.into() }, &mut out);
-        out
+        parse_conf(None, &TextFile { path: "/t".into(), text: text.into() }, 0, &mut out).unwrap();
+        out.into_iter()
+            .filter_map(|e| match e {
+                Event::Set(v) => Some(v),
+                Event::Clear(_) => None,
+            })
+            .collect()
     }
 
     #[test]
     fn flat_and_nested_keys() {
-        let v = parse("APT::Periodic::Unattended-Upgrade \"1\";\n// c\nAPT {\n  Get { AllowUnauthenticated \"true\"; };\n};\n");
+        let v = parse(
+            "APT::Periodic::Unattended-Upgrade \"1\";\n// c\nAPT {\n  Get { AllowUnauthenticated \"true\"; };\n};\n",
+        );
         assert_eq!(v[0]["key"], "apt::periodic::unattended-upgrade");
         assert_eq!(v[0]["int"], 1);
         assert_eq!(v[1]["key"], "apt::get::allowunauthenticated");
         assert_eq!(v[1]["line"], 4);
+    }
+
+    #[test]
+    fn scope_opened_by_a_compound_tag_closes_as_a_whole() {
+        let v = parse("APT::Periodic {\n  Enable \"1\";\n};\nAcquire::AllowInsecureRepositories \"true\";\n");
+        assert_eq!(v[0]["key"], "apt::periodic::enable");
+        assert_eq!(v[1]["key"], "acquire::allowinsecurerepositories");
+    }
+
+    #[test]
+    fn unquoted_values_and_quoted_tags() {
+        let v = parse(
+            "APT::Get::AllowUnauthenticated true;\n\"Acquire::AllowDowngradeToInsecureRepositories\" \"1\"; # why\n",
+        );
+        assert_eq!(v[0]["key"], "apt::get::allowunauthenticated");
+        assert_eq!(v[0]["value"], "true");
+        assert_eq!(v[1]["key"], "acquire::allowdowngradetoinsecurerepositories");
+        assert_eq!(v[1]["value"], "1");
+        assert_eq!(v[1]["line"], 2);
+    }
+
+    #[test]
+    fn comments_and_lists() {
+        let v = parse("/* a\n b */ A::B \"x//y\"; /* c */\nDPkg::Pre-Invoke { \"one\"; \"two\"; };\n");
+        assert_eq!(v[0]["value"], "x//y");
+        assert_eq!(v[0]["line"], 2);
+        assert_eq!(v[1]["key"], "dpkg::pre-invoke::1");
+        assert_eq!(v[2]["key"], "dpkg::pre-invoke::2");
+    }
+
+    #[test]
+    fn syntax_errors_are_malformed() {
+        let mut out = Vec::new();
+        let f = TextFile { path: "/t".into(), text: "A::B \"x\" junk;\n".into() };
+        assert!(matches!(parse_conf(None, &f, 0, &mut out), Err(Unavailable::Malformed { line: 1, .. })));
+        let f = TextFile { path: "/t".into(), text: "A::B \"x\"\n".into() };
+        assert!(matches!(parse_conf(None, &f, 0, &mut out), Err(Unavailable::Malformed { .. })));
+    }
+
+    #[test]
+    fn bools_like_apt() {
+        assert_eq!(string_to_bool("Yes"), Some(true));
+        assert_eq!(string_to_bool("1"), Some(true));
+        assert_eq!(string_to_bool("0"), Some(false));
+        assert_eq!(string_to_bool("2"), None);
+        assert_eq!(string_to_bool("disable"), Some(false));
+    }
+
+    #[test]
+    fn one_line_options() {
+        let mut out = Vec::new();
+        let f = TextFile {
+            path: "/s".into(),
+            text: "deb [ arch=amd64 trusted=true ] http://x/ y main # c\ndeb [Trusted=yes] https://z/ y main\n".into(),
+        };
+        one_line(&f, &mut out);
+        assert_eq!(out[0]["trusted"], true);
+        assert_eq!(out[0]["plain_http"], true);
+        assert_eq!(out[0]["uris"][0], "http://x/");
+        assert_eq!(out[1]["trusted"], false);
+    }
+
+    #[test]
+    fn part_names() {
+        assert!(part_name_ok("20auto-upgrades", &["conf"], true));
+        assert!(part_name_ok("99local.conf", &["conf"], true));
+        assert!(!part_name_ok("50unattended-upgrades.ucf-dist", &["conf"], true));
+        assert!(!part_name_ok("foo", &["list", "sources"], false));
+        assert!(!part_name_ok("a b.list", &["list", "sources"], false));
     }
 }

@@ -1,5 +1,5 @@
 //! `packages`: installed packages from the target's own package database:
-//! dpkg (`/var/lib/dpkg/status`, only `Status: install ok installed`) or apk
+//! dpkg (`/var/lib/dpkg/status`, packages whose status is `installed`, held or not) or apk
 //! (`/lib/apk/db/installed`). RPM's database is SQLite/BerkeleyDB and not
 //! read: `manager` is then `null` and checks fall back to files on disk.
 //!
@@ -47,11 +47,19 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
             } else if let Some(v) = line.strip_prefix(version_key) {
                 version = v.trim().to_string();
             } else if let Some(v) = line.strip_prefix("Status:") {
-                ok = v.trim() == "install ok installed";
+                // `want flag status`: a held (`hold ok installed`) or
+                // to-be-removed (`deinstall ok installed`) package is still
+                // installed; so is one with pending triggers.
+                let w: Vec<&str> = v.split_whitespace().collect();
+                ok = w.len() == 3
+                    && w[1] == "ok"
+                    && matches!(w[2], "installed" | "triggers-awaited" | "triggers-pending");
             }
         }
         flush(&mut name, &version, ok, start);
     }
     let entries: Vec<Value> = installed.values().cloned().collect();
-    Ok(json!({"exists": !manager.is_null(), "manager": manager, "installed": installed, "entries": entries, "unreadable": unreadable}))
+    Ok(
+        json!({"exists": !manager.is_null(), "manager": manager, "installed": installed, "entries": entries, "unreadable": unreadable}),
+    )
 }

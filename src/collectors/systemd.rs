@@ -9,7 +9,8 @@
 use crate::sources::{item, Scan, Unavailable};
 use serde_json::{json, Map, Value};
 
-const UNIT_DIRS: &[&str] = &["/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"];
+const UNIT_DIRS: &[&str] =
+    &["/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"];
 
 pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
     let t = &scan.target;
@@ -21,7 +22,8 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
         for e in entries {
             let Ok(meta) = t.lstat(&e.path) else { continue };
             let is_link = meta.file_type == crate::target::FileType::Symlink;
-            if is_link && *dir == "/etc/systemd/system" {
+            // `systemctl mask` links to /dev/null in /etc, `mask --runtime` in /run.
+            if is_link && (*dir == "/etc/systemd/system" || *dir == "/run/systemd/system") {
                 if let Ok(link) = t.read_link(&e.path) {
                     if link == "/dev/null" {
                         let mut m = item(Some(&e.path), None, format!("{} -> /dev/null (masked)", e.path));
