@@ -16,9 +16,11 @@ fn read(scan: &Scan, path: &str) -> Result<crate::target::TextFile, Unavailable>
     })
 }
 
+/// The records of a colon-separated database, as glibc's `files` NSS module
+/// reads them: leading blanks skipped, blank and `#` lines ignored.
 fn records(text: &str) -> impl Iterator<Item = (usize, &str, Vec<&str>)> {
     text.lines().enumerate().filter_map(|(i, l)| {
-        let t = l.trim_end_matches('\r');
+        let t = l.trim_end_matches('\r').trim_start();
         if t.trim().is_empty() || t.starts_with('#') {
             return None;
         }
@@ -37,7 +39,8 @@ pub fn hash_scheme(field: &str) -> &'static str {
         "empty"
     } else if field == "x" {
         "shadowed"
-    } else if field.starts_with('!') && f.is_empty() || field == "*" || field.starts_with("*") || field == "!!" {
+    } else if f.is_empty() || f.starts_with('*') {
+        // `!`, `!!`, `*`, `*LK*`, and `!*` (usermod -L on a `*` account).
         "locked"
     } else if f.starts_with("$y$") {
         "yescrypt"
@@ -71,7 +74,9 @@ fn hash_rounds(field: &str) -> Option<i64> {
     let f = field.trim_start_matches('!');
     if f.starts_with("$5$") || f.starts_with("$6$") {
         let rest = &f[3..];
-        return Some(rest.strip_prefix("rounds=").and_then(|r| r.split('$').next()).and_then(|r| r.parse().ok()).unwrap_or(5000));
+        return Some(
+            rest.strip_prefix("rounds=").and_then(|r| r.split('$').next()).and_then(|r| r.parse().ok()).unwrap_or(5000),
+        );
     }
     if f.starts_with("$2") {
         return f.split('$').nth(2).and_then(|c| c.parse().ok());
@@ -125,9 +130,15 @@ pub fn shadow(scan: &Scan, path: &str) -> Result<Value, Unavailable> {
         m.insert("scheme".into(), scheme.into());
         m.insert("rounds".into(), hash_rounds(hash).into());
         m.insert("locked".into(), (hash.starts_with('!') || hash.starts_with('*')).into());
-        m.insert("usable".into(), (!hash.starts_with('!') && !hash.starts_with('*') && !hash.is_empty()).into());
+        // A password can only match a real crypt hash: not a locked, empty
+        // or malformed field (`NP`, `LK`, `x`, which crypt(3) never produces).
+        let usable = !hash.starts_with('!')
+            && !hash.starts_with('*')
+            && !matches!(scheme, "empty" | "locked" | "shadowed" | "invalid");
+        m.insert("usable".into(), usable.into());
         m.insert("empty".into(), hash.is_empty().into());
-        for (i, k) in ["last_change", "min_days", "max_days", "warn_days", "inactive_days", "expire"].iter().enumerate() {
+        for (i, k) in ["last_change", "min_days", "max_days", "warn_days", "inactive_days", "expire"].iter().enumerate()
+        {
             m.insert((*k).into(), num(fields.get(i + 2)));
         }
         out.push(Value::Object(m));
@@ -143,7 +154,8 @@ pub fn group(scan: &Scan) -> Result<Value, Unavailable> {
         let mut m: Map<String, Value> = item(Some(path), Some(line), masked(&fields));
         m.insert("name".into(), fields[0].into());
         m.insert("gid".into(), num(fields.get(2)));
-        let members: Vec<&str> = fields.get(3).map(|s| s.split(',').filter(|x| !x.is_empty()).collect()).unwrap_or_default();
+        let members: Vec<&str> =
+            fields.get(3).map(|s| s.split(',').filter(|x| !x.is_empty()).collect()).unwrap_or_default();
         m.insert("members".into(), members.into());
         out.push(Value::Object(m));
     }
@@ -163,9 +175,22 @@ mod tests {
         assert_eq!(hash_scheme("$y$j9T$abc$def"), "yescrypt");
         assert_eq!(hash_scheme("!$6$salt$hash"), "sha512crypt");
         assert_eq!(hash_scheme("abJnggxhB/yWI"), "des");
+        assert_eq!(hash_scheme("!!"), "locked");
+        assert_eq!(hash_scheme("!*"), "locked");
+        assert_eq!(hash_scheme("*LK*"), "locked");
+        assert_eq!(hash_scheme("!$1$salt$hash"), "md5crypt");
+        assert_eq!(hash_scheme("NP"), "invalid");
         assert_eq!(hash_rounds("$6$rounds=1000$salt$h"), Some(1000));
         assert_eq!(hash_rounds("$6$salt$h"), Some(5000));
         assert_eq!(hash_rounds("$2b$12$abc"), Some(12));
         assert_eq!(masked(&["root", "$6$s$h", "1"]), "root:****:1");
+    }
+
+    #[test]
+    fn records_skip_comments_and_leading_blanks() {
+        let r: Vec<_> = records("# c\n\n  #x\n  toor:x:0:0::/root:/bin/sh\n").collect();
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].0, 4);
+        assert_eq!(r[0].2[0], "toor");
     }
 }

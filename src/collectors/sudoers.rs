@@ -7,7 +7,7 @@
 //! nopasswd_all, no_authenticate}`.
 
 use crate::sources::{item, Scan, Unavailable};
-use crate::target::ReadError;
+use crate::target::{FileType, ReadError};
 use serde_json::{json, Map, Value};
 
 pub const MAIN: &str = "/etc/sudoers";
@@ -27,6 +27,40 @@ fn resolve(base: &str, p: &str) -> String {
         let dir = base.rsplit_once('/').map(|(d, _)| d).unwrap_or("/etc");
         format!("{dir}/{p}")
     }
+}
+
+/// `#include`/`@includedir` and friends: the argument after the keyword,
+/// which sudo requires to be separated by blanks (`#includes are…` is a comment).
+fn directive<'a>(t: &'a str, keyword: &str) -> Option<&'a str> {
+    let rest = t.strip_prefix('@').or_else(|| t.strip_prefix('#'))?.strip_prefix(keyword)?;
+    rest.starts_with([' ', '\t']).then(|| rest.trim())
+}
+
+/// Whether a `#` at byte `i` starts a comment: in sudoers `#` followed by a
+/// number is a uid or gid (`#0`, `%#1000`, `(#0)`), anything else a comment.
+fn starts_comment(t: &str, i: usize) -> bool {
+    let rest = &t[i + 1..];
+    let rest = rest.strip_prefix('-').unwrap_or(rest);
+    !rest.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// A logical line without its trailing comment (outside double quotes and
+/// backslash escapes), trimmed.
+fn strip_comment(t: &str) -> &str {
+    let (mut quoted, mut escaped) = (false, false);
+    for (i, c) in t.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '"' => quoted = !quoted,
+            '#' if !quoted && starts_comment(t, i) => return t[..i].trim(),
+            _ => {}
+        }
+    }
+    t.trim()
 }
 
 /// Judge a user specification: NOPASSWD anywhere, and NOPASSWD for `ALL` commands.
@@ -82,9 +116,8 @@ impl Reader<'_> {
             if t.is_empty() {
                 continue;
             }
-            let directive = t.strip_prefix('@').or_else(|| t.strip_prefix('#')).unwrap_or("");
-            if let Some(arg) = directive.strip_prefix("includedir") {
-                let dir = resolve(path, arg.trim());
+            if let Some(arg) = directive(t, "includedir") {
+                let dir = resolve(path, arg);
                 if depth >= MAX_DEPTH {
                     continue;
                 }
@@ -94,9 +127,27 @@ impl Reader<'_> {
                             if e.name.ends_with('~') || e.name.contains('.') {
                                 continue;
                             }
+                            // sudo reads only regular files (after following symlinks):
+                            // a subdirectory or FIFO is not an include. Anything that
+                            // cannot be resolved is left to `read`, which reports it.
+                            // (`stat` can return the link itself when its target does
+                            // not resolve: that case is also left to `read`.)
+                            if let Ok(meta) = self.scan.target.stat(&e.path) {
+                                if !matches!(meta.file_type, FileType::File | FileType::Symlink) {
+                                    continue;
+                                }
+                            }
                             match self.read(&e.path, depth + 1) {
                                 Ok(()) => {}
-                                Err(err) if err.is_not_found() => {}
+                                Err(err) if err.is_not_found() => {
+                                    // Listed but not found: a link whose target (or a
+                                    // directory on the way to it) is missing in the target.
+                                    if let Ok(link) = self.scan.target.read_link(&e.path) {
+                                        let err = ReadError::DanglingSymlink { path: e.path.clone(), link };
+                                        self.scan.note_unreadable(&err);
+                                        self.unreadable.push(err);
+                                    }
+                                }
                                 Err(err) => self.unreadable.push(err),
                             }
                         }
@@ -109,9 +160,9 @@ impl Reader<'_> {
                 }
                 continue;
             }
-            if let Some(arg) = directive.strip_prefix("include") {
+            if let Some(arg) = directive(t, "include") {
                 if depth < MAX_DEPTH {
-                    match self.read(&resolve(path, arg.trim()), depth + 1) {
+                    match self.read(&resolve(path, arg), depth + 1) {
                         Ok(()) => {}
                         Err(err) if err.is_not_found() => {}
                         Err(err) => self.unreadable.push(err),
@@ -119,7 +170,11 @@ impl Reader<'_> {
                 }
                 continue;
             }
-            if t.starts_with('#') {
+            if t.starts_with('#') && starts_comment(t, 0) {
+                continue;
+            }
+            let t = strip_comment(t);
+            if t.is_empty() {
                 continue;
             }
             let first = t.split_whitespace().next().unwrap_or("");
@@ -150,7 +205,9 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
     let mut r = Reader { scan, entries: Vec::new(), files: Vec::new(), unreadable: Vec::new() };
     match r.read(MAIN, 0) {
         Ok(()) => {}
-        Err(e) if e.is_not_found() => return Err(Unavailable::NotFound(format!("{MAIN} not found (sudo not installed)"))),
+        Err(e) if e.is_not_found() => {
+            return Err(Unavailable::NotFound(format!("{MAIN} not found (sudo not installed)")))
+        }
         Err(e) => return Err(Unavailable::Unreadable(e)),
     }
     let unreadable: Vec<Value> = r.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
@@ -159,7 +216,7 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
 
 #[cfg(test)]
 mod tests {
-    use super::rule_flags;
+    use super::{directive, rule_flags, strip_comment};
 
     #[test]
     fn nopasswd_rules() {
@@ -167,5 +224,17 @@ mod tests {
         assert_eq!(rule_flags("deploy ALL=(root) NOPASSWD: /usr/bin/systemctl restart app"), (true, false));
         assert_eq!(rule_flags("%sudo ALL=(ALL:ALL) ALL"), (false, false));
         assert_eq!(rule_flags("ops ALL = NOPASSWD: /bin/ls, PASSWD: ALL"), (true, false));
+        assert_eq!(rule_flags("#0 ALL=(#0) NOPASSWD:SETENV: ALL"), (true, true));
+    }
+
+    #[test]
+    fn comments_and_directives() {
+        assert_eq!(strip_comment("deploy ALL=(ALL) NOPASSWD: ALL # temporary"), "deploy ALL=(ALL) NOPASSWD: ALL");
+        assert_eq!(strip_comment("%#1000 ALL=(#0) ALL"), "%#1000 ALL=(#0) ALL");
+        assert_eq!(strip_comment("Defaults lecture_file=\"/etc/a#b\""), "Defaults lecture_file=\"/etc/a#b\"");
+        assert_eq!(directive("#includedir /etc/sudoers.d", "includedir"), Some("/etc/sudoers.d"));
+        assert_eq!(directive("@include\tsudoers.local", "include"), Some("sudoers.local"));
+        assert_eq!(directive("#includes are described in sudoers(5)", "include"), None);
+        assert_eq!(directive("#includedir /etc/sudoers.d", "include"), None);
     }
 }
