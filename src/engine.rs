@@ -300,8 +300,11 @@ fn from_outcome(p: &Planned, o: Outcome) -> CheckResult {
     let d = &p.check.def;
     if let Some(first) = o.failures.first() {
         let template = d.message.clone().unwrap_or_else(|| d.title.clone());
-        let mut message = fill(&template, Some(first));
-        if o.failures.len() > 1 {
+        let mut fields = first.clone();
+        fields.insert("count".into(), o.failures.len().into());
+        let mut message = fill(&template, Some(&fields));
+        // A message that names the count itself needs no "(and N more)".
+        if o.failures.len() > 1 && !template.contains("{count}") {
             message.push_str(&format!(" (and {} more)", o.failures.len() - 1));
         }
         let evidence: Vec<Evidence> =

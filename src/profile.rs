@@ -202,9 +202,12 @@ impl Profile {
             return None;
         }
         let severity = self.severity.iter().find(|(id, _)| matches(id, c)).map(|(_, s)| *s).unwrap_or(c.def.severity);
+        // A named parameter applies to every check that declares it; a table
+        // named after a check id (`[params."ssh.max-auth-tries"]`) to that one.
         let mut params: Map<String, Value> = c.def.params.clone().into_iter().collect();
+        let own = self.params.get(&c.def.id).and_then(Value::as_object);
         for (k, v) in params.iter_mut() {
-            if let Some(o) = self.params.get(k) {
+            if let Some(o) = own.and_then(|o| o.get(k)).or_else(|| self.params.get(k)) {
                 *v = o.clone();
             }
         }

@@ -55,27 +55,53 @@ fn url_password() -> &'static Regex {
     RE.get_or_init(|| Regex::new(r"([a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@]*:)([^\s@/]+)(@)").expect("static regex"))
 }
 
+/// Keys that name a password *policy* or a mechanism, not a secret:
+/// `PASS_MAX_DAYS`, `PasswordAuthentication`, `password_encryption`, sudo's
+/// `NOPASSWD:` tag.
+fn policy_key(key: &str) -> bool {
+    const POLICY: &[&str] = &[
+        "days", "age", "len", "minlen", "maxlen", "tries", "warn", "min", "max", "policy", "file", "path", "encryption",
+        "hash", "method", "class", "classes", "retry",
+    ];
+    let k = key.trim().trim_end_matches([':', '=', '"', '\'', ' ', '\t']).to_ascii_lowercase();
+    k.ends_with("nopasswd")
+        || k == "passwd"
+        || k.ends_with("authentication")
+        || k.split(|c: char| !c.is_ascii_alphanumeric()).any(|seg| POLICY.contains(&seg))
+}
+
+/// Replace the value group of every match of `re` by the mask, unless the
+/// key is a path component (`/etc/passwd: …`), a policy key, or the value an
+/// obvious non-secret.
+fn replace(re: &Regex, text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for c in re.captures_iter(text) {
+        // The directive regex has two alternatives: groups 1/2 or 3/4.
+        let (key, value) = match (c.get(1), c.get(2), c.get(3), c.get(4)) {
+            (Some(k), Some(v), _, _) | (_, _, Some(k), Some(v)) => (k, v),
+            _ => continue,
+        };
+        let in_path = text[..key.start()].ends_with('/');
+        let plain = matches!(value.as_str().to_ascii_lowercase().as_str(), "yes" | "no" | "true" | "false" | "none" | "null")
+            || value.as_str() == MASK;
+        if in_path || plain || policy_key(key.as_str()) {
+            continue;
+        }
+        out.push_str(&text[last..value.start()]);
+        out.push_str(MASK);
+        last = value.end();
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
 /// Mask secret values in `text`: values of password/secret/token-like keys,
 /// well-known token formats, and passwords in URLs.
 pub fn mask(text: &str) -> String {
     let s = url_password().replace_all(text, format!("${{1}}{MASK}${{3}}"));
-    let keep = |c: &regex::Captures| {
-        // The directive regex has two alternatives: groups 1/2 or 3/4.
-        let (key, value) = match (c.get(1), c.get(2), c.get(3), c.get(4)) {
-            (Some(k), Some(v), _, _) | (_, _, Some(k), Some(v)) => (k.as_str(), v.as_str()),
-            _ => return c[0].to_string(),
-        };
-        // Keep obvious non-secrets readable: booleans, "none", already masked values.
-        if value == MASK || matches!(value.to_ascii_lowercase().as_str(), "yes" | "no" | "true" | "false" | "none" | "null") {
-            c[0].to_string()
-        } else {
-            let whole = &c[0];
-            let end = whole.find(value).map(|i| i + value.len()).unwrap_or(whole.len());
-            format!("{key}{MASK}{}", &whole[end..])
-        }
-    };
-    let s = assignment().replace_all(&s, keep);
-    let s = directive().replace_all(&s, keep);
+    let s = replace(assignment(), &s);
+    let s = replace(directive(), &s);
     tokens().replace_all(&s, MASK).into_owned()
 }
 
@@ -105,6 +131,12 @@ mod tests {
             "users cannot pass environment variables",
             "Set `PermitEmptyPasswords no` in /etc/ssh/sshd_config",
             "PASS_MAX_DAYS 99999",
+            "PASS_MAX_DAYS=90",
+            "ubuntu ALL=(ALL) NOPASSWD:ALL",
+            "/etc/passwd: mode 0666",
+            "/etc/passwd (line 3)",
+            "password_encryption = md5",
+            "passwd -l alice",
         ] {
             assert_eq!(mask(text), text);
         }
