@@ -155,7 +155,10 @@ pub fn parse(file: &str, text: &str) -> Result<Check, DefError> {
     let stem = Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("");
     let name = def.id.split_once('.').map(|(_, n)| n).unwrap_or("");
     if stem != name {
-        return Err(at("id", format!("file name `{stem}` does not match the id `{}` (expected `{name}.yaml`)", def.id)));
+        return Err(at(
+            "id",
+            format!("file name `{stem}` does not match the id `{}` (expected `{name}.yaml`)", def.id),
+        ));
     }
     for (field, value) in [("title", &def.title), ("rationale", &def.rationale), ("fix", &def.fix)] {
         if value.trim().is_empty() {
@@ -232,7 +235,8 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Check>, DefError> {
     let mut out = Vec::new();
     for f in files {
         let shown = f.display().to_string();
-        let text = std::fs::read_to_string(&f).map_err(|e| DefError::Read { file: shown.clone(), message: e.to_string() })?;
+        let text =
+            std::fs::read_to_string(&f).map_err(|e| DefError::Read { file: shown.clone(), message: e.to_string() })?;
         out.push(parse(&shown, &text)?);
     }
     Ok(out)

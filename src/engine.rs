@@ -75,7 +75,13 @@ pub fn run(scan: Arc<Scan>, plan: Vec<Planned>, budget: Duration) -> Vec<CheckRe
         .collect()
 }
 
-fn result(p: &Planned, status: Status, message: String, evidence: Vec<Evidence>, first: Option<&Map<String, Value>>) -> CheckResult {
+fn result(
+    p: &Planned,
+    status: Status,
+    message: String,
+    evidence: Vec<Evidence>,
+    first: Option<&Map<String, Value>>,
+) -> CheckResult {
     let d = &p.check.def;
     CheckResult {
         id: d.id.clone(),
@@ -107,9 +113,12 @@ pub fn fill(template: &str, fields: Option<&Map<String, Value>>) -> String {
                         out.push_str(key);
                         out.push('}');
                     }
-                    Some(Value::Array(a)) => {
-                        out.push_str(&a.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect::<Vec<_>>().join(","))
-                    }
+                    Some(Value::Array(a)) => out.push_str(
+                        &a.iter()
+                            .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    ),
                     Some(v) => out.push_str(&v.to_string()),
                 }
                 rest = &after[end + 1..];
@@ -331,6 +340,9 @@ mod tests {
     fn templates() {
         let m = json!({"value": "yes", "n": 3, "list": ["a", "b"]});
         let m = m.as_object().unwrap();
-        assert_eq!(fill("X is {value} ({n}) {list} {missing} {not a key}", Some(m)), "X is yes (3) a,b {missing} {not a key}");
+        assert_eq!(
+            fill("X is {value} ({n}) {list} {missing} {not a key}", Some(m)),
+            "X is yes (3) a,b {missing} {not a key}"
+        );
     }
 }

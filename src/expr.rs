@@ -77,7 +77,8 @@ pub fn compile(src: &str) -> Result<Expr, String> {
     if operators > 256 {
         return Err(format!("expression has {operators} operators (limit 256)"));
     }
-    let program = env().compile(src).map_err(|e| format!("invalid CEL: {}", e.to_string().trim().replace('\n', " ")))?;
+    let program =
+        env().compile(src).map_err(|e| format!("invalid CEL: {}", e.to_string().trim().replace('\n', " ")))?;
     Ok(Expr { source: src.to_string(), program })
 }
 

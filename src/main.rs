@@ -125,7 +125,10 @@ fn use_color(to_stdout: bool) -> bool {
 
 fn scan(args: ScanArgs) -> Result<u8> {
     if let Some(image) = &args.image {
-        bail!("--image {}: container image targets are not supported in this version (use --root on an unpacked image)", image.display());
+        bail!(
+            "--image {}: container image targets are not supported in this version (use --root on an unpacked image)",
+            image.display()
+        );
     }
     let target: Arc<dyn Target> = match &args.root {
         Some(dir) => Arc::new(FsTarget::root(dir)?),
@@ -233,7 +236,11 @@ fn explain_text(c: &Check) -> String {
     if !d.aliases.is_empty() {
         s += &format!("aliases: {}\n", d.aliases.join(", "));
     }
-    s += &format!("\nWhy\n  {}\n\nFix\n  {}\n", d.rationale.trim().replace('\n', "\n  "), d.fix.trim().replace('\n', "\n  "));
+    s += &format!(
+        "\nWhy\n  {}\n\nFix\n  {}\n",
+        d.rationale.trim().replace('\n', "\n  "),
+        d.fix.trim().replace('\n', "\n  ")
+    );
     if !d.references.is_empty() {
         s += "\nReferences\n";
         for (k, v) in &d.references {
@@ -266,7 +273,11 @@ fn explain_text(c: &Check) -> String {
 fn list_profiles() -> Result<u8> {
     for name in profile::builtin_names() {
         let p = profile::load(&name)?;
-        let extends = if p.chain.len() > 1 { format!(" (extends {})", p.chain[..p.chain.len() - 1].join(" → ")) } else { String::new() };
+        let extends = if p.chain.len() > 1 {
+            format!(" (extends {})", p.chain[..p.chain.len() - 1].join(" → "))
+        } else {
+            String::new()
+        };
         println!("{name}{extends}\n  {}", p.description);
     }
     Ok(0)

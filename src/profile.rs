@@ -98,11 +98,13 @@ fn load_file(spec: &str, base: Option<&Path>) -> Result<(String, ProfileFile, Op
             _ => PathBuf::from(spec),
         };
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|e| ProfileError::Read { file: shown.clone(), message: e.to_string() })?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| ProfileError::Read { file: shown.clone(), message: e.to_string() })?;
         let f = parse(&shown, &text)?;
         Ok((shown, f, path.parent().map(Path::to_path_buf)))
     } else {
-        let (file, text) = builtin(spec).ok_or_else(|| ProfileError::Unknown(spec.to_string(), builtin_names().join(", ")))?;
+        let (file, text) =
+            builtin(spec).ok_or_else(|| ProfileError::Unknown(spec.to_string(), builtin_names().join(", ")))?;
         Ok((file.to_string(), parse(file, text)?, None))
     }
 }
@@ -165,7 +167,10 @@ impl Profile {
         let hits = |pat: &String| -> Result<Vec<usize>, ProfileError> {
             let hits: Vec<usize> = (0..checks.len()).filter(|&i| matches(pat, &checks[i])).collect();
             if hits.is_empty() {
-                return Err(ProfileError::NoMatch { profile: format!("profile `{}`", self.name), pattern: pat.clone() });
+                return Err(ProfileError::NoMatch {
+                    profile: format!("profile `{}`", self.name),
+                    pattern: pat.clone(),
+                });
             }
             Ok(hits)
         };

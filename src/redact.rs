@@ -60,8 +60,24 @@ fn url_password() -> &'static Regex {
 /// `NOPASSWD:` tag.
 fn policy_key(key: &str) -> bool {
     const POLICY: &[&str] = &[
-        "days", "age", "len", "minlen", "maxlen", "tries", "warn", "min", "max", "policy", "file", "path", "encryption",
-        "hash", "method", "class", "classes", "retry",
+        "days",
+        "age",
+        "len",
+        "minlen",
+        "maxlen",
+        "tries",
+        "warn",
+        "min",
+        "max",
+        "policy",
+        "file",
+        "path",
+        "encryption",
+        "hash",
+        "method",
+        "class",
+        "classes",
+        "retry",
     ];
     let k = key.trim().trim_end_matches([':', '=', '"', '\'', ' ', '\t']).to_ascii_lowercase();
     k.ends_with("nopasswd")
@@ -83,8 +99,9 @@ fn replace(re: &Regex, text: &str) -> String {
             _ => continue,
         };
         let in_path = text[..key.start()].ends_with('/');
-        let plain = matches!(value.as_str().to_ascii_lowercase().as_str(), "yes" | "no" | "true" | "false" | "none" | "null")
-            || value.as_str() == MASK;
+        let plain =
+            matches!(value.as_str().to_ascii_lowercase().as_str(), "yes" | "no" | "true" | "false" | "none" | "null")
+                || value.as_str() == MASK;
         if in_path || plain || policy_key(key.as_str()) {
             continue;
         }

@@ -105,7 +105,8 @@ mod tests {
 
     #[test]
     fn weighted_and_capped() {
-        let rs = vec![r(Severity::Critical, Status::Fail), r(Severity::Low, Status::Pass), r(Severity::Low, Status::Skip)];
+        let rs =
+            vec![r(Severity::Critical, Status::Fail), r(Severity::Low, Status::Pass), r(Severity::Low, Status::Skip)];
         let s = score(&rs);
         assert_eq!(s.value, 9.1);
         assert_eq!(s.grade, 'F');

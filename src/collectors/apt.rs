@@ -119,7 +119,7 @@ fn strip_comments(line: &str, in_comment: &mut bool) -> String {
             None => return String::new(),
         }
     }
-    let quotes_before = |l: &str, at: usize| l[..at].matches('"').count() % 2 != 0;
+    let quotes_before = |l: &str, at: usize| !l[..at].matches('"').count().is_multiple_of(2);
     let mut cut = line.len();
     let mut start = 0;
     while let Some(p) = line[start..].find("//").map(|p| p + start) {

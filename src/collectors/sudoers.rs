@@ -72,8 +72,7 @@ fn rule_flags(text: &str) -> (bool, bool) {
         if s.starts_with('(') {
             s = s.find(')').map(|i| s[i + 1..].trim()).unwrap_or(s);
         }
-        loop {
-            let Some((tag, rest)) = s.split_once(':') else { break };
+        while let Some((tag, rest)) = s.split_once(':') {
             let tag = tag.trim();
             if tag.is_empty() || !tag.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
                 break;

@@ -65,12 +65,7 @@ pub fn render(report: &Report, format: Format, color: bool) -> Result<String, St
 /// skips and passes; ties by id.
 pub fn ordered(results: &[CheckResult]) -> Vec<&CheckResult> {
     let mut v: Vec<&CheckResult> = results.iter().collect();
-    v.sort_by(|a, b| {
-        a.status
-            .cmp(&b.status)
-            .then(b.severity.cmp(&a.severity))
-            .then(a.id.cmp(&b.id))
-    });
+    v.sort_by(|a, b| a.status.cmp(&b.status).then(b.severity.cmp(&a.severity)).then(a.id.cmp(&b.id)));
     v
 }
 

@@ -65,7 +65,12 @@ pub fn render(report: &Report, color: bool) -> String {
                 }
                 let _ = write!(text, "\nfix: {}", r.fix);
             }
-            t.add_row(vec![status_cell(r.status, color), severity_cell(r.severity, color), Cell::new(&r.id), Cell::new(text)]);
+            t.add_row(vec![
+                status_cell(r.status, color),
+                severity_cell(r.severity, color),
+                Cell::new(&r.id),
+                Cell::new(text),
+            ]);
         }
         let _ = writeln!(out, "{t}\n");
     }

@@ -89,7 +89,14 @@ fn lines(spec: &FileSource, f: &TextFile, out: &mut Vec<Map<String, Value>>) {
     }
 }
 
-fn kv_item(f: &TextFile, line_no: usize, raw: &str, key: &str, value: &str, section: Option<&str>) -> Map<String, Value> {
+fn kv_item(
+    f: &TextFile,
+    line_no: usize,
+    raw: &str,
+    key: &str,
+    value: &str,
+    section: Option<&str>,
+) -> Map<String, Value> {
     let mut m = item(Some(&f.path), Some(line_no), raw.trim());
     m.insert("key".into(), key.into());
     m.insert("value".into(), value.into());

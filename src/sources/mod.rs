@@ -413,8 +413,12 @@ fn load_file_source(scan: &Scan, spec: &FileSource) -> SourceResult {
                 }
             }
             let mut v = formats::parse(spec, &read.files)?;
-            v["unreadable"] =
-                read.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect::<Vec<_>>().into();
+            v["unreadable"] = read
+                .unreadable
+                .iter()
+                .map(|e| json!({"path": e.path(), "reason": e.reason()}))
+                .collect::<Vec<_>>()
+                .into();
             v
         }
     };

@@ -44,7 +44,9 @@ fn scalar(v: &str, style: ScalarStyle) -> Value {
             return Value::from(i);
         }
     }
-    if v.contains(['.', 'e', 'E']) && v.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == '.') {
+    if v.contains(['.', 'e', 'E'])
+        && v.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == '.')
+    {
         if let Ok(f) = v.parse::<f64>() {
             if let Some(n) = serde_json::Number::from_f64(f) {
                 return Value::Number(n);
@@ -222,7 +224,13 @@ pub(crate) fn toml(f: &TextFile) -> Result<(Value, Vec<Map<String, Value>>), Una
     })?;
     let mut entries = Vec::new();
 
-    fn walk(f: &TextFile, v: &DeValue<'_>, line: usize, path: &mut Vec<String>, out: &mut Vec<Map<String, Value>>) -> Value {
+    fn walk(
+        f: &TextFile,
+        v: &DeValue<'_>,
+        line: usize,
+        path: &mut Vec<String>,
+        out: &mut Vec<Map<String, Value>>,
+    ) -> Value {
         match v {
             DeValue::Table(t) => {
                 let mut m = Map::new();
@@ -247,9 +255,9 @@ pub(crate) fn toml(f: &TextFile) -> Result<(Value, Vec<Map<String, Value>>), Una
             leaf => {
                 let value = match leaf {
                     DeValue::String(s) => Value::String(s.to_string()),
-                    DeValue::Integer(i) => {
-                        i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).map(Value::from).unwrap_or(Value::Null)
-                    }
+                    DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix())
+                        .map(Value::from)
+                        .unwrap_or(Value::Null),
                     DeValue::Float(x) => x
                         .as_str()
                         .replace('_', "")

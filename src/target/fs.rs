@@ -142,7 +142,11 @@ impl Target for FsTarget {
         let mut buf = Vec::new();
         file.take(self.max_file_bytes + 1).read_to_end(&mut buf).map_err(|e| io_error(path, &e))?;
         if buf.len() as u64 > self.max_file_bytes {
-            return Err(ReadError::TooLarge { path: path.to_string(), size: buf.len() as u64, limit: self.max_file_bytes });
+            return Err(ReadError::TooLarge {
+                path: path.to_string(),
+                size: buf.len() as u64,
+                limit: self.max_file_bytes,
+            });
         }
         match String::from_utf8(buf) {
             Ok(text) => Ok(TextFile { path: path.to_string(), text }),
