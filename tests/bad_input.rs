@@ -136,8 +136,8 @@ fn unreadable_file_is_skipped_with_the_reason() {
         .args(["--check", "ssh.permit-root-login", "--format", "json"])
         .output()
         .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     let r = result(&report, "ssh.permit-root-login");
     assert_eq!(r["status"], "skip");
     assert!(r["message"].as_str().unwrap().contains("permission denied"), "{r}");

@@ -19,16 +19,12 @@ use std::path::Path;
 #[test]
 fn every_fixture_gives_its_verdict() {
     let filter = std::env::var("HARDCHECK_FIXTURES").unwrap_or_default();
-    let mut failures = Vec::new();
-    let mut ran = 0;
     let root = fixtures();
+    let mut jobs: Vec<(String, String, &'static str, std::path::PathBuf)> = Vec::new();
     let mut cats: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().filter(|e| e.path().is_dir()).collect();
     cats.sort_by_key(|e| e.file_name());
     for cat in cats {
         let cat_name = cat.file_name().to_string_lossy().into_owned();
-        if cat_name == "scenarios" {
-            continue; // whole-tree scenarios used by other tests
-        }
         let mut checks: Vec<_> = std::fs::read_dir(cat.path()).unwrap().flatten().collect();
         checks.sort_by_key(|e| e.file_name());
         for check in checks {
@@ -37,23 +33,41 @@ fn every_fixture_gives_its_verdict() {
             if !key.starts_with(&filter) {
                 continue;
             }
-            let id = format!("{cat_name}.{name}");
             for verdict in ["pass", "fail", "skip"] {
-                let dir = check.path().join(verdict);
-                let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+                let Ok(rd) = std::fs::read_dir(check.path().join(verdict)) else { continue };
                 let mut scenarios: Vec<_> = rd.flatten().filter(|e| e.path().is_dir()).collect();
                 scenarios.sort_by_key(|e| e.file_name());
                 for sc in scenarios {
-                    ran += 1;
-                    if let Err(e) = run_scenario(&id, verdict, &sc.path()) {
-                        failures.push(format!("{key}/{verdict}/{}: {e}", sc.file_name().to_string_lossy()));
-                    }
+                    jobs.push((key.clone(), format!("{cat_name}.{name}"), verdict, sc.path()));
                 }
             }
         }
     }
-    assert!(ran > 0 || !filter.is_empty(), "no fixtures found under {}", root.display());
-    assert!(failures.is_empty(), "{} of {ran} fixtures gave the wrong verdict:\n{}", failures.len(), failures.join("\n"));
+    assert!(!jobs.is_empty() || !filter.is_empty(), "no fixtures found under {}", root.display());
+    // The scans are independent processes: run a few at a time.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some((key, id, verdict, dir)) = jobs.get(i) else { break };
+                if let Err(e) = run_scenario(id, verdict, dir) {
+                    let sc = dir.file_name().unwrap().to_string_lossy();
+                    failures.lock().unwrap().push(format!("{key}/{verdict}/{sc}: {e}"));
+                }
+            });
+        }
+    });
+    let mut failures = failures.into_inner().unwrap();
+    failures.sort();
+    let ran = jobs.len();
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} fixtures gave the wrong verdict:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     eprintln!("{ran} fixtures gave their verdict");
 }
 
@@ -78,8 +92,7 @@ fn run_scenario(id: &str, verdict: &str, dir: &Path) -> Result<(), String> {
     }
     if verdict == "fail" {
         let want_file = dir.with_extension("evidence");
-        let want = std::fs::read_to_string(&want_file)
-            .map_err(|_| format!("missing {}", want_file.display()))?;
+        let want = std::fs::read_to_string(&want_file).map_err(|_| format!("missing {}", want_file.display()))?;
         let want: Vec<String> = want.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
         let got = evidence(r);
         if got != want {

@@ -94,7 +94,8 @@ fn explain_prints_the_definition_text() {
         let out = bin().args(["checks", "explain", id]).output().unwrap();
         assert!(out.status.success());
         let text = String::from_utf8(out.stdout).unwrap();
-        let first_words: String = c["rationale"].as_str().unwrap().split_whitespace().take(4).collect::<Vec<_>>().join(" ");
+        let first_words: String =
+            c["rationale"].as_str().unwrap().split_whitespace().take(4).collect::<Vec<_>>().join(" ");
         let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(flat.contains(&first_words), "{id}: explain lacks the rationale");
         assert!(text.contains(&format!("defined in: checks/{}.yaml", id.replacen('.', "/", 1))), "{id}");

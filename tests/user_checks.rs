@@ -35,7 +35,8 @@ fn example_user_check_fails_and_passes_with_evidence() {
 #[test]
 fn user_check_is_listed_and_explained() {
     let checks = examples().join("checks");
-    let out = bin().args(["checks", "explain", "myapp.tls-enabled", "--checks", checks.to_str().unwrap()]).output().unwrap();
+    let out =
+        bin().args(["checks", "explain", "myapp.tls-enabled", "--checks", checks.to_str().unwrap()]).output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("myapp.tls-enabled — myapp serves HTTPS only"), "{text}");
@@ -64,8 +65,10 @@ fn generic_formats_carry_lines() {
             "id: demo.{name}\ntitle: no debug mode\ncategory: demo\nseverity: low\nrationale: r\nfix: f\nreferences: {{nist-800-53: [CM-6]}}\nfiles:\n  src: {{format: {format}, path: /etc/demo/{file}}}\nfor_each: src.entries.filter(e, e.key.endsWith('mode'))\nexpect: it.value != 'debug'\n"
         );
         std::fs::write(checks.join(format!("{name}.yaml")), def).unwrap();
-        let (_, report, stderr) =
-            scan_json(&root, &["--checks", dir.path().join("checks").to_str().unwrap(), "--check", &format!("demo.{name}")]);
+        let (_, report, stderr) = scan_json(
+            &root,
+            &["--checks", dir.path().join("checks").to_str().unwrap(), "--check", &format!("demo.{name}")],
+        );
         let r = result(&report, &format!("demo.{name}"));
         assert_eq!(r["status"], "fail", "{name}: {r} {stderr}");
         assert_eq!(evidence(r), vec![expect_line.to_string()], "{name}");

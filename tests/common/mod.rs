@@ -56,9 +56,8 @@ pub fn apply_modes(root: &Path, modes: &str) -> Result<(), String> {
 pub fn scan_json(root: &Path, extra: &[&str]) -> (i32, serde_json::Value, String) {
     let out = bin().arg("scan").arg("--root").arg(root).args(["--format", "json"]).args(extra).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("scan of {} did not print JSON ({e}); stderr: {stderr}", root.display())
-    });
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("scan of {} did not print JSON ({e}); stderr: {stderr}", root.display()));
     (out.status.code().unwrap_or(-1), v, stderr)
 }
 
