@@ -61,7 +61,7 @@ pub fn render(report: &Report, color: bool) -> String {
             let mut text = format!("{}\n{}", r.title, r.message);
             if matches!(r.status, Status::Fail) {
                 for e in &r.evidence {
-                    let _ = write!(text, "\n  at {}  {}", location(&e.path, e.line), e.detail);
+                    let _ = write!(text, "\nat {}: {}", location(&e.path, e.line), e.detail);
                 }
                 let _ = write!(text, "\nfix: {}", r.fix);
             }
