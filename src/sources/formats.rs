@@ -13,7 +13,7 @@ pub(crate) fn parse(spec: &FileSource, files: &[TextFile]) -> Result<Value, Unav
         match spec.format {
             Format::Lines => lines(spec, f, &mut entries),
             Format::Kv => kv(spec, f, &mut entries),
-            Format::Ini => ini(spec, f, &mut entries),
+            Format::Ini | Format::Systemd => ini(spec, f, &mut entries),
             Format::Yaml | Format::Json => {
                 let (doc, leaves) = structured::yaml(f)?;
                 docs.push(json!({"path": f.path, "doc": doc}));
@@ -65,7 +65,7 @@ fn is_comment(spec: &FileSource, line: &str) -> bool {
     let t = line.trim_start();
     match &spec.comment {
         Some(c) => t.starts_with(c.as_str()),
-        None => t.starts_with('#') || (spec.format == Format::Ini && t.starts_with(';')),
+        None => t.starts_with('#') || (matches!(spec.format, Format::Ini | Format::Systemd) && t.starts_with(';')),
     }
 }
 

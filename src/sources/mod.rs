@@ -49,6 +49,9 @@ pub enum Format {
     Kv,
     /// `[section]` and `key = value`: `{path, line, section, key, value, int}`.
     Ini,
+    /// A systemd configuration file with its drop-ins, resolved as systemd
+    /// does (systemd.unit(5), e.g. journald.conf(5)); entries as `ini`.
+    Systemd,
     Yaml,
     Json,
     Toml,
@@ -133,8 +136,14 @@ impl FileSource {
                 return Err(format!("separator `{sep}` is not one of `=`, `:`, `whitespace`"));
             }
         }
-        if !self.defaults.is_empty() && !matches!(self.format, Format::Kv | Format::Ini) {
-            return Err("`defaults` only applies to formats kv and ini".into());
+        if !self.defaults.is_empty() && !matches!(self.format, Format::Kv | Format::Ini | Format::Systemd) {
+            return Err("`defaults` only applies to formats kv, ini and systemd".into());
+        }
+        if self.format == Format::Systemd {
+            let p = self.path.as_slice();
+            if p.len() != 1 || !p[0].starts_with("/etc/") || p[0].contains(['*', '?', '[']) {
+                return Err("format systemd takes one path under /etc (e.g. /etc/systemd/journald.conf)".into());
+            }
         }
         if !self.only.is_empty() && self.format != Format::Walk {
             return Err("`only` only applies to format walk".into());
@@ -334,6 +343,42 @@ pub fn parse_int(s: &str) -> Option<i64> {
     s.parse().ok()
 }
 
+/// Directories systemd reads configuration from, highest priority first.
+const SYSTEMD_DIRS: &[&str] = &["/etc", "/run", "/usr/local/lib", "/usr/lib"];
+
+/// The files systemd reads for a configuration file such as
+/// `/etc/systemd/journald.conf`, in the order it applies them: the first of
+/// `/etc`, `/run`, `/usr/local/lib`, `/usr/lib` that has the main file, then
+/// every `*.conf` in the `.d` directories, ordered by file name, where a file
+/// in a higher-priority directory replaces one of the same name (a link to
+/// /dev/null removes it).
+pub(crate) fn systemd_files(scan: &Scan, etc_path: &str) -> Vec<String> {
+    let rel = etc_path.trim_start_matches("/etc/");
+    let mut out = Vec::new();
+    if let Some(main) = SYSTEMD_DIRS.iter().map(|d| format!("{d}/{rel}")).find(|p| scan.target.lstat(p).is_ok()) {
+        out.push(main);
+    }
+    let mut dropins: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    for dir in SYSTEMD_DIRS {
+        let d = format!("{dir}/{rel}.d");
+        match scan.target.read_dir(&d) {
+            Ok(entries) => {
+                for e in entries.into_iter().filter(|e| e.name.ends_with(".conf")) {
+                    dropins.entry(e.name).or_insert(e.path);
+                }
+            }
+            Err(e) => scan.note_unreadable(&e),
+        }
+    }
+    for path in dropins.into_values() {
+        if scan.target.read_link(&path).is_ok_and(|l| l == "/dev/null") {
+            continue;
+        }
+        out.push(path);
+    }
+    out
+}
+
 /// Read every file a generic source names, in order.
 pub(crate) struct SourceFiles {
     pub files: Vec<TextFile>,
@@ -403,6 +448,13 @@ fn load_file_source(scan: &Scan, spec: &FileSource) -> SourceResult {
             json!({"exists": !entries.is_empty(), "files": patterns, "entries": entries, "values": {}, "unreadable": unreadable})
         }
         _ => {
+            let resolved;
+            let patterns = if spec.format == Format::Systemd {
+                resolved = systemd_files(scan, &patterns[0]);
+                &resolved[..]
+            } else {
+                patterns
+            };
             let read = read_files(scan, patterns);
             if read.files.is_empty() {
                 if let Some(e) = read.unreadable.first() {
