@@ -1,0 +1,73 @@
+//! Whole-tree scenarios through the real binary: what a sysadmin sees.
+
+mod common;
+
+use common::*;
+
+fn bad_ssh() -> std::path::PathBuf {
+    fixtures().join("scenarios/bad-ssh")
+}
+
+#[test]
+fn bad_ssh_tree_reports_each_failure_at_its_file_and_line() {
+    let (code, report, stderr) = scan_json(&bad_ssh(), &["--check", "ssh.*"]);
+    assert_eq!(code, 0, "{stderr}");
+    let main = "/etc/ssh/sshd_config";
+    let dropin = "/etc/ssh/sshd_config.d/50-cloud-init.conf";
+    let expect = [
+        // The drop-in is read before the main file's own line: it wins.
+        ("ssh.password-authentication", vec![format!("{dropin}:2")]),
+        ("ssh.ciphers", vec![format!("{dropin}:3")]),
+        // The global value is safe; the Match block is not.
+        ("ssh.permit-root-login", vec![format!("{main}:16")]),
+        ("ssh.allow-tcp-forwarding", vec![main.to_string(), format!("{main}:15")]),
+        ("ssh.x11-forwarding", vec![format!("{main}:9")]),
+        // Not set: OpenSSH's default (6) is judged, and the evidence names the file to edit.
+        ("ssh.max-auth-tries", vec![main.to_string()]),
+    ];
+    for (id, evidence_want) in expect {
+        let r = result(&report, id);
+        assert_eq!(r["status"], "fail", "{id}: {r}");
+        assert_eq!(evidence(r), evidence_want, "{id}");
+        assert!(!r["fix"].as_str().unwrap().is_empty(), "{id}");
+    }
+    let r = result(&report, "ssh.kbd-interactive-authentication");
+    assert_eq!(r["status"], "pass", "{r}");
+    let r = result(&report, "ssh.max-auth-tries");
+    assert!(r["evidence"][0]["detail"].as_str().unwrap().contains("default is 6"), "{r}");
+}
+
+#[test]
+fn gates_set_the_exit_code() {
+    let root = bad_ssh();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--check", "ssh.*"];
+        args.extend_from_slice(extra);
+        scan_json(&root, &args)
+    };
+    assert_eq!(run(&[]).0, 0);
+    let (code, _, stderr) = run(&["--fail-on", "high"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("gate failed") && stderr.contains("ssh.permit-root-login"), "{stderr}");
+    assert_eq!(run(&["--fail-on", "critical"]).0, 0);
+    let (code, report, stderr) = run(&["--min-score", "99"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(report["score"]["value"].as_f64().unwrap() < 99.0);
+    // The server profile gates on high by default.
+    assert_eq!(run(&["--profile", "server"]).0, 1);
+}
+
+#[test]
+fn table_report_groups_and_colours_only_on_request() {
+    let out =
+        bin().args(["scan", "--root"]).arg(bad_ssh()).args(["--check", "ssh.*"]).env("NO_COLOR", "1").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\u{1b}'), "escape codes in non-TTY output");
+    assert!(text.contains("at /etc/ssh/sshd_config.d/50-cloud-init.conf:2:"), "{text}");
+    // Failures come before passes, worst first.
+    let root_login = text.find("ssh.permit-root-login").unwrap();
+    let x11 = text.find("ssh.x11-forwarding").unwrap();
+    let first_pass = text.find("PASS").unwrap();
+    assert!(root_login < x11 && x11 < first_pass, "{text}");
+    assert!(text.trim_end().lines().last().unwrap().starts_with("Score "), "{text}");
+}
