@@ -28,6 +28,8 @@ use std::collections::BTreeMap;
 
 pub const MAIN: &str = "/etc/ssh/sshd_config";
 const MAX_INCLUDE_DEPTH: usize = 16;
+/// Most files one configuration may pull in.
+const MAX_FILES: usize = 256;
 
 /// OpenSSH's built-in defaults (OpenSSH 9.x, sshd_config(5) and servconf.c).
 pub const DEFAULTS: &[(&str, &str, &str)] = &[
@@ -117,6 +119,10 @@ struct Setting {
 
 struct Reader<'a> {
     scan: &'a Scan,
+    /// Files being read (the include chain), for loop detection.
+    stack: Vec<String>,
+    /// Files read so far.
+    reads: usize,
     settings: Vec<Setting>,
     files: Vec<String>,
     unreadable: Vec<ReadError>,
@@ -163,7 +169,31 @@ fn split_line(line: &str) -> Option<(String, Vec<String>)> {
 }
 
 impl Reader<'_> {
+    /// Read one file, refusing include cycles (a file that includes itself,
+    /// directly or through others) and stopping after [`MAX_FILES`] files.
     fn read(&mut self, path: &str, depth: usize, match_: Option<String>) -> Result<(), ReadError> {
+        if self.stack.iter().any(|p| p == path) {
+            self.unreadable.push(ReadError::Io {
+                path: path.to_string(),
+                message: "include loop (the file includes itself)".into(),
+            });
+            return Ok(());
+        }
+        if self.reads >= MAX_FILES {
+            self.unreadable.push(ReadError::Io {
+                path: path.to_string(),
+                message: format!("not read: more than {MAX_FILES} included files"),
+            });
+            return Ok(());
+        }
+        self.reads += 1;
+        self.stack.push(path.to_string());
+        let r = self.read_inner(path, depth, match_);
+        self.stack.pop();
+        r
+    }
+
+    fn read_inner(&mut self, path: &str, depth: usize, match_: Option<String>) -> Result<(), ReadError> {
         let file = self.scan.read_text(path)?;
         self.files.push(path.to_string());
         let mut current_match = match_.clone();
@@ -290,7 +320,8 @@ fn entry(
 }
 
 pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
-    let mut r = Reader { scan, settings: Vec::new(), files: Vec::new(), unreadable: Vec::new() };
+    let mut r =
+        Reader { scan, stack: Vec::new(), reads: 0, settings: Vec::new(), files: Vec::new(), unreadable: Vec::new() };
     match r.read(MAIN, 0, None) {
         Ok(()) => {}
         Err(e) if e.is_not_found() => {

@@ -12,9 +12,15 @@ use serde_json::{json, Map, Value};
 
 pub const MAIN: &str = "/etc/sudoers";
 const MAX_DEPTH: usize = 8;
+/// Most files one configuration may pull in.
+const MAX_FILES: usize = 256;
 
 struct Reader<'a> {
     scan: &'a Scan,
+    /// Files being read (the include chain), for loop detection.
+    stack: Vec<String>,
+    /// Files read so far.
+    reads: usize,
     entries: Vec<Value>,
     files: Vec<String>,
     unreadable: Vec<ReadError>,
@@ -95,7 +101,31 @@ fn rule_flags(text: &str) -> (bool, bool) {
 }
 
 impl Reader<'_> {
+    /// Read one file, refusing include cycles (a file that includes itself,
+    /// directly or through others) and stopping after [`MAX_FILES`] files.
     fn read(&mut self, path: &str, depth: usize) -> Result<(), ReadError> {
+        if self.stack.iter().any(|p| p == path) {
+            self.unreadable.push(ReadError::Io {
+                path: path.to_string(),
+                message: "include loop (the file includes itself)".into(),
+            });
+            return Ok(());
+        }
+        if self.reads >= MAX_FILES {
+            self.unreadable.push(ReadError::Io {
+                path: path.to_string(),
+                message: format!("not read: more than {MAX_FILES} included files"),
+            });
+            return Ok(());
+        }
+        self.reads += 1;
+        self.stack.push(path.to_string());
+        let r = self.read_inner(path, depth);
+        self.stack.pop();
+        r
+    }
+
+    fn read_inner(&mut self, path: &str, depth: usize) -> Result<(), ReadError> {
         let file = self.scan.read_text(path)?;
         self.files.push(path.to_string());
         let mut logical = String::new();
@@ -201,7 +231,8 @@ impl Reader<'_> {
 }
 
 pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
-    let mut r = Reader { scan, entries: Vec::new(), files: Vec::new(), unreadable: Vec::new() };
+    let mut r =
+        Reader { scan, stack: Vec::new(), reads: 0, entries: Vec::new(), files: Vec::new(), unreadable: Vec::new() };
     match r.read(MAIN, 0) {
         Ok(()) => {}
         Err(e) if e.is_not_found() => {

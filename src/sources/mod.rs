@@ -33,6 +33,7 @@ pub const BUILTIN: &[&str] = &[
     "systemd",
     "packages",
     "sysctl",
+    "listeners",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
@@ -123,6 +124,9 @@ pub struct FileSource {
 
 impl FileSource {
     pub fn validate(&self) -> Result<(), String> {
+        if self.path.as_slice().is_empty() {
+            return Err("`path` is empty".into());
+        }
         for p in self.path.as_slice() {
             if !p.starts_with('/') {
                 return Err(format!("path `{p}` is not absolute"));
