@@ -9,6 +9,7 @@ packages=()
 need mkfifo || packages+=(coreutils)   # FIFO fixtures
 need setpriv || packages+=(util-linux) # scans as an unprivileged user
 need cc || packages+=(gcc)             # crates that build C
+need ss || packages+=(iproute2)        # the live listeners test compares with ss
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "scripts/test.sh: missing ${packages[*]}; install them (apt-get install ${packages[*]}) or run as root" >&2

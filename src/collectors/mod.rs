@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod apt;
+pub mod listeners;
 pub mod packages;
 pub mod sshd;
 pub mod sudoers;
@@ -26,6 +27,7 @@ pub fn collect(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
         "systemd" => systemd::collect(scan),
         "packages" => packages::collect(scan),
         "sysctl" => sysctl::collect(scan),
+        "listeners" => listeners::collect(scan),
         other => Err(Unavailable::NotFound(format!("unknown source `{other}`"))),
     }
 }
