@@ -177,26 +177,31 @@ fn fill_missing(text: &str, with: &str) -> String {
     out
 }
 
-fn evidence_of(item: &Value) -> (Evidence, Map<String, Value>) {
+/// The fields of a failing item: a map as it is; any other value becomes
+/// `{it, detail}` (evidence with no path).
+fn item_fields(item: &Value) -> Map<String, Value> {
     match item {
-        Value::Object(m) => {
-            let detail = match m.get("detail") {
-                Some(Value::String(s)) => s.clone(),
-                _ => m.get("text").and_then(Value::as_str).unwrap_or("").to_string(),
-            };
-            let ev = Evidence {
-                path: m.get("path").and_then(Value::as_str).map(str::to_string),
-                line: m.get("line").and_then(Value::as_u64),
-                detail: mask(&detail),
-            };
-            (ev, m.clone())
-        }
+        Value::Object(m) => m.clone(),
         other => {
             let s = other.as_str().map(str::to_string).unwrap_or_else(|| other.to_string());
             let mut m = Map::new();
             m.insert("it".into(), s.clone().into());
-            (Evidence { path: None, line: None, detail: mask(&s) }, m)
+            m.insert("detail".into(), s.into());
+            m
         }
+    }
+}
+
+/// Evidence from an item's `path`, `line` and `detail` (or `text`), masked.
+fn evidence_of(m: &Map<String, Value>) -> Evidence {
+    let detail = match m.get("detail") {
+        Some(Value::String(s)) => s.clone(),
+        _ => m.get("text").and_then(Value::as_str).unwrap_or("").to_string(),
+    };
+    Evidence {
+        path: m.get("path").and_then(Value::as_str).map(str::to_string),
+        line: m.get("line").and_then(Value::as_u64),
+        detail: mask(&detail),
     }
 }
 
@@ -278,14 +283,7 @@ pub fn run_one(scan: &Scan, p: &Planned) -> CheckResult {
         inner.add_variable_from_value("it", it.clone());
         match expect.eval_bool(&inner) {
             Ok(true) => {}
-            Ok(false) => {
-                let v = expr::to_json(it);
-                let (_, mut m) = evidence_of(&v);
-                if !v.is_object() {
-                    m.insert("detail".into(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()).into());
-                }
-                outcome.failures.push(m);
-            }
+            Ok(false) => outcome.failures.push(item_fields(&expr::to_json(it))),
             Err(e) => return result(p, Status::Error, e, Vec::new(), None),
         }
     }
@@ -316,8 +314,7 @@ fn from_outcome(p: &Planned, o: Outcome) -> CheckResult {
         if o.failures.len() > 1 && !template.contains("{count}") {
             message.push_str(&format!(" (and {} more)", o.failures.len() - 1));
         }
-        let evidence: Vec<Evidence> =
-            o.failures.iter().take(MAX_EVIDENCE).map(|m| evidence_of(&Value::Object(m.clone())).0).collect();
+        let evidence: Vec<Evidence> = o.failures.iter().take(MAX_EVIDENCE).map(evidence_of).collect();
         return result(p, Status::Fail, message, evidence, Some(first));
     }
     if !o.unreadable.is_empty() {
