@@ -140,6 +140,11 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let scan = Arc::new(Scan::new(target.clone()));
     let results = engine::run(scan.clone(), plan, Duration::from_secs(120));
     let sc = score::score(&results);
+    // The exposed surface of a live host, for the report's compact section.
+    let listeners = match scan.target.is_live() {
+        true => scan.builtin_json("listeners").map(|f| report::Listener::from_facts(&f, &results)).unwrap_or_default(),
+        false => Vec::new(),
+    };
     let report = Report {
         schema_version: 1,
         tool: Tool { name: "hardcheck", version: env!("CARGO_PKG_VERSION") },
@@ -155,6 +160,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
         score: sc,
         results,
         skipped: scan.skipped(),
+        listeners,
     };
     let text = report::render(&report, args.format, use_color(args.output.is_none())).map_err(|e| anyhow!(e))?;
     match &args.output {

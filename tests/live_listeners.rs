@@ -82,6 +82,19 @@ fn live_scan_reports_all_interface_listeners_with_their_process() {
         assert!(!r["message"].as_str().unwrap().is_empty());
         assert!(!r["fix"].as_str().unwrap().contains("{"), "{id}: unfilled fix template: {}", r["fix"]);
     }
+    // The report's compact "Listening ports" section: every socket with a verdict.
+    let listeners = report["listeners"].as_array().expect("a live report lists its listeners");
+    let verdict = |proto: &str, port: u16| {
+        listeners
+            .iter()
+            .find(|l| l["proto"] == proto && l["port"] == port)
+            .unwrap_or_else(|| panic!("{proto} {port} missing from {listeners:#?}"))["verdict"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(verdict("tcp", all_port).starts_with("fail: network."), "{listeners:#?}");
+    assert_eq!(verdict("tcp", lo_port), "local only");
     drop((all, lo, udp));
 }
 

@@ -36,6 +36,61 @@ pub struct Report {
     /// Inputs the scan could not read, with the reason (an addition to
     /// schema 1: fields may be added).
     pub skipped: Vec<Skipped>,
+    /// The exposed surface of a live host: every listening socket with its
+    /// verdict (an addition to schema 1; empty offline).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub listeners: Vec<Listener>,
+}
+
+/// One listening socket, as the compact "Listening ports" section shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listener {
+    pub proto: String,
+    pub address: String,
+    pub port: u64,
+    pub scope: String,
+    pub process: Option<String>,
+    pub pid: Option<u64>,
+    pub user: Option<String>,
+    /// `local only`, `exposed`, or the id of the failing check that names it.
+    pub verdict: String,
+}
+
+impl Listener {
+    /// Listeners from the `listeners` collector's entries, each judged by the
+    /// failing checks whose evidence names it.
+    pub fn from_facts(facts: &serde_json::Value, results: &[CheckResult]) -> Vec<Listener> {
+        let mut out: Vec<Listener> = facts["entries"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                let detail = e["detail"].as_str().unwrap_or("");
+                let scope = e["scope"].as_str().unwrap_or("").to_string();
+                let failing = results
+                    .iter()
+                    .filter(|r| r.status == Status::Fail)
+                    .find(|r| r.evidence.iter().any(|ev| ev.path.is_none() && ev.detail == detail));
+                let verdict = match failing {
+                    Some(r) => format!("fail: {}", r.id),
+                    None if scope == "loopback" => "local only".into(),
+                    None => "exposed".into(),
+                };
+                Listener {
+                    proto: e["proto"].as_str().unwrap_or("").to_string(),
+                    address: e["address"].as_str().unwrap_or("").to_string(),
+                    port: e["port"].as_u64().unwrap_or(0),
+                    scope,
+                    process: e["process"].as_str().map(str::to_string),
+                    pid: e["pid"].as_u64(),
+                    user: e["user"].as_str().map(str::to_string),
+                    verdict,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| (a.port, &a.proto, &a.address).cmp(&(b.port, &b.proto, &b.address)));
+        out
+    }
 }
 
 /// Output formats of `scan`.

@@ -74,6 +74,33 @@ pub fn render(report: &Report, color: bool) -> String {
         }
         let _ = writeln!(out, "{t}\n");
     }
+    if !report.listeners.is_empty() {
+        let _ = writeln!(out, "Listening ports ({})", report.listeners.len());
+        let mut t = Table::new();
+        t.load_style(presets::UTF8_FULL_CONDENSED);
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+        t.set_width(width);
+        if color {
+            t.enforce_styling();
+        } else {
+            t.force_no_tty();
+        }
+        t.set_header(vec!["port", "proto", "address", "process", "verdict"]);
+        for l in &report.listeners {
+            let process = match (&l.process, l.pid) {
+                (Some(p), Some(pid)) => format!("{p} ({pid})"),
+                _ => "unknown".into(),
+            };
+            let verdict = Cell::new(&l.verdict);
+            let verdict = match (color, l.verdict.as_str()) {
+                (true, v) if v.starts_with("fail") => verdict.fg(Color::Red),
+                (true, "exposed") => verdict.fg(Color::Yellow),
+                _ => verdict,
+            };
+            t.add_row(vec![Cell::new(l.port), Cell::new(&l.proto), Cell::new(&l.address), Cell::new(process), verdict]);
+        }
+        let _ = writeln!(out, "{t}\n");
+    }
     if !report.skipped.is_empty() {
         let _ = writeln!(out, "Not read ({}):", report.skipped.len());
         for s in &report.skipped {
