@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod apt;
 pub mod listeners;
+pub mod mycnf;
 pub mod packages;
 pub mod sshd;
 pub mod sudoers;
@@ -28,6 +29,7 @@ pub fn collect(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
         "packages" => packages::collect(scan),
         "sysctl" => sysctl::collect(scan),
         "listeners" => listeners::collect(scan),
+        "mycnf" => mycnf::collect(scan),
         other => Err(Unavailable::NotFound(format!("unknown source `{other}`"))),
     }
 }

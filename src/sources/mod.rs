@@ -34,6 +34,7 @@ pub const BUILTIN: &[&str] = &[
     "packages",
     "sysctl",
     "listeners",
+    "mycnf",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
