@@ -29,7 +29,7 @@ fn directive() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(concat!(
-            r#"(?im)(^\s*(?:requirepass|masterauth|rocommunity6?|rwcommunity6?|com2sec6?\s+\S+\s+\S+)\s+["']?)([^\s"'`,;]+)"#,
+            r#"(?im)(^\s*(?:requirepass|masterauth|rocommunity6?|rwcommunity6?|com2sec6?(?:\s+-Cn\s+\S+)?\s+\S+\s+\S+)\s+["']?)([^\s"'`,;]+)"#,
             r#"|(\b(?:password|passwd|passphrase|secret|token)\s+["']?)([^\s"'`,;]+)["']?\s*$"#
         ))
         .expect("static regex")
@@ -136,6 +136,8 @@ mod tests {
         assert_eq!(mask("PasswordAuthentication yes"), "PasswordAuthentication yes");
         assert_eq!(mask("PermitRootLogin yes"), "PermitRootLogin yes");
         assert_eq!(mask("rocommunity public default"), "rocommunity **** default");
+        assert_eq!(mask("com2sec -Cn ctx1 local localhost private"), "com2sec -Cn ctx1 local localhost ****");
+        assert_eq!(mask("com2sec local localhost private"), "com2sec local localhost ****");
         assert_eq!(mask("machine db login app password hunter2"), "machine db login app password ****");
         assert_eq!(mask("  password s3cr3t"), "  password ****");
     }
