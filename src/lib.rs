@@ -12,6 +12,7 @@ pub mod definition;
 pub mod engine;
 pub mod expr;
 pub mod model;
+pub mod passwords;
 pub mod probes;
 pub mod profile;
 pub mod redact;
