@@ -145,6 +145,10 @@ fn scan(args: ScanArgs) -> Result<u8> {
         true => scan.builtin_json("listeners").map(|f| report::Listener::from_facts(&f, &results)).unwrap_or_default(),
         false => Vec::new(),
     };
+    let declared_listeners = scan
+        .builtin_json("declared_listeners")
+        .map(|f| report::DeclaredListener::from_facts(&f, &results))
+        .unwrap_or_default();
     let report = Report {
         schema_version: 1,
         tool: Tool { name: "hardcheck", version: env!("CARGO_PKG_VERSION") },
@@ -161,6 +165,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
         results,
         skipped: scan.skipped(),
         listeners,
+        declared_listeners,
     };
     let text = report::render(&report, args.format, use_color(args.output.is_none())).map_err(|e| anyhow!(e))?;
     match &args.output {

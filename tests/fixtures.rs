@@ -9,6 +9,10 @@
 //! A fail scenario has a sibling `<scenario>.evidence` file listing the
 //! expected evidence, one `path:line` (or `path`, or `-`) per line, in order.
 //!
+//! A scenario may have a sibling `<scenario>.profile.toml`: the scan then
+//! runs with `--profile` set to it (e.g. to set a parameter; the file can
+//! `extends = "baseline"`).
+//!
 //! `HARDCHECK_FIXTURES=ssh` (a prefix of `category/name`) runs a subset.
 
 mod common;
@@ -79,7 +83,13 @@ fn run_scenario(id: &str, verdict: &str, dir: &Path) -> Result<(), String> {
     if let Ok(text) = std::fs::read_to_string(&modes) {
         apply_modes(&root, &text)?;
     }
-    let (_, report, stderr) = scan_json(&root, &["--check", id]);
+    let profile = dir.with_extension("profile.toml");
+    let mut args = vec!["--check".to_string(), id.to_string()];
+    if profile.is_file() {
+        args.extend(["--profile".to_string(), profile.display().to_string()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (_, report, stderr) = scan_json(&root, &args);
     let r = result(&report, id);
     let status = r["status"].as_str().unwrap_or("");
     if status != verdict {

@@ -307,6 +307,7 @@ fn hostile_report() -> Report {
         results,
         skipped: vec![Skipped { path: "/etc/sudoers.d/<x>".into(), reason: "permission denied".into() }],
         listeners: Vec::new(),
+        declared_listeners: Vec::new(),
     }
 }
 

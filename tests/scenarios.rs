@@ -71,3 +71,33 @@ fn table_report_groups_and_colours_only_on_request() {
     assert!(root_login < x11 && x11 < first_pass, "{text}");
     assert!(text.trim_end().lines().last().unwrap().starts_with("Score "), "{text}");
 }
+
+#[test]
+fn offline_reports_list_declared_listeners_with_their_verdict() {
+    let root = fixtures().join("network/admin-service-bind-all/fail/compose-publishes-postgres-on-all");
+    let (_, report, stderr) = scan_json(&root, &["--check", "network.*"]);
+    let declared = report["declared_listeners"].as_array().unwrap_or_else(|| panic!("no declared_listeners: {stderr}"));
+    let find = |port: u64| {
+        declared.iter().find(|l| l["port"] == port).unwrap_or_else(|| panic!("port {port} missing: {declared:#?}"))
+    };
+    let db = find(15432);
+    assert_eq!(db["service"], "db");
+    assert_eq!(db["path"], "/srv/shop/docker-compose.yml");
+    assert_eq!(db["line"], 9);
+    assert_eq!(db["scope"], "all");
+    assert_eq!(db["verdict"], "fail: network.admin-service-bind-all");
+    // The web port is exposed but not a datastore: listed, not failed.
+    assert_eq!(find(8080)["verdict"], "exposed");
+
+    let out = bin()
+        .arg("scan")
+        .arg("--root")
+        .arg(&root)
+        .args(["--check", "network.*"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("Declared listeners, from configuration (2)"), "{table}");
+    assert!(table.contains("/srv/shop/docker-compose.yml:9"), "{table}");
+}

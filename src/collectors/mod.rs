@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod apt;
+pub mod declared;
 pub mod listeners;
 pub mod mycnf;
 pub mod packages;
@@ -30,6 +31,7 @@ pub fn collect(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
         "sysctl" => sysctl::collect(scan),
         "listeners" => listeners::collect(scan),
         "mycnf" => mycnf::collect(scan),
+        "declared_listeners" => declared::collect(scan),
         other => Err(Unavailable::NotFound(format!("unknown source `{other}`"))),
     }
 }

@@ -40,6 +40,65 @@ pub struct Report {
     /// verdict (an addition to schema 1; empty offline).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub listeners: Vec<Listener>,
+    /// What the configuration says will listen (services' config files,
+    /// systemd sockets, compose `ports`, Dockerfile `EXPOSE`), offline too
+    /// (an addition to schema 1).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub declared_listeners: Vec<DeclaredListener>,
+}
+
+/// One listener declared by a configuration file.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeclaredListener {
+    pub service: String,
+    pub proto: String,
+    pub address: String,
+    pub port: Option<u64>,
+    pub scope: String,
+    pub path: String,
+    pub line: Option<u64>,
+    /// `local only`, `exposed`, `specific address`, or the id of the
+    /// failing check whose evidence points at the same line.
+    pub verdict: String,
+}
+
+impl DeclaredListener {
+    /// Entries of the `declared_listeners` collector, each judged by the
+    /// failing checks whose evidence names its file and line.
+    pub fn from_facts(facts: &serde_json::Value, results: &[CheckResult]) -> Vec<DeclaredListener> {
+        let mut out: Vec<DeclaredListener> = facts["listeners"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                let path = e["path"].as_str().unwrap_or("").to_string();
+                let line = e["line"].as_u64();
+                let scope = e["scope"].as_str().unwrap_or("").to_string();
+                let failing = results
+                    .iter()
+                    .filter(|r| r.status == Status::Fail)
+                    .find(|r| r.evidence.iter().any(|ev| ev.path.as_deref() == Some(path.as_str()) && ev.line == line));
+                let verdict = match (failing, scope.as_str()) {
+                    (Some(r), _) => format!("fail: {}", r.id),
+                    (None, "loopback") => "local only".into(),
+                    (None, "all") => "exposed".into(),
+                    (None, _) => "specific address".into(),
+                };
+                DeclaredListener {
+                    service: e["service"].as_str().unwrap_or("").to_string(),
+                    proto: e["proto"].as_str().unwrap_or("").to_string(),
+                    address: e["address"].as_str().unwrap_or("").to_string(),
+                    port: e["port"].as_u64(),
+                    scope,
+                    path,
+                    line,
+                    verdict,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| (a.port, &a.proto, &a.service).cmp(&(b.port, &b.proto, &b.service)));
+        out
+    }
 }
 
 /// One listening socket, as the compact "Listening ports" section shows it.

@@ -101,6 +101,41 @@ pub fn render(report: &Report, color: bool) -> String {
         }
         let _ = writeln!(out, "{t}\n");
     }
+    if !report.declared_listeners.is_empty() {
+        let _ = writeln!(out, "Declared listeners, from configuration ({})", report.declared_listeners.len());
+        let mut t = Table::new();
+        t.load_style(presets::UTF8_FULL_CONDENSED);
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+        t.set_width(width);
+        if color {
+            t.enforce_styling();
+        } else {
+            t.force_no_tty();
+        }
+        t.set_header(vec!["port", "proto", "address", "service", "declared at", "verdict"]);
+        for l in &report.declared_listeners {
+            let port = l.port.map(|p| p.to_string()).unwrap_or_else(|| "random".into());
+            let at = match l.line {
+                Some(n) => format!("{}:{n}", l.path),
+                None => l.path.clone(),
+            };
+            let verdict = Cell::new(&l.verdict);
+            let verdict = match (color, l.verdict.as_str()) {
+                (true, v) if v.starts_with("fail") => verdict.fg(Color::Red),
+                (true, "exposed") => verdict.fg(Color::Yellow),
+                _ => verdict,
+            };
+            t.add_row(vec![
+                Cell::new(port),
+                Cell::new(&l.proto),
+                Cell::new(&l.address),
+                Cell::new(&l.service),
+                Cell::new(at),
+                verdict,
+            ]);
+        }
+        let _ = writeln!(out, "{t}\n");
+    }
     if !report.skipped.is_empty() {
         let _ = writeln!(out, "Not read ({}):", report.skipped.len());
         for s in &report.skipped {

@@ -11,6 +11,7 @@ mod meta;
 mod structured;
 
 pub use meta::{meta_item, walk};
+pub(crate) use structured::yaml as structured_yaml;
 
 use crate::collectors;
 use crate::model::Skipped;
@@ -35,6 +36,7 @@ pub const BUILTIN: &[&str] = &[
     "sysctl",
     "listeners",
     "mycnf",
+    "declared_listeners",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
