@@ -143,7 +143,19 @@ pub fn shadow(scan: &Scan, path: &str) -> Result<Value, Unavailable> {
         }
         out.push(Value::Object(m));
     }
-    Ok(wrap(path, out))
+    let mut v = wrap(path, out);
+    // Today as a shadow(5) day number (days since 1970-01-01, UTC), to
+    // compare `last_change` and `expire` with.
+    v["today"] = today().into();
+    Ok(v)
+}
+
+/// Days since the epoch, UTC.
+pub fn today() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| (d.as_secs() / 86_400) as i64)
+        .unwrap_or(0)
 }
 
 pub fn group(scan: &Scan) -> Result<Value, Unavailable> {

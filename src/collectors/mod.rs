@@ -7,6 +7,7 @@ pub mod declared;
 pub mod listeners;
 pub mod mycnf;
 pub mod packages;
+pub mod pam;
 pub mod sshd;
 pub mod sudoers;
 pub mod sysctl;
@@ -32,6 +33,7 @@ pub fn collect(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
         "listeners" => listeners::collect(scan),
         "mycnf" => mycnf::collect(scan),
         "declared_listeners" => declared::collect(scan),
+        "pam" => pam::collect(scan),
         other => Err(Unavailable::NotFound(format!("unknown source `{other}`"))),
     }
 }

@@ -37,6 +37,7 @@ pub const BUILTIN: &[&str] = &[
     "listeners",
     "mycnf",
     "declared_listeners",
+    "pam",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
