@@ -2,16 +2,19 @@
 //! record, for every value, the file and line it came from.
 
 pub mod accounts;
+pub mod apache;
 pub mod apt;
 pub mod declared;
 pub mod listeners;
 pub mod mycnf;
+pub mod nginx;
 pub mod packages;
 pub mod pam;
 pub mod sshd;
 pub mod sudoers;
 pub mod sysctl;
 pub mod systemd;
+pub mod webtls;
 
 use crate::sources::{Scan, Unavailable};
 use serde_json::Value;
@@ -34,6 +37,8 @@ pub fn collect(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
         "mycnf" => mycnf::collect(scan),
         "declared_listeners" => declared::collect(scan),
         "pam" => pam::collect(scan),
+        "nginx" => nginx::collect(scan),
+        "apache" => apache::collect(scan),
         other => Err(Unavailable::NotFound(format!("unknown source `{other}`"))),
     }
 }

@@ -38,6 +38,8 @@ pub const BUILTIN: &[&str] = &[
     "mycnf",
     "declared_listeners",
     "pam",
+    "nginx",
+    "apache",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
