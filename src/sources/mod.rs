@@ -398,12 +398,20 @@ pub(crate) struct SourceFiles {
 pub(crate) fn read_files(scan: &Scan, patterns: &[String]) -> SourceFiles {
     let mut out = SourceFiles { files: Vec::new(), unreadable: Vec::new() };
     for p in patterns {
-        let paths = if p.contains(['*', '?', '[']) { scan.glob(p) } else { vec![p.clone()] };
+        let is_glob = p.contains(['*', '?', '[']);
+        let paths = if is_glob { scan.glob(p) } else { vec![p.clone()] };
         for path in paths {
-            match scan.read_text(&path) {
+            match scan.target.read_text(&path) {
                 Ok(f) => out.files.push(f),
                 Err(e) if e.is_not_found() => {}
-                Err(e) => out.unreadable.push(e),
+                // A link to /dev/null (a masked unit, a disabled drop-in) is an empty file.
+                Err(ReadError::NotRegular { .. }) if scan.target.read_link(&path).is_ok_and(|l| l == "/dev/null") => {}
+                // A glob such as /etc/default/* also matches directories (grub.d): not files to read.
+                Err(ReadError::NotRegular { kind: "dir", .. }) if is_glob => {}
+                Err(e) => {
+                    scan.note_unreadable(&e);
+                    out.unreadable.push(e)
+                }
             }
         }
     }
