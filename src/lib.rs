@@ -20,3 +20,4 @@ pub mod report;
 pub mod score;
 pub mod sources;
 pub mod target;
+pub mod tls;

@@ -63,6 +63,9 @@ struct ScanArgs {
     /// Exit 1 when the score is below N.
     #[arg(long, value_name = "N")]
     min_score: Option<f64>,
+    /// Do not probe listening ports (no TLS/HTTP connections to local services).
+    #[arg(long)]
+    no_probe: bool,
 }
 
 #[derive(Subcommand)]
@@ -138,6 +141,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let prof = profile::load(&args.profile)?;
     let plan = if args.only.is_empty() { prof.plan(&checks)? } else { prof.plan_only(&checks, &args.only)? };
     let scan = Arc::new(Scan::new(target.clone()));
+    scan.set_probing(!args.no_probe);
     let results = engine::run(scan.clone(), plan, Duration::from_secs(120));
     let sc = score::score(&results);
     // The exposed surface of a live host, for the report's compact section.

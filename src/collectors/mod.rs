@@ -39,6 +39,9 @@ pub fn collect(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
         "pam" => pam::collect(scan),
         "nginx" => nginx::collect(scan),
         "apache" => apache::collect(scan),
+        "certificates" => crate::tls::disk::collect(scan),
+        "tls_ports" => crate::tls::probe::collect(scan),
+        n if n.starts_with("tls_ports:") => crate::tls::probe::collect_only(scan, &n["tls_ports:".len()..]),
         other => Err(Unavailable::NotFound(format!("unknown source `{other}`"))),
     }
 }

@@ -41,6 +41,21 @@ pub static PROBES: &[Probe] = &[
         summary: "interactive users' home directories: exist, owned by the user, not group/world writable",
         run: home_directories::run,
     },
+    Probe {
+        name: "tls_certificates",
+        summary: "certificates on disk and in `cert_paths`: expiry, key size, signature hash, self-signed, host names",
+        run: crate::tls::run_certificates,
+    },
+    Probe {
+        name: "tls_private_keys",
+        summary: "private key files under /etc/ssl, /etc/pki and /etc/letsencrypt: not readable by other users",
+        run: crate::tls::run_private_keys,
+    },
+    Probe {
+        name: "tls_live",
+        summary: "live TLS probe of listening ports: legacy protocols, served certificate, plain HTTP",
+        run: crate::tls::run_live,
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static Probe> {

@@ -40,6 +40,8 @@ pub const BUILTIN: &[&str] = &[
     "pam",
     "nginx",
     "apache",
+    "certificates",
+    "tls_ports",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
@@ -206,6 +208,8 @@ pub struct Scan {
     json_cache: Mutex<HashMap<String, Arc<OnceLock<JsonResult>>>>,
     skipped: Mutex<BTreeSet<Skipped>>,
     names: OnceLock<Names>,
+    /// Whether live network probes (TLS handshakes with local ports) may run.
+    probing: std::sync::atomic::AtomicBool,
 }
 
 impl Scan {
@@ -216,7 +220,18 @@ impl Scan {
             json_cache: Mutex::new(HashMap::new()),
             skipped: Mutex::new(BTreeSet::new()),
             names: OnceLock::new(),
+            probing: std::sync::atomic::AtomicBool::new(true),
         }
+    }
+
+    /// Allow or forbid live network probes (`scan --no-probe`).
+    pub fn set_probing(&self, on: bool) {
+        self.probing.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether live network probes may run.
+    pub fn probing(&self) -> bool {
+        self.probing.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Record something the scan could not read (listed in every report).
