@@ -315,17 +315,26 @@ fn from_outcome(p: &Planned, o: Outcome) -> CheckResult {
             message.push_str(&format!(" (and {} more)", o.failures.len() - 1));
         }
         let evidence: Vec<Evidence> = o.failures.iter().take(MAX_EVIDENCE).map(evidence_of).collect();
-        return result(p, Status::Fail, message, evidence, Some(first));
+        return result(p, Status::Fail, with_notes(message, &o.notes), evidence, Some(first));
     }
     if !o.unreadable.is_empty() {
-        return result(p, Status::Skip, unreadable_message(&o.unreadable), Vec::new(), None);
+        return result(p, Status::Skip, with_notes(unreadable_message(&o.unreadable), &o.notes), Vec::new(), None);
     }
     let msg = d.pass_message.clone().unwrap_or_else(|| match o.checked {
         0 => "nothing to check".to_string(),
         1 => "compliant".to_string(),
         n => format!("all {n} checked items comply"),
     });
-    result(p, Status::Pass, msg, Vec::new(), None)
+    result(p, Status::Pass, with_notes(msg, &o.notes), Vec::new(), None)
+}
+
+/// A probe's notes (what it did not judge) after the message.
+fn with_notes(mut message: String, notes: &[String]) -> String {
+    for n in notes {
+        message.push_str("; ");
+        message.push_str(n);
+    }
+    message
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 //! Nothing here ever returns or formats a candidate password: callers get a
 //! [`Weakness`] that says *why* a value is weak, never *what* it is.
 
+pub mod hash;
+
 use std::collections::HashSet;
 use std::sync::OnceLock;
 

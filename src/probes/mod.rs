@@ -4,6 +4,7 @@
 
 mod home_directories;
 mod sysctl;
+mod weak_passwords;
 
 use crate::sources::{Scan, Unavailable};
 use crate::target::ReadError;
@@ -19,6 +20,10 @@ pub struct Outcome {
     pub checked: usize,
     /// Inputs that could not be read (a would-be pass becomes a skip).
     pub unreadable: Vec<ReadError>,
+    /// What was not judged, or how (a budget that ran out, a scheme that is
+    /// not verified): appended to the result's message, so that nothing is
+    /// skipped silently.
+    pub notes: Vec<String>,
 }
 
 pub type ProbeFn = fn(&Scan, &Map<String, Value>) -> Result<Outcome, Unavailable>;
@@ -55,6 +60,17 @@ pub static PROBES: &[Probe] = &[
         name: "tls_live",
         summary: "live TLS probe of listening ports: legacy protocols, served certificate, plain HTTP",
         run: crate::tls::run_live,
+    },
+    Probe {
+        name: "weak_passwords",
+        summary:
+            "stored password hashes (shadow, htpasswd, Jenkins) tried with the likeliest guesses, within a time budget",
+        run: weak_passwords::run,
+    },
+    Probe {
+        name: "password_hashes",
+        summary: "stored password hashes: cost above the verification caps, or a weak scheme",
+        run: weak_passwords::run_hashes,
     },
 ];
 
