@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 const MASK: &str = "****";
 
 /// Words that name a secret inside a key (`DB_PASSWORD`, `api_key`, …).
-const SECRET_WORD: &str = r"(?:pass(?:word|wd|phrase)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth[_-]?key|requirepass|masterauth|community)";
+const SECRET_WORD: &str = r"(?:pass(?:word|wd|phrase)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth[_-]?key|requirepass|masterauth|community|[_.\-]key)";
 
 /// `key = value` / `key: value` where the key names a secret.
 fn assignment() -> &'static Regex {
@@ -30,10 +30,69 @@ fn directive() -> &'static Regex {
     RE.get_or_init(|| {
         Regex::new(concat!(
             r#"(?im)(^\s*(?:requirepass|masterauth|rocommunity6?|rwcommunity6?|com2sec6?(?:\s+-Cn\s+\S+)?\s+\S+\s+\S+)\s+["']?)([^\s"'`,;]+)"#,
-            r#"|(\b(?:password|passwd|passphrase|secret|token)\s+["']?)([^\s"'`,;]+)["']?\s*$"#
+            r#"|((?:^|[\s(])(?:password|passwd|passphrase|secret|token)\s+["']?)([^\s"'`,;]+)["']?\s*$"#
         ))
         .expect("static regex")
     })
+}
+
+/// A quoted value of a secret key, spaces included: `password="a b"`,
+/// `KEY: 'x y'`, and Erlang terms `{default_pass, <<"x">>}`.
+fn quoted() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(&format!(
+            r#"(?i)((?:[A-Za-z0-9_.\-]*{SECRET_WORD}[A-Za-z0-9_.\-]*)\s*[:=]\s*")([^"\n]*)"|((?:[A-Za-z0-9_.\-]*{SECRET_WORD}[A-Za-z0-9_.\-]*)\s*[:=]\s*')([^'\n]*)'"#
+        ))
+        .expect("static regex")
+    })
+}
+
+/// `requirepass "a b"` / `masterauth 'a b'` (Redis quoting).
+fn quoted_directive() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r#"(?im)(^\s*(?:requirepass|masterauth)\s+")([^"\n]*)"|(^\s*(?:requirepass|masterauth)\s+')([^'\n]*)'"#,
+        )
+        .expect("static regex")
+    })
+}
+
+fn erlang_term() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(&format!(r#"(?i)(\{{\s*[A-Za-z0-9_]*{SECRET_WORD}[A-Za-z0-9_]*\s*,\s*(?:<<\s*)?")([^"\n]*)""#))
+            .expect("static regex")
+    })
+}
+
+/// Redis ACL rules that carry a password: `>pw` and `<pw` on `user` lines
+/// (redis.conf and ACL files), quoted or not.
+fn redis_acl() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r#"(\s)(?:(")([<>])[^"\n]*"|(')([<>])[^'\n]*'|()([<>])[^\s"']+)"#).expect("static regex")
+    })
+}
+
+fn redis_acl_lines(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| {
+            let t = line.trim_start();
+            if t.len() > 5 && t[..5].eq_ignore_ascii_case("user ") {
+                redis_acl()
+                    .replace_all(line, |c: &regex::Captures| {
+                        let q = c.get(2).or(c.get(4)).or(c.get(6)).map_or("", |m| m.as_str());
+                        let op = c.get(3).or(c.get(5)).or(c.get(7)).map_or("", |m| m.as_str());
+                        format!("{}{q}{op}{MASK}{q}", &c[1])
+                    })
+                    .into_owned()
+            } else {
+                line.to_string()
+            }
+        })
+        .collect()
 }
 
 fn tokens() -> &'static Regex {
@@ -117,6 +176,10 @@ fn replace(re: &Regex, text: &str) -> String {
 /// well-known token formats, and passwords in URLs.
 pub fn mask(text: &str) -> String {
     let s = url_password().replace_all(text, format!("${{1}}{MASK}${{3}}"));
+    let s = replace(quoted(), &s);
+    let s = replace(quoted_directive(), &s);
+    let s = replace(erlang_term(), &s);
+    let s = redis_acl_lines(&s);
     let s = replace(assignment(), &s);
     let s = replace(directive(), &s);
     tokens().replace_all(&s, MASK).into_owned()
@@ -143,6 +206,43 @@ mod tests {
     }
 
     #[test]
+    fn masks_credential_shapes() {
+        for (raw, want) in [
+            ("requirepass \"two words\"", "requirepass \"****\""),
+            ("masterauth hunter2", "masterauth ****"),
+            ("user alice on >s3cret ~* +@all", "user alice on >**** ~* +@all"),
+            ("user bob on \">pass word\" <old ~*", "user bob on \">****\" <**** ~*"),
+            ("user carol on nopass ~* +@all", "user carol on nopass ~* +@all"),
+            ("admin_password = hunter2", "admin_password = ****"),
+            ("admin_password = \"\"\"#a b;\"\"\"", "admin_password = \"****\"\"#a b;\"\"\""),
+            ("default_pass = guest", "default_pass = ****"),
+            ("{default_pass, <<\"guest\">>}", "{default_pass, <<\"****\">>}"),
+            ("{default_pass, \"guest\"}", "{default_pass, \"****\"}"),
+            (
+                "<user username=\"tomcat\" password=\"s3cret\" roles=\"manager-gui\"/>",
+                "<user username=\"tomcat\" password=\"****\" roles=\"manager-gui\"/>",
+            ),
+            ("<user username=\"t\" password='a b' roles=\"x\"/>", "<user username=\"t\" password='****' roles=\"x\"/>"),
+            ("password = \"pw with spaces\"", "password = \"****\""),
+            ("POSTGRES_PASSWORD=postgres", "POSTGRES_PASSWORD=****"),
+            ("POSTGRES_PASSWORD: postgres", "POSTGRES_PASSWORD: ****"),
+            ("- MYSQL_ROOT_PASSWORD=root", "- MYSQL_ROOT_PASSWORD=****"),
+            ("export REDIS_PASS='a b c'", "export REDIS_PASS='****'"),
+            ("JWT_SECRET=short", "JWT_SECRET=****"),
+            ("SECRET_KEY_BASE=abc", "SECRET_KEY_BASE=****"),
+            ("APP_KEY=base64:abc", "APP_KEY=****"),
+            ("STRIPE_KEY: sk_test_abc", "STRIPE_KEY: ****"),
+            ("GITHUB_TOKEN=abc", "GITHUB_TOKEN=****"),
+            ("GF_SECURITY_ADMIN_PASSWORD=admin", "GF_SECURITY_ADMIN_PASSWORD=****"),
+            ("RABBITMQ_DEFAULT_PASS=guest", "RABBITMQ_DEFAULT_PASS=****"),
+            ("DATABASE_URL=postgres://app:pw@db:5432/app", "DATABASE_URL=postgres://app:****@db:5432/app"),
+            ("- AMQP_URL=amqp://guest:guest@mq/", "- AMQP_URL=amqp://guest:****@mq/"),
+        ] {
+            assert_eq!(mask(raw), want, "{raw}");
+        }
+    }
+
+    #[test]
     fn leaves_prose_and_directives_alone() {
         for text in [
             "PasswordAuthentication not set; OpenSSH default is yes",
@@ -156,6 +256,9 @@ mod tests {
             "/etc/passwd (line 3)",
             "password_encryption = md5",
             "passwd -l alice",
+            "Redis requirepass is a common password (on the bundled weak-password list)",
+            "POSTGRES_PASSWORD (user app) is derived from the user or service name",
+            "Redis ACL user app's password is 5 characters, shorter than the minimum of 12",
         ] {
             assert_eq!(mask(text), text);
         }

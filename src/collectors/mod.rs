@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod apache;
 pub mod apt;
 pub mod declared;
+pub mod credentials;
 pub mod listeners;
 pub mod mycnf;
 pub mod nginx;
@@ -42,6 +43,9 @@ pub fn collect(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
         "certificates" => crate::tls::disk::collect(scan),
         "tls_ports" => crate::tls::probe::collect(scan),
         n if n.starts_with("tls_ports:") => crate::tls::probe::collect_only(scan, &n["tls_ports:".len()..]),
+        "credentials" => credentials::collect(scan),
+        // The probe's own app paths: `credentials:` + paths, one per line.
+        n if n.starts_with("credentials:") => credentials::collect_with(scan, &credentials::paths_of(n)),
         other => Err(Unavailable::NotFound(format!("unknown source `{other}`"))),
     }
 }

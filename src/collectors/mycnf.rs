@@ -300,6 +300,22 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
     }))
 }
 
+/// Option files read one by one (with their `!include`s), as a client
+/// reads `--defaults-extra-file` or `~/.my.cnf`: `(files, entries,
+/// unreadable)` with entries as in [`collect`]. A missing file is skipped.
+pub fn read_files(scan: &Scan, paths: &[String]) -> (Vec<String>, Vec<Value>, Vec<ReadError>) {
+    let mut r =
+        Reader { scan, stack: Vec::new(), reads: 0, files: Vec::new(), entries: Vec::new(), unreadable: Vec::new() };
+    for p in paths {
+        match r.read(p, 0) {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => r.unreadable.push(e),
+        }
+    }
+    (r.files, r.entries, r.unreadable)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! definition format (`probe: NAME` plus `params:` in the check file).
 //! Every probe registers in [`PROBES`]; nothing else needs to change to add one.
 
+mod credentials;
 mod home_directories;
 mod sysctl;
 mod weak_passwords;
@@ -71,6 +72,11 @@ pub static PROBES: &[Probe] = &[
         name: "password_hashes",
         summary: "stored password hashes: cost above the verification caps, or a weak scheme",
         run: weak_passwords::run_hashes,
+    },
+    Probe {
+        name: "credentials",
+        summary: "service and app credentials (Redis, Grafana, RabbitMQ, Tomcat, MySQL client, env/compose files) against the weak list, vendor defaults and a minimum length",
+        run: credentials::run,
     },
 ];
 

@@ -8,7 +8,7 @@
 
 mod formats;
 mod meta;
-mod structured;
+pub(crate) mod structured;
 
 pub use meta::{meta_item, walk};
 pub(crate) use structured::yaml as structured_yaml;
@@ -42,6 +42,7 @@ pub const BUILTIN: &[&str] = &[
     "apache",
     "certificates",
     "tls_ports",
+    "credentials",
 ];
 
 pub fn is_builtin(name: &str) -> bool {

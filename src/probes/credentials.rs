@@ -1,0 +1,97 @@
+//! `credentials` probe: judges the service and application credentials of
+//! the `credentials` collector with the profile's parameters.
+//!
+//! Params: `kinds` (fact kinds this check judges, e.g. `[redis-requirepass,
+//! redis-acl]`), `app_paths` (directories walked for env and compose files),
+//! `min_service_password_length` (passwords shorter are `short`, default
+//! 12), `min_secret_length` (JWT/session secrets, default 32). A credential
+//! is weak when it is empty, a vendor default, derived from its user or
+//! service name, on the common-password list, or shorter than the minimum;
+//! a Redis ACL user with `nopass` always fails. Facts with an `exempt`
+//! reason (an `off` user, guest limited to localhost) and references
+//! (`${VAR}`) are not judged. Failing items carry `what` (the label and the
+//! reason, never the value), `kind`, `key`, `user`, `label`, `why`.
+
+use super::{param_i64, param_strings, Outcome};
+use crate::collectors::credentials::{self, DEFAULT_APP_PATHS, DEFAULT_MIN_PASSWORD, DEFAULT_MIN_SECRET};
+use crate::passwords::Weakness;
+use crate::sources::{Scan, Unavailable};
+use crate::target::ReadError;
+use serde_json::{Map, Value};
+
+/// Which service a kind belongs to (for "not applicable").
+fn service_of(kind: &str) -> &'static str {
+    match kind.split('-').next().unwrap_or("") {
+        "redis" => "redis",
+        "grafana" => "grafana",
+        "rabbitmq" => "rabbitmq",
+        "tomcat" => "tomcat",
+        "mycnf" => "mysql",
+        _ => "app",
+    }
+}
+
+fn describe_service(s: &str) -> &'static str {
+    match s {
+        "redis" => "no Redis configuration",
+        "grafana" => "no Grafana configuration",
+        "rabbitmq" => "no RabbitMQ configuration",
+        "tomcat" => "no tomcat-users.xml",
+        "mysql" => "no MySQL/MariaDB option file",
+        _ => "no env or compose file in the app paths",
+    }
+}
+
+pub fn run(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavailable> {
+    let kinds = param_strings(params, "kinds");
+    let mut roots = param_strings(params, "app_paths");
+    if !params.contains_key("app_paths") {
+        roots = DEFAULT_APP_PATHS.iter().map(|s| s.to_string()).collect();
+    }
+    let min_pw = param_i64(params, "min_service_password_length").map_or(DEFAULT_MIN_PASSWORD, |n| n.max(0) as usize);
+    let min_secret = param_i64(params, "min_secret_length").map_or(DEFAULT_MIN_SECRET, |n| n.max(0) as usize);
+    let facts = scan.builtin_json(&credentials::source_name(&roots))?;
+    let present: Vec<&str> = facts["present"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let services: Vec<&str> = kinds.iter().map(|k| service_of(k)).collect();
+    if !services.iter().any(|s| present.contains(s)) {
+        let why = services.first().map(|s| describe_service(s)).unwrap_or("no credentials to judge");
+        return Err(Unavailable::NotFound(why.to_string()));
+    }
+    let mut out = Outcome::default();
+    for u in facts["unreadable"].as_array().into_iter().flatten() {
+        out.unreadable.push(ReadError::Io {
+            path: u["path"].as_str().unwrap_or("").to_string(),
+            message: u["reason"].as_str().unwrap_or("").to_string(),
+        });
+    }
+    for f in facts["entries"].as_array().into_iter().flatten() {
+        let kind = f["kind"].as_str().unwrap_or("");
+        if !kinds.iter().any(|k| k == kind) || f["reference"] == true || !f["exempt"].is_null() {
+            continue;
+        }
+        out.checked += 1;
+        let min = if f["class"] == "secret" { min_secret } else { min_pw };
+        // `short` (or no weakness) was judged with the default minimum: re-judge with this one.
+        let why = match f["weakness"].as_str() {
+            None | Some("short") => match f["len"].as_u64().map(|l| l as usize) {
+                Some(len) if len < min => Some(Weakness::Short { len, min }.describe()),
+                _ => None,
+            },
+            Some(_) => f["why"].as_str().map(str::to_string),
+        };
+        let Some(why) = why else { continue };
+        let Some(mut m) = f.as_object().cloned() else { continue };
+        let label = f["label"].as_str().unwrap_or("a credential");
+        let mut label_cap = label.to_string();
+        if let Some(first) = label_cap.get(0..1) {
+            label_cap = first.to_uppercase() + &label_cap[1..];
+        }
+        let what =
+            if f["weakness"] == "nopass" { format!("{label_cap} {why}") } else { format!("{label_cap} is {why}") };
+        m.insert("what".into(), what.into());
+        m.insert("why".into(), why.into());
+        m.insert("min".into(), min.into());
+        out.failures.push(m);
+    }
+    Ok(out)
+}
