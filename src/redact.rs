@@ -103,6 +103,7 @@ fn tokens() -> &'static Regex {
             r"|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}",
             r"|glpat-[A-Za-z0-9_\-]{20,}|xox[abposr]-[A-Za-z0-9\-]{10,}",
             r"|sk_live_[A-Za-z0-9]{10,}|rk_live_[A-Za-z0-9]{10,}",
+            r"|hooks\.slack\.com/services/[A-Za-z0-9_/]+",
             r"|-----BEGIN [A-Z ]*PRIVATE KEY-----[^\n]*)"
         ))
         .expect("static regex")
@@ -176,6 +177,9 @@ fn replace(re: &Regex, text: &str) -> String {
 /// well-known token formats, and passwords in URLs.
 pub fn mask(text: &str) -> String {
     let s = url_password().replace_all(text, format!("${{1}}{MASK}${{3}}"));
+    // Command lines first: an assignment pattern could hide the command
+    // name (`secret: mysql -pPW`) that tells where the password is.
+    let s = commands(&s);
     let s = replace(quoted(), &s);
     let s = replace(quoted_directive(), &s);
     let s = replace(erlang_term(), &s);
@@ -183,6 +187,121 @@ pub fn mask(text: &str) -> String {
     let s = replace(assignment(), &s);
     let s = replace(directive(), &s);
     tokens().replace_all(&s, MASK).into_owned()
+}
+
+/// A quoted or bare command-line value.
+const VAL: &str = r#"('[^'\n]*'|"[^"\n]*"|[^\s"'`|;&]+)"#;
+
+/// Secrets as they appear on command lines and in client histories
+/// (`mysql -pPW`, `curl -u user:PW`, `redis-cli -a PW`, `sshpass -p PW`,
+/// `docker login -p PW`, `--password PW`, `Authorization: Bearer T`, SQL
+/// `IDENTIFIED BY 'PW'`/`PASSWORD 'PW'`, redis `AUTH PW`, `CONFIG SET
+/// requirepass PW`, ACL `>PW`, openssl `pass:PW`, `htpasswd -b F U PW`,
+/// `aws configure set aws_secret_access_key K`, .netrc `password PW`
+/// mid-line). Each pattern: group 1 kept, group 2 masked.
+/// A pattern and a test its value must pass to be masked.
+type CommandPattern = (Regex, fn(&str) -> bool);
+
+fn command_patterns() -> &'static [CommandPattern] {
+    static RE: OnceLock<Vec<CommandPattern>> = OnceLock::new();
+    fn any(_: &str) -> bool {
+        true
+    }
+    fn has_digit(v: &str) -> bool {
+        v.bytes().any(|b| b.is_ascii_digit())
+    }
+    RE.get_or_init(|| {
+        let r = |s: String| Regex::new(&s).expect("static regex");
+        let cmd = |names: &str, flag: &str| {
+            format!(r"((?i:\b(?:{names})\b)[^\n|;&]*?\s{flag}){VAL}")
+        };
+        vec![
+            (r(cmd("mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mysqlpump|mariadb|mariadb-dump|mariadb-admin", "-p")), any as fn(&str) -> bool),
+            (r(cmd("curl", r#"(?:-u|--user|-U|--proxy-user)(?:\s+|=)?["']?[^\s:"']*:"#)), any),
+            (r(cmd("redis-cli", r"(?:-a|--pass)\s+")), any),
+            (r(cmd("sshpass", r"-p\s*")), any),
+            (r(cmd(r"(?:docker|podman|buildah|skopeo)\s+login|helm\s+registry\s+login|mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport", r"(?:-p|--password)(?:\s+|=)")), any),
+            (r(r#"(\s--(?:[a-z0-9]+-)*(?:password|passwd|pass|token|secret|api-key|apikey|access-key|secret-key)\s+)('[^'\n]*'|"[^"\n]*"|[^\s"'`|;&-][^\s"'`|;&]*)"#.to_string()), any),
+            (r(r"(?i)(\b(?:bearer|basic)\s+)([A-Za-z0-9._~+/\-]{12,}=*)".into()), has_digit),
+            (r(r"(?i)(\b(?:(?:alter|create)\s+(?:user|role)|set\s+password|identified\s+(?:with\s+\S+\s+)?by)\b[^'\n]{0,80}')([^'\n]+)".into()), any),
+            (r(r"(?im)(^\s*auth\s+(?:\S+\s+)?)(\S+)[ \t]*$".into()), any),
+            (r(r#"(?i)(\bconfig\s+set\s+(?:requirepass|masterauth)\s+["']?)([^\s"']+)"#.into()), any),
+            (r(r"(\bpass:)([^\s]+)".into()), any),
+            (r(r"(?i)(\bhtpasswd\s+-[A-Za-z]*b[A-Za-z]*\s+(?:-[A-Za-z]+\s+)*(?:\S+\s+)?\S+\s+)(\S+)".into()), any),
+            (r(r"(?i)(\baws\s+configure\s+set\s+\S*(?:secret|token|key)\S*\s+)(\S+)".into()), any),
+            (r(r"(?i)(\b(?:machine|default)\b[^\n]*?\bpassword\s+)(\S+)".into()), any),
+        ]
+    })
+}
+
+/// Redis ACL rules (`user NAME on >PW ~* +@all`, `ACL SETUSER NAME >PW`):
+/// every `>password` on such a line.
+fn acl_rule() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"(?i)^\s*(?:acl\s+setuser|user)\s").expect("static regex"))
+}
+
+fn commands(text: &str) -> String {
+    let mut s = text.to_string();
+    for (re, ok) in command_patterns() {
+        if !re.is_match(&s) {
+            continue;
+        }
+        s = re
+            .replace_all(&s, |c: &regex::Captures| {
+                let v = c.get(2).map_or("", |m| m.as_str());
+                if v == MASK || !ok(v) {
+                    c[0].to_string()
+                } else {
+                    format!("{}{MASK}", &c[1])
+                }
+            })
+            .into_owned();
+    }
+    s.split_inclusive('\n')
+        .map(|line| {
+            if !acl_rule().is_match(line) {
+                return line.to_string();
+            }
+            line.split_inclusive(char::is_whitespace)
+                .map(|w| match w.strip_prefix('>') {
+                    Some(rest) if !rest.trim().is_empty() => format!(">{MASK}{}", &rest[rest.trim_end().len()..]),
+                    _ => w.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The parts of `text` that [`mask`] hides, for *judging* a line (is what
+/// would be hidden a literal or a `$VAR` reference?). Never print these.
+pub fn masked_values(text: &str) -> Vec<String> {
+    let masked = mask(text);
+    if masked == text || text.contains(MASK) {
+        return Vec::new();
+    }
+    let pieces: Vec<&str> = masked.split(MASK).collect();
+    let mut out = Vec::new();
+    let Some(mut pos) = text.starts_with(pieces[0]).then_some(pieces[0].len()) else { return out };
+    for (i, piece) in pieces.iter().enumerate().skip(1) {
+        let end = if i == pieces.len() - 1 && piece.is_empty() {
+            text.len()
+        } else if piece.is_empty() {
+            pos + text[pos..].chars().next().map_or(0, char::len_utf8)
+        } else {
+            let from = pos + text[pos..].chars().next().map_or(0, char::len_utf8);
+            match text.get(from..).and_then(|t| t.find(piece)) {
+                Some(k) => from + k,
+                None => return out,
+            }
+        };
+        out.push(text[pos..end].to_string());
+        pos = end + piece.len();
+        if pos > text.len() {
+            break;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -243,6 +362,50 @@ mod tests {
     }
 
     #[test]
+    fn masks_command_lines_and_histories() {
+        for (text, want) in [
+            ("mysql -uroot -phunter2 db", "mysql -uroot -p**** db"),
+            ("mysqldump -u root -p'pw x' db", "mysqldump -u root -p**** db"),
+            ("mysql -u root -p", "mysql -u root -p"),
+            ("(`mysql -p` alone prompts)", "(`mysql -p` alone prompts)"),
+            ("curl -u bob:pw https://x", "curl -u bob:**** https://x"),
+            ("curl --user bob:pw https://x", "curl --user bob:**** https://x"),
+            ("redis-cli -h db -a pw ping", "redis-cli -h db -a **** ping"),
+            ("sshpass -p pw ssh host", "sshpass -p **** ssh host"),
+            ("docker login -u bob -p pw registry", "docker login -u bob -p **** registry"),
+            ("tool --api-token abc123 --x", "tool --api-token **** --x"),
+            ("tool --password-file /run/x", "tool --password-file /run/x"),
+            ("curl -H 'Authorization: Bearer abc123def456ghi'", "curl -H 'Authorization: Bearer ****'"),
+            ("CREATE USER 'bob'@'%' IDENTIFIED BY 'pw';", "CREATE USER '****'@'%' IDENTIFIED BY '****';"),
+            ("ALTER ROLE app WITH PASSWORD 'pw';", "ALTER ROLE app WITH PASSWORD '****';"),
+            ("SET PASSWORD FOR bob = 'pw';", "SET PASSWORD FOR bob = '****';"),
+            ("AUTH pw", "AUTH ****"),
+            ("auth default pw", "auth default ****"),
+            ("CONFIG SET requirepass pw", "CONFIG SET requirepass ****"),
+            ("user app on >pw1 >pw2 ~* +@all", "user app on >**** >**** ~* +@all"),
+            ("openssl rsa -passin pass:pw -in k", "openssl rsa -passin pass:**** -in k"),
+            ("htpasswd -bc /etc/h bob pw", "htpasswd -bc /etc/h bob ****"),
+            ("htpasswd -nb bob pw", "htpasswd -nb bob ****"),
+            ("aws configure set aws_secret_access_key abc", "aws configure set aws_secret_access_key ****"),
+            ("machine h login u password pw account a", "machine h login u password **** account a"),
+            ("export PGPASSWORD=pw", "export PGPASSWORD=****"),
+            ("curl https://hooks.slack.com/services/T000/B000/XXXX", "curl https://****"),
+            ("github_pat_abcdefghij0123456789ABCDEFGHIJ", "****"),
+            ("secret: mysql -uroot -ppw app", "secret: **** -uroot -p**** app"),
+        ] {
+            assert_eq!(mask(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn masked_values_recovers_the_hidden_parts() {
+        assert_eq!(super::masked_values("mysql -phunter2 db"), vec!["hunter2"]);
+        assert_eq!(super::masked_values("export PGPASSWORD=$PW"), vec!["$PW"]);
+        assert_eq!(super::masked_values("AUTH a b"), vec!["b"]);
+        assert!(super::masked_values("ls -la").is_empty());
+    }
+
+    #[test]
     fn leaves_prose_and_directives_alone() {
         for text in [
             "PasswordAuthentication not set; OpenSSH default is yes",
@@ -259,6 +422,12 @@ mod tests {
             "Redis requirepass is a common password (on the bundled weak-password list)",
             "POSTGRES_PASSWORD (user app) is derived from the user or service name",
             "Redis ACL user app's password is 5 characters, shorter than the minimum of 12",
+            "weak password for 'alice'",
+            "basic authentication is enabled",
+            "docker run -u 1000:1000 image",
+            "docker run -p 8080:80 nginx",
+            "literal value for secret-named key DB_PASSWORD (file mode 0644 root:root)",
+            "GitHub token (file mode 0644 root:root)",
         ] {
             assert_eq!(mask(text), text);
         }

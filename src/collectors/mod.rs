@@ -11,6 +11,7 @@ pub mod mycnf;
 pub mod nginx;
 pub mod packages;
 pub mod pam;
+pub mod secret_files;
 pub mod sshd;
 pub mod sudoers;
 pub mod sysctl;

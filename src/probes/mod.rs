@@ -4,6 +4,7 @@
 
 mod credentials;
 mod home_directories;
+mod secrets;
 mod sysctl;
 mod weak_passwords;
 
@@ -77,6 +78,16 @@ pub static PROBES: &[Probe] = &[
         name: "credentials",
         summary: "service and app credentials (Redis, Grafana, RabbitMQ, Tomcat, MySQL client, env/compose files) against the weak list, vendor defaults and a minimum length",
         run: credentials::run,
+    },
+    Probe {
+        name: "secret_files",
+        summary: "exposed secrets found by one bounded search: private keys, tokens, env files, shell histories",
+        run: secrets::run_secret_files,
+    },
+    Probe {
+        name: "credential_files",
+        summary: "credential files in every home (~/.aws, ~/.kube, .netrc, .pgpass, ssh keys…): mode and owner",
+        run: secrets::run_credential_files,
     },
 ];
 

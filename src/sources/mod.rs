@@ -284,6 +284,16 @@ impl Scan {
         slot.get_or_init(|| collectors::collect(self, name).map(Arc::new)).clone()
     }
 
+    /// Facts computed once per scan under `key` and shared by the probes
+    /// that judge them (one walk for several checks).
+    pub fn shared_json(&self, key: &str, load: impl FnOnce() -> JsonResult) -> JsonResult {
+        let slot = {
+            let mut cache = self.json_cache.lock().unwrap_or_else(|p| p.into_inner());
+            cache.entry(format!("shared:{key}")).or_default().clone()
+        };
+        slot.get_or_init(load).clone()
+    }
+
     /// A generic file source's facts, loaded once per scan.
     pub fn file_source(&self, spec: &FileSource) -> SourceResult {
         let key = serde_json::to_string(spec).unwrap_or_default();

@@ -1,0 +1,282 @@
+//! `secret_files` and `credential_files` probes.
+//!
+//! `secret_files` judges the findings of the shared secret search
+//! ([`crate::collectors::secret_files`]; one walk per scan for all the
+//! `secrets.*` checks). Parameter `find` selects what is judged:
+//! - `private_keys`: a private key readable by others (mode `o+r`), by a
+//!   group not in `allowed_key_groups` (default `ssl-cert`, Debian's group
+//!   for TLS keys in /etc/ssl/private, and `ssh_keys`, RHEL's group for SSH
+//!   host keys), or unencrypted inside a web-served tree (`web_roots`);
+//! - `tokens`: a cloud/API token or a high-entropy secret assignment in a
+//!   file readable by others, or by a group in `broad_groups` (`users`,
+//!   `staff`);
+//! - `env_files`: an environment file (`.env`, `*.env`, `/etc/default/*`,
+//!   `/etc/sysconfig/*`, systemd `EnvironmentFile=` targets) with a literal
+//!   value for a secret-named key, readable by others;
+//! - `shell_history`: a secret on a line of a shell or client history.
+//!
+//! `credential_files` looks at the well-known credential files in every
+//! home named by the target's passwd, and at cluster admin/service-account
+//! token files.
+
+use super::{param_strings, Outcome};
+use crate::collectors::secret_files;
+use crate::sources::{item, Scan, Unavailable};
+use crate::target::{FileMeta, FileType, ReadError};
+use serde_json::{Map, Value};
+
+fn strings_or(params: &Map<String, Value>, key: &str, default: &[&str]) -> Vec<String> {
+    if params.contains_key(key) {
+        param_strings(params, key)
+    } else {
+        default.iter().map(|s| s.to_string()).collect()
+    }
+}
+
+const TOKEN_KINDS: &[&str] = &[
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "github_token",
+    "gitlab_token",
+    "slack_token",
+    "slack_webhook",
+    "stripe_key",
+];
+
+pub fn run_secret_files(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavailable> {
+    let paths = strings_or(params, "secret_paths", secret_files::DEFAULT_PATHS);
+    let find = params.get("find").and_then(Value::as_str).unwrap_or("");
+    if !matches!(find, "private_keys" | "tokens" | "env_files" | "shell_history") {
+        return Err(Unavailable::Malformed {
+            path: "check definition".into(),
+            line: 0,
+            message: format!("secret_files: unknown `find: {find}`"),
+        });
+    }
+    let allowed_groups = strings_or(params, "allowed_key_groups", &["ssl-cert", "ssh_keys"]);
+    let broad_groups = strings_or(params, "broad_groups", &["users", "staff"]);
+    let web_roots = strings_or(
+        params,
+        "web_roots",
+        &["/var/www/", "/srv/www/", "/srv/http/", "/usr/share/nginx/html/", "/public_html/", "/htdocs/"],
+    );
+    let facts = secret_files::findings(scan, &paths)?;
+    let mut out = Outcome { checked: facts["files_read"].as_u64().unwrap_or(0) as usize, ..Default::default() };
+    for f in facts["findings"].as_array().into_iter().flatten() {
+        let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
+        let b = |k: &str| f[k].as_bool().unwrap_or(false);
+        let (kind, what, path, group, mode) = (s("kind"), s("what"), s("path"), s("group"), s("mode_octal"));
+        let who = format!("mode {mode} {}:{group}", s("owner"));
+        let problem = match find {
+            "private_keys" if kind == "private_key" => {
+                if b("world_readable") {
+                    Some(format!("{what} is readable by every user ({who})"))
+                } else if b("group_readable") && !allowed_groups.contains(&group) {
+                    Some(format!("{what} is readable by group {group} ({who})"))
+                } else if f["encrypted"] == Value::Bool(false) && web_roots.iter().any(|w| path.contains(w.as_str())) {
+                    Some(format!("{what} inside a web-served directory ({who})"))
+                } else {
+                    None
+                }
+            }
+            "tokens" if TOKEN_KINDS.contains(&kind.as_str()) || (kind == "secret_assignment" && b("high_entropy")) => {
+                if b("world_readable") {
+                    Some(format!("{what} in a file every user can read ({who})"))
+                } else if b("group_readable") && broad_groups.contains(&group) {
+                    Some(format!("{what} in a file group {group} can read ({who})"))
+                } else {
+                    None
+                }
+            }
+            "env_files" if kind == "secret_assignment" && b("env_file") && b("world_readable") => {
+                Some(format!("{what} in an environment file every user can read ({who})"))
+            }
+            "shell_history" if kind == "history" => Some(s("detail")),
+            _ => None,
+        };
+        if let Some(p) = problem {
+            let mut m = f.as_object().cloned().unwrap_or_default();
+            m.insert("detail".into(), p.into());
+            out.failures.push(m);
+        }
+    }
+    for u in facts["unreadable"].as_array().into_iter().flatten() {
+        let relevant = if find == "shell_history" { u["history"] == true } else { u["others_can_read"] == true };
+        if relevant {
+            out.unreadable.push(ReadError::Io {
+                path: u["path"].as_str().unwrap_or("").into(),
+                message: u["reason"].as_str().unwrap_or("").into(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// What a credential file is and when it holds a secret (`None`: always).
+struct CredFile {
+    rel: &'static str,
+    what: &'static str,
+    /// The file counts only when its text contains one of these.
+    needs: &'static [&'static str],
+}
+
+const CRED_FILES: &[CredFile] = &[
+    CredFile { rel: ".aws/credentials", what: "AWS credentials", needs: &[] },
+    CredFile {
+        rel: ".aws/config",
+        what: "AWS config with keys",
+        needs: &["aws_secret_access_key", "aws_session_token"],
+    },
+    CredFile { rel: ".kube/config", what: "kubeconfig", needs: &[] },
+    CredFile { rel: ".docker/config.json", what: "Docker registry credentials", needs: &["\"auth\"", "identitytoken"] },
+    CredFile { rel: ".git-credentials", what: "git credential store", needs: &[] },
+    CredFile { rel: ".netrc", what: ".netrc", needs: &[] },
+    CredFile { rel: ".npmrc", what: "npm token", needs: &["_authToken", "_auth", "_password"] },
+    CredFile { rel: ".pypirc", what: "PyPI password", needs: &["password"] },
+    CredFile {
+        rel: ".pgpass",
+        what: "PostgreSQL password file (libpq ignores it when group/other have any access)",
+        needs: &[],
+    },
+    CredFile { rel: ".my.cnf", what: "MySQL client options with a password", needs: &["password"] },
+    CredFile { rel: ".config/gh/hosts.yml", what: "GitHub CLI token", needs: &["oauth_token"] },
+];
+
+/// Cluster credential files outside homes.
+const SYSTEM_FILES: &[(&str, &str)] = &[
+    ("/etc/kubernetes/admin.conf", "Kubernetes cluster-admin kubeconfig"),
+    ("/etc/kubernetes/super-admin.conf", "Kubernetes super-admin kubeconfig"),
+    ("/etc/rancher/k3s/k3s.yaml", "k3s cluster-admin kubeconfig"),
+    ("/etc/rancher/rke2/rke2.yaml", "RKE2 cluster-admin kubeconfig"),
+];
+
+/// Baked into an image or root, a pod's service-account token is a leak.
+const SA_TOKENS: &[&str] =
+    &["/var/run/secrets/kubernetes.io/serviceaccount/token", "/run/secrets/kubernetes.io/serviceaccount/token"];
+
+pub fn run_credential_files(scan: &Scan, _params: &Map<String, Value>) -> Result<Outcome, Unavailable> {
+    let passwd = scan.builtin_json("passwd")?;
+    let names = scan.names();
+    let user = |uid: u32| names.users.get(&uid).cloned().unwrap_or_else(|| uid.to_string());
+    let group = |gid: u32| names.groups.get(&gid).cloned().unwrap_or_else(|| gid.to_string());
+    let who = |m: &FileMeta| format!("mode {:04o} {}:{}", m.mode, user(m.uid), group(m.gid));
+    let mut out = Outcome::default();
+    let mut homes: Vec<(String, String, u32)> = Vec::new();
+    for u in passwd["entries"].as_array().into_iter().flatten() {
+        let (Some(home), Some(name), Some(uid)) = (u["home"].as_str(), u["name"].as_str(), u["uid"].as_u64()) else {
+            continue;
+        };
+        let home = crate::target::normalize(home);
+        if home == "/" || home.starts_with("/proc") || homes.iter().any(|h| h.0 == home) {
+            continue;
+        }
+        homes.push((home, name.to_string(), uid as u32));
+    }
+    let stat = |out: &mut Outcome, path: &str| -> Option<FileMeta> {
+        match scan.target.stat(path) {
+            Ok(m) if m.file_type == FileType::File => Some(m),
+            Ok(_) => None,
+            Err(e) if e.is_not_found() => None,
+            Err(e) => {
+                scan.note_unreadable(&e);
+                out.unreadable.push(e);
+                None
+            }
+        }
+    };
+    let fail = |out: &mut Outcome, path: &str, detail: String, m: &FileMeta, want: &str| {
+        let mut f = item(Some(path), None, detail);
+        f.insert("user".into(), want.into());
+        f.insert("mode_octal".into(), format!("{:04o}", m.mode).into());
+        f.insert("owner".into(), user(m.uid).into());
+        out.failures.push(f);
+    };
+    for (home, name, uid) in &homes {
+        if !matches!(scan.target.stat(home), Ok(m) if m.file_type == FileType::Dir) {
+            continue;
+        }
+        let mut files: Vec<(String, String, &[&str])> =
+            CRED_FILES.iter().map(|c| (crate::target::join(home, c.rel), c.what.to_string(), c.needs)).collect();
+        for p in scan.glob(&crate::target::join(home, ".ssh/id_*")) {
+            if !p.ends_with(".pub") && !p.ends_with("-cert") {
+                files.push((p, "SSH private key".into(), &[]));
+            }
+        }
+        for (path, what, needs) in files {
+            let Some(m) = stat(&mut out, &path) else { continue };
+            if !needs.is_empty() {
+                match scan.read_text(&path) {
+                    Ok(t) if needs.iter().any(|n| t.text.contains(n)) => {}
+                    Ok(_) => continue,
+                    Err(e) => {
+                        out.unreadable.push(e);
+                        continue;
+                    }
+                }
+            }
+            out.checked += 1;
+            if m.uid != *uid {
+                fail(
+                    &mut out,
+                    &path,
+                    format!("{what} in {name}'s home is owned by {} ({})", user(m.uid), who(&m)),
+                    &m,
+                    name,
+                );
+            } else if m.mode & 0o077 != 0 {
+                fail(&mut out, &path, format!("{what} is accessible to group/other ({})", who(&m)), &m, name);
+            }
+        }
+        for rel in [".ssh/authorized_keys", ".ssh/authorized_keys2"] {
+            let path = crate::target::join(home, rel);
+            let Some(m) = stat(&mut out, &path) else { continue };
+            out.checked += 1;
+            if m.uid != *uid && m.uid != 0 {
+                fail(
+                    &mut out,
+                    &path,
+                    format!("{name}'s authorized_keys is owned by {} ({})", user(m.uid), who(&m)),
+                    &m,
+                    name,
+                );
+            } else if m.mode & 0o022 != 0 {
+                fail(
+                    &mut out,
+                    &path,
+                    format!("{name}'s authorized_keys is writable by group/other ({})", who(&m)),
+                    &m,
+                    name,
+                );
+            }
+        }
+    }
+    for (path, what) in SYSTEM_FILES {
+        let Some(m) = stat(&mut out, path) else { continue };
+        out.checked += 1;
+        if m.mode & 0o077 != 0 {
+            fail(&mut out, path, format!("{what} is accessible to group/other ({})", who(&m)), &m, "root");
+        } else if m.uid != 0 {
+            fail(
+                &mut out,
+                path,
+                format!("{what} is owned by {} instead of root ({})", user(m.uid), who(&m)),
+                &m,
+                "root",
+            );
+        }
+    }
+    if !scan.target.is_live() {
+        for path in SA_TOKENS {
+            let Some(m) = stat(&mut out, path) else { continue };
+            out.checked += 1;
+            fail(
+                &mut out,
+                path,
+                format!("Kubernetes service-account token baked into the filesystem ({})", who(&m)),
+                &m,
+                "root",
+            );
+        }
+    }
+    Ok(out)
+}
