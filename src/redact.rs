@@ -48,6 +48,20 @@ fn quoted() -> &'static Regex {
     })
 }
 
+/// SQL passwords: `IDENTIFIED BY 'x'`, `IDENTIFIED WITH plugin BY 'x'`,
+/// `IDENTIFIED BY PASSWORD '*hash'`, `PASSWORD 'x'`, `PASSWORD('x')` (MySQL,
+/// MariaDB, PostgreSQL `CREATE ROLE … PASSWORD 'x'`).
+fn sql_password() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(concat!(
+            r#"(?i)(\b(?:IDENTIFIED(?:\s+WITH\s+\S+)?\s+(?:BY|AS)(?:\s+PASSWORD)?|PASSWORD)\s*\(?\s*)"#,
+            r#"('(?:[^'\\]|\\.|'')*'?|"(?:[^"\\]|\\.)*"?)"#
+        ))
+        .expect("static regex")
+    })
+}
+
 /// `requirepass "a b"` / `masterauth 'a b'` (Redis quoting).
 fn quoted_directive() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -91,6 +105,50 @@ fn redis_acl_lines(text: &str) -> String {
             } else {
                 line.to_string()
             }
+        })
+        .collect()
+}
+
+/// Redis ACL rules: `user NAME … >password`, `<password`, `#sha256`, `!sha256`.
+fn acl_password() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"(?i)(^\s*(?:ACL\s+SETUSER|user)\s+\S+\s.*)").expect("static regex"))
+}
+
+fn mask_acl(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| {
+            if !acl_password().is_match(line) {
+                return line.to_string();
+            }
+            let mut out = String::with_capacity(line.len());
+            let mut first = 0usize;
+            for (i, word) in line.split(' ').enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                // `user NAME` itself is never masked; later `>x`, `<x`, `#x`, `!x` are.
+                let trimmed = word.trim_start();
+                if first >= 2
+                    && trimmed.len() > 1
+                    && trimmed.starts_with(['>', '<', '#', '!'])
+                    && !trimmed.starts_with("****")
+                {
+                    let lead = &word[..word.len() - trimmed.len()];
+                    out.push_str(lead);
+                    out.push_str(&trimmed[..1]);
+                    out.push_str(MASK);
+                    if trimmed.ends_with('\n') {
+                        out.push('\n');
+                    }
+                } else {
+                    out.push_str(word);
+                }
+                if !trimmed.is_empty() {
+                    first += 1;
+                }
+            }
+            out
         })
         .collect()
 }
@@ -183,7 +241,9 @@ pub fn mask(text: &str) -> String {
     let s = replace(quoted(), &s);
     let s = replace(quoted_directive(), &s);
     let s = replace(erlang_term(), &s);
+    let s = sql_password().replace_all(&s, format!("${{1}}'{MASK}'"));
     let s = redis_acl_lines(&s);
+    let s = mask_acl(&s);
     let s = replace(assignment(), &s);
     let s = replace(directive(), &s);
     tokens().replace_all(&s, MASK).into_owned()
@@ -223,7 +283,7 @@ fn command_patterns() -> &'static [CommandPattern] {
             (r(cmd(r"(?:docker|podman|buildah|skopeo)\s+login|helm\s+registry\s+login|mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport", r"(?:-p|--password)(?:\s+|=)")), any),
             (r(r#"(\s--(?:[a-z0-9]+-)*(?:password|passwd|pass|token|secret|api-key|apikey|access-key|secret-key)\s+)('[^'\n]*'|"[^"\n]*"|[^\s"'`|;&-][^\s"'`|;&]*)"#.to_string()), any),
             (r(r"(?i)(\b(?:bearer|basic)\s+)([A-Za-z0-9._~+/\-]{12,}=*)".into()), has_digit),
-            (r(r"(?i)(\b(?:(?:alter|create)\s+(?:user|role)|set\s+password|identified\s+(?:with\s+\S+\s+)?by)\b[^'\n]{0,80}')([^'\n]+)".into()), any),
+            (r(r"(?i)(\bset\s+password\b[^=\n]{0,80}=\s*')([^'\n]+)".into()), any),
             (r(r"(?im)(^\s*auth\s+(?:\S+\s+)?)(\S+)[ \t]*$".into()), any),
             (r(r#"(?i)(\bconfig\s+set\s+(?:requirepass|masterauth)\s+["']?)([^\s"']+)"#.into()), any),
             (r(r"(\bpass:)([^\s]+)".into()), any),
@@ -376,7 +436,7 @@ mod tests {
             ("tool --api-token abc123 --x", "tool --api-token **** --x"),
             ("tool --password-file /run/x", "tool --password-file /run/x"),
             ("curl -H 'Authorization: Bearer abc123def456ghi'", "curl -H 'Authorization: Bearer ****'"),
-            ("CREATE USER 'bob'@'%' IDENTIFIED BY 'pw';", "CREATE USER '****'@'%' IDENTIFIED BY '****';"),
+            ("CREATE USER 'bob'@'%' IDENTIFIED BY 'pw';", "CREATE USER 'bob'@'%' IDENTIFIED BY '****';"),
             ("ALTER ROLE app WITH PASSWORD 'pw';", "ALTER ROLE app WITH PASSWORD '****';"),
             ("SET PASSWORD FOR bob = 'pw';", "SET PASSWORD FOR bob = '****';"),
             ("AUTH pw", "AUTH ****"),
@@ -403,6 +463,28 @@ mod tests {
         assert_eq!(super::masked_values("export PGPASSWORD=$PW"), vec!["$PW"]);
         assert_eq!(super::masked_values("AUTH a b"), vec!["b"]);
         assert!(super::masked_values("ls -la").is_empty());
+    }
+
+    #[test]
+    fn masks_sql_and_acl_passwords() {
+        assert_eq!(mask("CREATE USER 'a'@'%' IDENTIFIED BY 'hunter2'"), "CREATE USER 'a'@'%' IDENTIFIED BY '****'");
+        assert_eq!(
+            mask("ALTER USER a IDENTIFIED WITH mysql_native_password BY \"x y\";"),
+            "ALTER USER a IDENTIFIED WITH mysql_native_password BY '****';"
+        );
+        assert_eq!(
+            mask("GRANT ALL ON *.* TO a IDENTIFIED BY PASSWORD '*ABC'"),
+            "GRANT ALL ON *.* TO a IDENTIFIED BY PASSWORD '****'"
+        );
+        assert_eq!(mask("SET PASSWORD FOR a = PASSWORD('it''s')"), "SET PASSWORD FOR a = PASSWORD('****')");
+        assert_eq!(
+            mask("CREATE ROLE r LOGIN PASSWORD 'a\\'b' SUPERUSER"),
+            "CREATE ROLE r LOGIN PASSWORD '****' SUPERUSER"
+        );
+        assert_eq!(mask("CREATE ROLE r ENCRYPTED PASSWORD 'md5abc'"), "CREATE ROLE r ENCRYPTED PASSWORD '****'");
+        assert_eq!(mask("user app on >s3cret #abcdef ~* +@all"), "user app on >**** #**** ~* +@all");
+        assert_eq!(mask("user default on nopass ~* +@all"), "user default on nopass ~* +@all");
+        assert_eq!(mask("password_encryption = md5"), "password_encryption = md5");
     }
 
     #[test]

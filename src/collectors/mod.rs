@@ -12,6 +12,9 @@ pub mod nginx;
 pub mod packages;
 pub mod pam;
 pub mod secret_files;
+pub mod postgresql;
+pub mod redis;
+pub mod sql_scripts;
 pub mod sshd;
 pub mod sudoers;
 pub mod sysctl;
@@ -47,6 +50,10 @@ pub fn collect(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
         "credentials" => credentials::collect(scan),
         // The probe's own app paths: `credentials:` + paths, one per line.
         n if n.starts_with("credentials:") => credentials::collect_with(scan, &credentials::paths_of(n)),
+        "postgresql" => postgresql::collect(scan),
+        "redis" => redis::collect(scan),
+        "sql_scripts" => sql_scripts::collect(scan, sql_scripts::DEFAULT_PATHS),
+        n if n.starts_with("sql_scripts:") => sql_scripts::collect_named(scan, n),
         other => Err(Unavailable::NotFound(format!("unknown source `{other}`"))),
     }
 }

@@ -89,6 +89,12 @@ pub static PROBES: &[Probe] = &[
         summary: "credential files in every home (~/.aws, ~/.kube, .netrc, .pgpass, ssh keys…): mode and owner",
         run: secrets::run_credential_files,
     },
+    Probe {
+        name: "sql_scripts",
+        summary:
+            "SQL init scripts and application SQL files: statements that grant too much (param `concern`, `app_paths`)",
+        run: crate::collectors::sql_scripts::probe,
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static Probe> {

@@ -43,6 +43,9 @@ pub const BUILTIN: &[&str] = &[
     "certificates",
     "tls_ports",
     "credentials",
+    "postgresql",
+    "redis",
+    "sql_scripts",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
