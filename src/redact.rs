@@ -94,7 +94,7 @@ fn redis_acl_lines(text: &str) -> String {
     text.split_inclusive('\n')
         .map(|line| {
             let t = line.trim_start();
-            if t.len() > 5 && t[..5].eq_ignore_ascii_case("user ") {
+            if t.len() > 5 && t.get(..5).is_some_and(|w| w.eq_ignore_ascii_case("user ")) {
                 redis_acl()
                     .replace_all(line, |c: &regex::Captures| {
                         let q = c.get(2).or(c.get(4)).or(c.get(6)).map_or("", |m| m.as_str());

@@ -1375,7 +1375,7 @@ mod tests {
             ),
             (
                 "/etc/redis/users.acl",
-                "user carol on >x >y <x\nuser dave off nopass\nuser erin on nopass >k9-Long-Secret-Value\n",
+                "user carol on >x >Qz8#w <x\nuser dave off nopass\nuser erin on nopass >k9-Long-Secret-Value\n",
             ),
         ]);
         let v = collect_with(&scan, &[]).unwrap();
