@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 
-ORDER = ["ssh", "accounts", "permissions", "kernel", "logging", "updates", "network", "tls", "secrets", "privilege"]
+ORDER = ["ssh", "accounts", "permissions", "kernel", "logging", "updates", "network", "tls", "passwords", "secrets", "tokens", "databases"]
 
 checks = json.loads(subprocess.check_output(["target/debug/hardcheck", "checks", "list", "--format", "json"]))
 if isinstance(checks, dict):
@@ -34,5 +34,9 @@ end_marker = "`hardcheck checks explain ID` prints"
 end = readme.index(end_marker)
 start = readme.rindex("**ssh** (", 0, end)
 readme = readme[:start] + table + readme[end:]
+import re
+words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen"]
+n = words[len(cats)] if len(cats) < len(words) else str(len(cats))
+readme = re.sub(r"^\d+ checks in \w+ categories:$", f"{len(checks)} checks in {n} categories:", readme, count=1, flags=re.M)
 open("README.md", "w").write(readme)
 print(f"{len(checks)} checks in {len(cats)} categories", file=sys.stderr)

@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-const DEFAULT_BUDGET_MS: i64 = 10_000;
+const DEFAULT_BUDGET_MS: i64 = 5_000;
 const DEFAULT_COMMON: i64 = 100;
 /// Most accounts/entries judged per check (a hostile file cannot make the
 /// candidate table unbounded).
