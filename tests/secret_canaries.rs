@@ -143,6 +143,19 @@ const PLANTS: &[(&str, u32, &str)] = &[
     ("/etc/kubernetes/admin.conf", 0o644, "users:\n- user:\n    client-key-data: {{basic_auth}}\n    token: {{jwt}}\n"),
     ("/etc/rancher/k3s/k3s.yaml", 0o644, "users:\n- user:\n    password: {{pw_k3s}}\n"),
     ("/var/run/secrets/kubernetes.io/serviceaccount/token", 0o644, "{{jwt}}\n"),
+    // SQL setup scripts (statements are shown as evidence).
+    ("/docker-entrypoint-initdb.d/01-users.sql", 0o644, "CREATE USER 'app'@'%' IDENTIFIED BY '{{pw_sql_init}}';\nGRANT ALL PRIVILEGES ON *.* TO 'app'@'%' WITH GRANT OPTION;\nCREATE ROLE admin LOGIN SUPERUSER PASSWORD '{{pw_sql_role}}';\nALTER USER 'ops'@'%' IDENTIFIED WITH mysql_native_password BY \"{{pw_sql_alter}}\";\n"),
+    ("/srv/app/db/seed.sql", 0o644, "CREATE ROLE web WITH LOGIN CREATEROLE ENCRYPTED PASSWORD '{{pw_sql_seed}}';\nGRANT SELECT ON ALL TABLES IN SCHEMA public TO PUBLIC;\n"),
+    ("/var/lib/jenkins/users/admin_1/config.xml", 0o644, "<user><fullName>admin</fullName><properties><hudson.security.HudsonPrivateSecurityRealm_-Details><passwordHash>#jbcrypt:$2a$10${{hash_salt}}{{hash}}</passwordHash></hudson.security.HudsonPrivateSecurityRealm_-Details></properties></user>\n"),
+    // Tool configurations whose lines are evidence of switched-off TLS.
+    ("/srv/app2/.env", 0o644, "DATABASE_URL=postgres://app:{{pw_dsn_sslmode}}@db:5432/app?sslmode=disable\n"),
+    ("/root/.gitconfig", 0o644, "[http]\n\tsslVerify = false\n[remote \"origin\"]\n\turl = https://bob:{{pw_gitconfig}}@git.example.org/r.git\n"),
+    ("/root/.curlrc", 0o644, "insecure\nuser = \"bob:{{pw_curlrc}}\"\n"),
+    ("/etc/pip.conf", 0o644, "[global]\ntrusted-host = pypi.example.org\nindex-url = https://u:{{pw_pip}}@pypi.example.org/simple\n"),
+    ("/root/.npmrc", 0o644, "strict-ssl=false\n//registry.example.org/:_authToken={{npm}}\n"),
+    ("/etc/wgetrc", 0o644, "check_certificate = off\nhttp_password = {{pw_wgetrc}}\n"),
+    ("/etc/apt/auth.conf.d/private.conf", 0o600, "machine apt.example.org login bob password {{pw_apt_auth}}\n"),
+    ("/etc/nginx/nginx.conf", 0o644, "http {\n  server {\n    listen 80;\n    server_name example.org;\n    location / { proxy_pass http://127.0.0.1:8080; proxy_set_header Authorization \"Basic {{basic_auth}}\"; }\n  }\n}\n"),
     // Shell and client histories.
     ("/root/.bash_history", 0o600, "mysql -uroot -p{{pw_hist_mysql}} app\nexport AWS_SECRET_ACCESS_KEY={{aws_secret}}\ncurl -u admin:{{pw_hist_curl}} https://x\nPGPASSWORD={{pw_hist_pg}} psql -h db\nredis-cli -a {{pw_hist_redis}} ping\nsshpass -p '{{pw_hist_sshpass}}' ssh host\ndocker login -u bob -p {{pw_hist_docker}} registry\nhtpasswd -b /etc/nginx/.htpasswd bob {{pw_hist_htpasswd}}\nopenssl rsa -passin pass:{{pw_hist_openssl}} -in k\ncurl -H 'Authorization: Bearer {{jwt}}' https://api\ngit clone https://{{ghp}}@github.com/o/r\nmysql --password={{pw_hist_mysql_long}}\naws configure set aws_secret_access_key {{aws_secret}}\n"),
     ("/home/alice/.zsh_history", 0o600, ": 1700000000:0;export GITHUB_TOKEN={{ghp}}\n: 1700000001:0;mongosh -u admin -p {{pw_hist_mongo}}\n"),
@@ -270,6 +283,18 @@ fn no_report_format_contains_a_canary() {
         "secrets.env-file-world-readable",
         "secrets.shell-history",
         "tokens.credential-file-permissions",
+        "databases.sql-any-host-user",
+        "databases.sql-global-grant",
+        "databases.sql-grant-option",
+        "databases.sql-privileged-role",
+        "databases.sql-public-grant",
+        "tls.sslmode-disable",
+        "tls.git-ssl-verify",
+        "tls.curl-insecure",
+        "tls.pip-trusted-host",
+        "tls.npm-strict-ssl",
+        "tls.wget-check-certificate",
+        "tls.http-without-redirect",
     ] {
         assert_eq!(result(&report, id)["status"], "fail", "{id}: {}", result(&report, id));
     }
