@@ -144,17 +144,18 @@ fn unreadable_file_is_skipped_with_the_reason() {
     assert!(reason_for(&skipped(&report), "/etc/ssh/sshd_config").contains("permission denied"));
 }
 
+/// `--no-probe`: the test machine's own services are not the test's to connect to.
 #[test]
 fn live_scan_finishes_as_root_and_as_an_unprivileged_user() {
     let bin = env!("CARGO_BIN_EXE_hardcheck");
-    let out = bin_cmd(bin, false).args(["scan", "--format", "json"]).output().unwrap();
+    let out = bin_cmd(bin, false).args(["scan", "--no-probe", "--format", "json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["target"]["kind"], "host");
     assert!(report["results"].as_array().unwrap().len() >= 55);
     let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
     if is_root {
-        let out = bin_cmd(bin, true).args(["scan", "--format", "json"]).output().unwrap();
+        let out = bin_cmd(bin, true).args(["scan", "--no-probe", "--format", "json"]).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         // As nobody, /etc/shadow cannot be read: that is a skip with the reason, never a pass.
