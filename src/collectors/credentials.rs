@@ -100,6 +100,12 @@ const SKIP_DIRS: &[&str] = &[
     ".npm",
     ".cargo",
     ".rustup",
+    ".m2",
+    ".gradle",
+    ".pyenv",
+    ".nvm",
+    ".cargo",
+    ".rustup",
     ".local",
     "snap",
     "proc",
@@ -1241,8 +1247,16 @@ fn walk(c: &mut Collector, scan: &Scan, roots: &[String]) {
         };
         let mut subdirs = Vec::new();
         for e in entries {
-            let Ok(meta) = scan.target.lstat(&e.path) else { continue };
-            match meta.file_type {
+            // The listing's own type saves an lstat per entry (most entries
+            // are neither directories nor env/compose files).
+            let kind = match e.kind {
+                Some(k) => k,
+                None => match scan.target.lstat(&e.path) {
+                    Ok(meta) => meta.file_type,
+                    Err(_) => continue,
+                },
+            };
+            match kind {
                 FileType::Dir if depth < WALK_DEPTH && !SKIP_DIRS.contains(&e.name.as_str()) => {
                     subdirs.push((e.path, depth + 1));
                 }

@@ -26,6 +26,24 @@ pub enum OpenError {
     Io(String, String),
 }
 
+fn file_type_of(ft: &std::fs::FileType) -> FileType {
+    if ft.is_symlink() {
+        FileType::Symlink
+    } else if ft.is_dir() {
+        FileType::Dir
+    } else if ft.is_fifo() {
+        FileType::Fifo
+    } else if ft.is_socket() {
+        FileType::Socket
+    } else if ft.is_char_device() {
+        FileType::CharDevice
+    } else if ft.is_block_device() {
+        FileType::BlockDevice
+    } else {
+        FileType::File
+    }
+}
+
 impl FsTarget {
     /// The live host, rooted at `/`.
     pub fn host() -> Self {
@@ -47,22 +65,7 @@ impl FsTarget {
     }
 
     fn meta_of(path: &str, m: &Metadata) -> FileMeta {
-        let ft = m.file_type();
-        let file_type = if ft.is_symlink() {
-            FileType::Symlink
-        } else if ft.is_dir() {
-            FileType::Dir
-        } else if ft.is_fifo() {
-            FileType::Fifo
-        } else if ft.is_socket() {
-            FileType::Socket
-        } else if ft.is_char_device() {
-            FileType::CharDevice
-        } else if ft.is_block_device() {
-            FileType::BlockDevice
-        } else {
-            FileType::File
-        };
+        let file_type = file_type_of(&m.file_type());
         FileMeta {
             path: path.to_string(),
             file_type,
@@ -165,7 +168,8 @@ impl Target for FsTarget {
         for entry in rd {
             let entry = entry.map_err(|e| io_error(path, &e))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            out.push(DirEntry { path: super::join(path, &name), name });
+            let kind = entry.file_type().ok().map(|t| file_type_of(&t));
+            out.push(DirEntry { path: super::join(path, &name), name, kind });
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)

@@ -139,6 +139,9 @@ pub struct DirEntry {
     pub name: String,
     /// Absolute in-target path of the entry.
     pub path: String,
+    /// The entry's own type (a link is `Symlink`, not followed), when the
+    /// directory listing tells it: walkers skip an `lstat` per entry.
+    pub kind: Option<FileType>,
 }
 
 /// A text file read from the target.

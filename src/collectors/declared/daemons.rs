@@ -288,7 +288,9 @@ fn memcached(scan: &Scan, found: &mut Found) {
             let (flag, inline) = match w.split_once('=') {
                 Some((f, v)) if w.starts_with("--") => (f.to_string(), Some(v.to_string())),
                 _ if w.starts_with("--") => (w.to_string(), None),
-                _ if w.starts_with('-') && w.len() > 2 && w.is_char_boundary(2) => (w[..2].to_string(), Some(w[2..].to_string())),
+                _ if w.starts_with('-') && w.len() > 2 && w.is_char_boundary(2) => {
+                    (w[..2].to_string(), Some(w[2..].to_string()))
+                }
                 _ => (w.to_string(), None),
             };
             let takes = matches!(flag.as_str(), "-l" | "--listen" | "-p" | "--port" | "-U" | "--udp-port");
