@@ -101,3 +101,46 @@ fn offline_reports_list_declared_listeners_with_their_verdict() {
     assert!(table.contains("Declared listeners, from configuration (2)"), "{table}");
     assert!(table.contains("/srv/shop/docker-compose.yml:9"), "{table}");
 }
+
+#[test]
+fn web_servers_and_postgresql_are_declared_listeners() {
+    let root = fixtures().join("scenarios/web-and-postgres");
+    let (_, report, stderr) = scan_json(&root, &["--check", "network.*"]);
+    let declared = report["declared_listeners"].as_array().unwrap_or_else(|| panic!("no declared_listeners: {stderr}"));
+    let got: Vec<String> = declared
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {} {} {}:{} {}",
+                l["service"].as_str().unwrap(),
+                l["address"].as_str().unwrap(),
+                l["port"],
+                l["path"].as_str().unwrap(),
+                l["line"],
+                l["verdict"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let nginx = "/etc/nginx/conf.d/shop.conf";
+    let apache = "/etc/apache2/ports.conf";
+    let pg = "/etc/postgresql/16/main/conf.d/90-remote.conf";
+    assert_eq!(
+        got,
+        [
+            format!("nginx * 443 {nginx}:2 exposed"),
+            format!("nginx :: 443 {nginx}:3 exposed"),
+            // include_dir 'conf.d' overrides postgresql.conf's 'localhost'.
+            format!("postgresql * 5432 {pg}:2 fail: network.datastore-bind-all"),
+            format!("nginx 127.0.0.1 8080 {nginx}:7 local only"),
+            format!("apache2 127.0.0.1 8081 {apache}:2 local only"),
+            format!("apache2 * 8082 {apache}:3 exposed"),
+        ],
+        "{declared:#?}"
+    );
+    // PostgreSQL is judged once, by the datastore check; web servers are not admin services.
+    let r = result(&report, "network.datastore-bind-all");
+    assert_eq!(r["status"], "fail", "{r}");
+    assert_eq!(evidence(r), [format!("{pg}:2")]);
+    assert!(r["fix"].as_str().unwrap().contains("listen_addresses = 'localhost'"), "{r}");
+    assert_eq!(result(&report, "network.admin-service-bind-all")["status"], "pass");
+}

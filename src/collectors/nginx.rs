@@ -25,8 +25,8 @@
 //! to `on`. A server without `listen` listens on `*:80`.
 //!
 //! Facts: `{exists, files, notes, unreadable, version, servers, listens,
-//! http_plain, tls_protocols, tls_ciphers, hsts, tokens}` (see `webtls` and
-//! docs/writing-checks.md).
+//! stream_listens, http_plain, tls_protocols, tls_ciphers, hsts, tokens}`
+//! (see `webtls` and docs/writing-checks.md).
 
 use super::webtls::{self, catch_all, listen_item, protocol_item, split_addr};
 use crate::sources::{item, Scan, Unavailable};
@@ -678,6 +678,54 @@ fn analyse_http(http: &Directive, version: Option<(u32, u32, u32)>, out: &mut Ou
     }
 }
 
+/// `listen` of a `stream` server (ngx_stream_core_module): `address:port`,
+/// `port`, `[v6]:port`, `unix:path`, or a port range `12345-12399` (1.15.10);
+/// there is no default port. Returns (address, first port, last port).
+fn stream_addr(spec: &str) -> (String, Option<u16>, Option<u16>) {
+    if spec.starts_with("unix:") {
+        return (spec.to_string(), None, None);
+    }
+    let (host, ports) = if let Some(rest) = spec.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((a, p)) => (format!("[{a}]"), p.strip_prefix(':').unwrap_or("")),
+            None => (spec.to_string(), ""),
+        }
+    } else if !spec.is_empty() && spec.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        ("*".to_string(), spec)
+    } else {
+        match spec.rsplit_once(':') {
+            Some((a, p)) if !a.contains(':') => (a.to_string(), p),
+            _ => (spec.to_string(), ""),
+        }
+    };
+    let (first, last) = match ports.split_once('-') {
+        Some((a, b)) => (a.parse().ok(), b.parse().ok()),
+        None => (ports.parse().ok(), None),
+    };
+    (host, first, last.filter(|l| first.is_some_and(|f| f < *l)))
+}
+
+/// Every `listen` of the `stream` (TCP/UDP proxy) servers: the `listens`
+/// fields (no `server` name) plus `udp` and `port_last` (the end of a port
+/// range, or null).
+fn stream_listens(tree: &[Directive]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for stream in tree.iter().filter(|d| d.name == "stream" && d.block.is_some()) {
+        for srv in stream.children().iter().filter(|d| d.name == "server" && d.block.is_some()) {
+            for l in srv.children().iter().filter(|d| d.name == "listen" && d.block.is_none()) {
+                let Some(spec) = l.args.first() else { continue };
+                let (addr, port, last) = stream_addr(spec);
+                let has = |p: &str| l.args.iter().skip(1).any(|a| a == p);
+                let mut m = listen_item(&l.path, l.line, &l.detail(), &addr, port, has("ssl"));
+                m.insert("udp".into(), has("udp").into());
+                m.insert("port_last".into(), last.map(Value::from).unwrap_or(Value::Null));
+                out.push(Value::Object(m));
+            }
+        }
+    }
+    out
+}
+
 /// Parse one text (no includes), for tests and fuzzing: `(tree, errors)`.
 pub fn parse_text(path: &str, text: &str) -> (Vec<Directive>, Vec<(usize, String)>) {
     let (toks, err) = tokenize(text);
@@ -702,7 +750,8 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
     let Some(main) = main else {
         let u: Vec<Value> = unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
         return Ok(json!({"exists": !u.is_empty(), "files": [], "notes": [], "unreadable": u, "servers": [],
-            "listens": [], "http_plain": [], "tls_protocols": [], "tls_ciphers": [], "hsts": [], "tokens": []}));
+            "listens": [], "stream_listens": [], "http_plain": [], "tls_protocols": [], "tls_ciphers": [], "hsts": [],
+            "tokens": []}));
     };
     let prefix = main.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_else(|| "/".into());
     let mut ld = Loader { scan, prefix, stack: Vec::new(), files: Vec::new(), notes: Vec::new(), unreadable };
@@ -726,6 +775,7 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
     for http in tree.iter().filter(|d| d.name == "http" && d.block.is_some()) {
         analyse_http(http, version.as_ref().map(|v| v.1), &mut out);
     }
+    let stream_listens = stream_listens(&tree);
     let unreadable: Vec<Value> =
         ld.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
     Ok(json!({
@@ -737,6 +787,7 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
         "unreadable": unreadable,
         "servers": out.servers,
         "listens": out.listens,
+        "stream_listens": stream_listens,
         "http_plain": out.http_plain,
         "tls_protocols": webtls::dedup(out.protocols),
         "tls_ciphers": webtls::dedup(out.ciphers),

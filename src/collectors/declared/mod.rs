@@ -11,11 +11,14 @@
 //! The sources are split by kind: [`daemons`] (sshd, Redis, MySQL/MariaDB,
 //! MongoDB, memcached, Elasticsearch, etcd, kubelet, RabbitMQ),
 //! [`containers`] (docker-compose `ports`, Dockerfile `EXPOSE`, Docker
-//! daemon `hosts`) and [`units`] (systemd `.socket` units, X11 over TCP).
+//! daemon `hosts`), [`units`] (systemd `.socket` units, X11 over TCP) and
+//! [`web`] (nginx `listen`, Apache `Listen`, PostgreSQL `listen_addresses`,
+//! from the `nginx`, `apache` and `postgresql` readers).
 
 mod containers;
 mod daemons;
 mod units;
+mod web;
 
 use crate::sources::{item, Scan, Unavailable};
 use crate::target::ReadError;
@@ -157,6 +160,7 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
     daemons::collect(scan, &mut found);
     containers::collect(scan, &mut found);
     units::collect(scan, &mut found);
+    web::collect(scan, &mut found);
     let listeners: Vec<Value> = found.listeners.iter().map(Declared::to_json).collect();
     let unreadable: Vec<Value> =
         found.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
