@@ -11,6 +11,7 @@ pub mod mycnf;
 pub mod nginx;
 pub mod packages;
 pub mod pam;
+pub mod policy_documents;
 pub mod postgresql;
 pub mod redis;
 pub mod secret_files;
@@ -54,6 +55,8 @@ pub fn collect(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
         "redis" => redis::collect(scan),
         "sql_scripts" => sql_scripts::collect(scan, sql_scripts::DEFAULT_PATHS),
         n if n.starts_with("sql_scripts:") => sql_scripts::collect_named(scan, n),
+        "policy_documents" => policy_documents::collect(scan, policy_documents::DEFAULT_APP_PATHS),
+        n if n.starts_with("policy_documents:") => policy_documents::collect_named(scan, n),
         other => Err(Unavailable::NotFound(format!("unknown source `{other}`"))),
     }
 }

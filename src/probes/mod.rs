@@ -95,6 +95,11 @@ pub static PROBES: &[Probe] = &[
             "SQL init scripts and application SQL files: statements that grant too much (param `concern`, `app_paths`)",
         run: crate::collectors::sql_scripts::probe,
     },
+    Probe {
+        name: "policy_documents",
+        summary: "token scopes in Kubernetes RBAC and workloads, IAM policies, GitHub workflows and Vault policies under app paths (param `concern`, `app_paths`)",
+        run: crate::collectors::policy_documents::probe,
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static Probe> {

@@ -46,6 +46,7 @@ pub const BUILTIN: &[&str] = &[
     "postgresql",
     "redis",
     "sql_scripts",
+    "policy_documents",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
