@@ -213,6 +213,7 @@ fn unavailable(p: &Planned, u: &Unavailable) -> CheckResult {
             let ev = Evidence { path: Some(path.clone()), line: Some(*line as u64), detail: mask(message) };
             result(p, Status::Error, format!("malformed {path}:{line}: {message}"), vec![ev], None)
         }
+        Unavailable::Failed(why) => result(p, Status::Error, why.clone(), Vec::new(), None),
     }
 }
 

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod collectors;
+pub mod dblive;
 pub mod definition;
 pub mod engine;
 pub mod expr;

@@ -66,6 +66,12 @@ struct ScanArgs {
     /// Do not probe listening ports (no TLS/HTTP connections to local services).
     #[arg(long)]
     no_probe: bool,
+    /// Introspect a running database with read-only queries (repeatable):
+    /// postgres://USER:PASSWORD@HOST:PORT/DB, mysql://… (or mariadb://…),
+    /// redis://[USER]:PASSWORD@HOST:PORT. Also with --root: the database is
+    /// remote of the target. Passwords never appear in any output.
+    #[arg(long = "db", value_name = "URL")]
+    db: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -142,6 +148,10 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let plan = if args.only.is_empty() { prof.plan(&checks)? } else { prof.plan_only(&checks, &args.only)? };
     let scan = Arc::new(Scan::new(target.clone()));
     scan.set_probing(!args.no_probe);
+    for url in &args.db {
+        hardcheck::dblive::Url::parse(url).map_err(|e| anyhow!(hardcheck::redact::mask(&e.to_string())))?;
+    }
+    scan.set_db_connections(args.db.clone());
     let results = engine::run(scan.clone(), plan, Duration::from_secs(120));
     let sc = score::score(&results);
     // The exposed surface of a live host, for the report's compact section.

@@ -369,6 +369,26 @@ mod tests {
     use super::mask;
 
     #[test]
+    fn masks_db_connection_urls() {
+        // `scan --db` URLs in error texts: every engine's scheme, empty user.
+        for (url, want) in [
+            (
+                "cannot connect to postgres://postgres:Pg-pw1@127.0.0.1:5432/db: refused",
+                "postgres://postgres:****@127.0.0.1:5432/db",
+            ),
+            ("postgresql://u:p%40ss@h/x", "postgresql://u:****@h/x"),
+            ("mysql://root:My.pw-2@127.0.0.1:3306/", "mysql://root:****@127.0.0.1:3306/"),
+            ("mariadb://admin:x@[::1]:3306", "mariadb://admin:****@[::1]:3306"),
+            ("redis://:Redis-pw3@127.0.0.1:6379/0", "redis://:****@127.0.0.1:6379/0"),
+            ("redis://app:Redis-pw4@host", "redis://app:****@host"),
+        ] {
+            let m = mask(url);
+            assert!(m.contains(want), "{url} -> {m}");
+            assert!(!m.contains("pw") || !url.contains("pw"), "{m}");
+        }
+    }
+
+    #[test]
     fn masks_secrets() {
         assert_eq!(mask("requirepass hunter2"), "requirepass ****");
         assert_eq!(mask("DB_PASSWORD=s3cret"), "DB_PASSWORD=****");

@@ -40,7 +40,10 @@ fn every_check_has_pass_and_fail_fixtures() {
         let dir = root.join(id.replacen('.', "/", 1));
         // A live-only check can only skip on an offline fixture; its pass and
         // fail behaviour is tested against real sockets (tests/live_*.rs).
-        let verdicts: &[&str] = if c["live_only"] == true { &["skip"] } else { &["pass", "fail"] };
+        // Live database checks (probe database_live) likewise skip without
+        // `--db`; they are tested against real servers (tests/live_db.rs).
+        let live = c["live_only"] == true || c["probe"] == "database_live";
+        let verdicts: &[&str] = if live { &["skip"] } else { &["pass", "fail"] };
         for &verdict in verdicts {
             let scenarios: Vec<_> = std::fs::read_dir(dir.join(verdict))
                 .map(|rd| rd.flatten().filter(|e| e.path().is_dir()).collect())

@@ -3,6 +3,7 @@
 //! Every probe registers in [`PROBES`]; nothing else needs to change to add one.
 
 mod credentials;
+mod database_live;
 mod home_directories;
 mod secrets;
 mod sysctl;
@@ -99,6 +100,11 @@ pub static PROBES: &[Probe] = &[
         name: "policy_documents",
         summary: "token scopes in Kubernetes RBAC and workloads, IAM policies, GitHub workflows and Vault policies under app paths (param `concern`, `app_paths`)",
         run: crate::collectors::policy_documents::probe,
+    },
+    Probe {
+        name: "database_live",
+        summary: "live database introspection over `--db` URLs (PostgreSQL, MySQL/MariaDB, Redis): roles, grants, default users",
+        run: database_live::run,
     },
 ];
 

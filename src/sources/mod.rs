@@ -190,6 +190,10 @@ pub enum Unavailable {
     /// A file was read but is malformed: `error` with file and line.
     #[error("{path}:{line}: {message}")]
     Malformed { path: String, line: usize, message: String },
+    /// Something the check needs failed (a `--db` connection refused, an
+    /// authentication failure, a timeout): `error` with the reason.
+    #[error("{0}")]
+    Failed(String),
 }
 
 /// Facts from one source.
@@ -215,6 +219,8 @@ pub struct Scan {
     names: OnceLock<Names>,
     /// Whether live network probes (TLS handshakes with local ports) may run.
     probing: std::sync::atomic::AtomicBool,
+    /// Database connection URLs given with `scan --db` (live introspection).
+    db_connections: Mutex<Vec<String>>,
 }
 
 impl Scan {
@@ -226,7 +232,18 @@ impl Scan {
             skipped: Mutex::new(BTreeSet::new()),
             names: OnceLock::new(),
             probing: std::sync::atomic::AtomicBool::new(true),
+            db_connections: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Database URLs to introspect (`scan --db`, repeatable).
+    pub fn set_db_connections(&self, urls: Vec<String>) {
+        *self.db_connections.lock().unwrap_or_else(|p| p.into_inner()) = urls;
+    }
+
+    /// The `--db` URLs given for this scan.
+    pub fn db_connections(&self) -> Vec<String> {
+        self.db_connections.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Allow or forbid live network probes (`scan --no-probe`).

@@ -70,7 +70,7 @@ fn take_files(found: &mut Found, facts: &Value) {
 /// recorded (a passing check becomes `skip`), an absent program is nothing.
 fn note_unavailable(found: &mut Found, u: &Unavailable) {
     match u {
-        Unavailable::NotFound(_) => {}
+        Unavailable::NotFound(_) | Unavailable::Failed(_) => {}
         Unavailable::Unreadable(e) => found.unreadable.push(e.clone()),
         Unavailable::Malformed { path, line, message } => found
             .unreadable
