@@ -58,6 +58,7 @@
 //! (an `off` user, guest limited to localhost, a file overridden).
 
 use crate::passwords::{self, Weakness};
+use crate::sources::tree_walk::{self, Bounds};
 use crate::sources::{item, Scan, Unavailable};
 use crate::target::{self, FileType, ReadError};
 use regex::Regex;
@@ -66,53 +67,25 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::OnceLock;
 
 /// The app paths walked for env and compose files by default.
-pub const DEFAULT_APP_PATHS: &[&str] = &["/srv", "/opt", "/var/www", "/etc", "/root", "/home"];
+pub use crate::sources::tree_walk::DEFAULT_APP_PATHS;
 /// Default minimum length of a service password.
 pub const DEFAULT_MIN_PASSWORD: usize = 12;
 /// Default minimum length of a JWT/session signing secret (RFC 7518 §3.2:
 /// an HS256 key is at least 256 bits).
 pub const DEFAULT_MIN_SECRET: usize = 32;
 
-/// Walk bounds: depth below each app path, directories entered, files read.
+/// Walk bounds: depth below each app path, directory entries, files read.
 const WALK_DEPTH: usize = 6;
-const WALK_DIRS: usize = 5000;
+const WALK_ENTRIES: usize = 100_000;
 const WALK_FILES: usize = 500;
 /// Include nesting followed in Redis configs.
 const MAX_INCLUDE_DEPTH: usize = 10;
 /// Most config files one Redis instance may pull in.
 const MAX_REDIS_FILES: usize = 256;
 
-/// Directories never entered by the walk: dependency trees, VCS data, caches.
-const SKIP_DIRS: &[&str] = &[
-    "node_modules",
-    ".git",
-    ".hg",
-    ".svn",
-    "vendor",
-    "bower_components",
-    "__pycache__",
-    ".venv",
-    "venv",
-    ".tox",
-    "site-packages",
-    "dist-packages",
-    ".cache",
-    ".npm",
-    ".cargo",
-    ".rustup",
-    ".m2",
-    ".gradle",
-    ".pyenv",
-    ".nvm",
-    ".cargo",
-    ".rustup",
-    ".local",
-    "snap",
-    "proc",
-    "sys",
-    "dev",
-    "lost+found",
-];
+/// Directories the walk never enters besides
+/// [`tree_walk::DEPENDENCY_DIRS`]: user data and system trees.
+const SKIP_DIRS: &[&str] = &[".local", "snap", "proc", "sys", "dev"];
 
 const REDIS_DEFAULTS: &[&str] = &["foobared"];
 const GRAFANA_DEFAULTS: &[&str] = &["admin"];
@@ -1228,51 +1201,21 @@ fn compose_file(c: &mut Collector, scan: &Scan, path: &str) {
 
 /// Bounded walk of the app paths for env and compose files.
 fn walk(c: &mut Collector, scan: &Scan, roots: &[String]) {
-    let mut dirs_seen = 0usize;
-    let mut files_read = 0usize;
-    let mut stack: Vec<(String, usize)> = roots.iter().rev().map(|r| (target::normalize(r), 0)).collect();
-    while let Some((dir, depth)) = stack.pop() {
-        if dirs_seen >= WALK_DIRS || files_read >= WALK_FILES {
-            c.truncated = true;
-            break;
+    let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
+    let bounds = Bounds { depth: WALK_DEPTH, entries: WALK_ENTRIES, files: WALK_FILES };
+    let walked = tree_walk::walk(scan, &roots, bounds, |e| match e.kind {
+        FileType::Dir => !SKIP_DIRS.contains(&e.name) && !tree_walk::DEPENDENCY_DIRS.contains(&e.name),
+        FileType::File | FileType::Symlink => is_env_file(e.name) || is_compose_file(e.name),
+        _ => false,
+    });
+    c.truncated |= walked.truncated;
+    for (path, _) in walked.files {
+        let name = path.rsplit('/').next().unwrap_or("");
+        if is_env_file(name) {
+            env_file(c, scan, &path);
+        } else {
+            compose_file(c, scan, &path);
         }
-        dirs_seen += 1;
-        let entries = match scan.target.read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.is_not_found() || matches!(e, ReadError::NotDir { .. }) => continue,
-            Err(e) => {
-                scan.note_unreadable(&e);
-                continue;
-            }
-        };
-        let mut subdirs = Vec::new();
-        for e in entries {
-            // The listing's own type saves an lstat per entry (most entries
-            // are neither directories nor env/compose files).
-            let kind = match e.kind {
-                Some(k) => k,
-                None => match scan.target.lstat(&e.path) {
-                    Ok(meta) => meta.file_type,
-                    Err(_) => continue,
-                },
-            };
-            match kind {
-                FileType::Dir if depth < WALK_DEPTH && !SKIP_DIRS.contains(&e.name.as_str()) => {
-                    subdirs.push((e.path, depth + 1));
-                }
-                FileType::File | FileType::Symlink => {
-                    if is_env_file(&e.name) {
-                        files_read += 1;
-                        env_file(c, scan, &e.path);
-                    } else if is_compose_file(&e.name) {
-                        files_read += 1;
-                        compose_file(c, scan, &e.path);
-                    }
-                }
-                _ => {}
-            }
-        }
-        stack.extend(subdirs.into_iter().rev());
     }
 }
 

@@ -53,7 +53,7 @@ pub fn collect(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
         n if n.starts_with("credentials:") => credentials::collect_with(scan, &credentials::paths_of(n)),
         "postgresql" => postgresql::collect(scan),
         "redis" => redis::collect(scan),
-        "sql_scripts" => sql_scripts::collect(scan, sql_scripts::DEFAULT_PATHS),
+        "sql_scripts" => sql_scripts::collect(scan, crate::sources::tree_walk::DEFAULT_APP_PATHS),
         n if n.starts_with("sql_scripts:") => sql_scripts::collect_named(scan, n),
         "policy_documents" => policy_documents::collect(scan, policy_documents::DEFAULT_APP_PATHS),
         n if n.starts_with("policy_documents:") => policy_documents::collect_named(scan, n),

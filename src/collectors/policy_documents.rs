@@ -4,7 +4,7 @@
 //!
 //! The walk does not follow symbolic links, stays on each start's
 //! filesystem, skips hidden directories (except `.github/workflows`) and
-//! the dependency, cache and sample trees of [`secret_files::SKIP_DIRS`],
+//! the dependency, cache and sample trees of [`tree_walk::dependency_or_sample`],
 //! stops at depth [`MAX_DEPTH`], after [`MAX_ENTRIES`] directory entries and
 //! [`MAX_FILES`] files read, and passes over files larger than
 //! [`MAX_BYTES`]. Only `*.yaml`, `*.yml`, `*.json` and `*.hcl` files are
@@ -27,15 +27,15 @@
 //! `iam-wildcard-policy`, `iam-passrole-wildcard`, `ci-workflow-permissions`,
 //! `vault-sudo-wildcard`) and `line` the line of the offending key or value.
 
-use super::secret_files;
 use crate::probes::{param_strings, Outcome};
+use crate::sources::tree_walk::{self, Bounds, Entry};
 use crate::sources::{item, Scan, Unavailable};
-use crate::target::{self, FileType, ReadError};
+use crate::target::{FileType, ReadError};
 use serde_json::{json, Map, Value};
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
 use std::collections::{BTreeSet, HashMap};
 
-pub const DEFAULT_APP_PATHS: &[&str] = &["/srv", "/opt", "/var/www", "/etc", "/root", "/home"];
+pub use crate::sources::tree_walk::DEFAULT_APP_PATHS;
 /// Directory levels below a start.
 pub const MAX_DEPTH: usize = 8;
 /// Directory entries visited per scan.
@@ -51,8 +51,6 @@ const MAX_NESTING: usize = 64;
 /// Where the kubelet reads static pods by default: they get no
 /// service-account token (a static pod cannot refer to a ServiceAccount).
 const STATIC_POD_DIRS: &[&str] = &["/etc/kubernetes/manifests/"];
-/// Live pseudo filesystems.
-const PSEUDO: &[&str] = &["/proc", "/sys", "/dev", "/run"];
 
 const WORKLOADS: &[&str] =
     &["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"];
@@ -840,15 +838,6 @@ fn finding(path: &str, line: usize, concern: &str, detail: impl Into<String>) ->
     m
 }
 
-struct Walk<'a> {
-    scan: &'a Scan,
-    files: Vec<(String, &'static [&'static str])>,
-    seen: BTreeSet<String>,
-    unreadable: Vec<Value>,
-    entries: usize,
-    truncated: bool,
-}
-
 fn ext(name: &str) -> Option<String> {
     name.rsplit_once('.').filter(|(s, _)| !s.is_empty()).map(|(_, e)| e.to_ascii_lowercase())
 }
@@ -869,86 +858,38 @@ fn candidate(path: &str, name: &str) -> Option<&'static [&'static str]> {
     }
 }
 
-impl Walk<'_> {
-    fn unreadable(&mut self, e: &ReadError, families: &[&str]) {
-        if e.is_not_found() {
-            return;
-        }
-        self.scan.note_unreadable(e);
-        self.unreadable.push(json!({"path": e.path(), "reason": e.reason(), "families": families}));
+/// A candidate file that could not be read: listed in the report's skipped
+/// paths, and it makes the checks of its families skip.
+fn unreadable(scan: &Scan, list: &mut Vec<Value>, e: &ReadError, families: &[&str]) {
+    if e.is_not_found() {
+        return;
     }
+    scan.note_unreadable(e);
+    list.push(json!({"path": e.path(), "reason": e.reason(), "families": families}));
+}
 
-    fn start(&mut self, start: &str) {
-        let start = target::normalize(start);
-        let root = match self.scan.target.lstat(&start) {
-            Ok(m) if m.file_type == FileType::Dir => m,
-            _ => return,
-        };
-        let live = self.scan.target.is_live();
-        let mut stack: Vec<(String, usize)> = vec![(start.clone(), 0)];
-        while let Some((dir, depth)) = stack.pop() {
-            let list = match self.scan.target.read_dir(&dir) {
-                Ok(l) => l,
-                Err(e) => {
-                    // Listed in the report's skipped paths; only unreadable
-                    // candidate files make a check skip.
-                    if !matches!(e, ReadError::NotDir { .. }) {
-                        self.scan.note_unreadable(&e);
-                    }
-                    continue;
-                }
-            };
-            let mut subdirs = Vec::new();
-            for e in list {
-                self.entries += 1;
-                if self.entries > MAX_ENTRIES || self.files.len() >= MAX_FILES {
-                    self.truncated = true;
-                    return;
-                }
-                if live && PSEUDO.contains(&e.path.as_str()) {
-                    continue;
-                }
-                let Ok(meta) = self.scan.target.lstat(&e.path) else { continue };
-                match meta.file_type {
-                    FileType::Dir => {
-                        let in_github = dir.ends_with("/.github");
-                        let enter = if in_github {
-                            e.name == "workflows"
-                        } else if e.name.starts_with('.') {
-                            e.name == ".github"
-                        } else {
-                            !secret_files::SKIP_DIRS.contains(&e.name.as_str())
-                        };
-                        if enter && depth < MAX_DEPTH && meta.dev == root.dev {
-                            subdirs.push((e.path, depth + 1));
-                        }
-                    }
-                    FileType::File => {
-                        if dir.ends_with("/.github") {
-                            continue;
-                        }
-                        let Some(fam) = candidate(&e.path, &e.name) else { continue };
-                        if meta.size > MAX_BYTES || !self.seen.insert(e.path.clone()) {
-                            continue;
-                        }
-                        self.files.push((e.path, fam));
-                    }
-                    _ => {}
-                }
-            }
-            // Depth-first in name order.
-            stack.extend(subdirs.into_iter().rev());
-        }
+/// Which directories the walk enters: not hidden ones (but `.github` and
+/// its `workflows`), nor dependency, cache and sample trees.
+fn enter(e: &Entry) -> bool {
+    if e.dir.ends_with("/.github") {
+        e.name == "workflows"
+    } else if e.name.starts_with('.') {
+        e.name == ".github"
+    } else {
+        !tree_walk::dependency_or_sample(e.name)
     }
 }
 
 /// Read and judge every policy document under `paths`.
 pub fn collect(scan: &Scan, paths: &[&str]) -> Result<Value, Unavailable> {
-    let mut w =
-        Walk { scan, files: Vec::new(), seen: BTreeSet::new(), unreadable: Vec::new(), entries: 0, truncated: false };
-    for p in paths.iter().filter(|p| p.starts_with('/')) {
-        w.start(p);
-    }
+    let bounds = Bounds { depth: MAX_DEPTH, entries: MAX_ENTRIES, files: MAX_FILES };
+    let walked = tree_walk::walk(scan, paths, bounds, |e| match e.kind {
+        FileType::Dir => enter(e),
+        FileType::File => !e.dir.ends_with("/.github") && candidate(e.path, e.name).is_some(),
+        _ => false,
+    });
+    let mut seen = BTreeSet::new();
+    let mut unreadable_files = Vec::new();
     let mut findings: Vec<Map<String, Value>> = Vec::new();
     let mut docs: HashMap<&str, usize> = HashMap::new();
     let mut files = Vec::new();
@@ -957,12 +898,16 @@ pub fn collect(scan: &Scan, paths: &[&str]) -> Result<Value, Unavailable> {
     // Findings are grouped by file in walk order; the automount judgement
     // needs every ServiceAccount first, so its findings are slotted in after.
     let mut per_file: Vec<(String, Vec<Map<String, Value>>)> = Vec::new();
-    let candidates = std::mem::take(&mut w.files);
-    for (path, families) in candidates {
+    for (path, meta) in walked.files {
+        let name = path.rsplit('/').next().unwrap_or("").to_string();
+        let Some(families) = candidate(&path, &name) else { continue };
+        if meta.size > MAX_BYTES || !seen.insert(path.clone()) {
+            continue;
+        }
         let f = match scan.target.read_text(&path) {
             Ok(f) => f,
             Err(e) => {
-                w.unreadable(&e, families);
+                unreadable(scan, &mut unreadable_files, &e, families);
                 continue;
             }
         };
@@ -1037,8 +982,8 @@ pub fn collect(scan: &Scan, paths: &[&str]) -> Result<Value, Unavailable> {
         "documents": documents,
         "findings": findings,
         "unparsed": unparsed,
-        "unreadable": w.unreadable,
-        "truncated": w.truncated,
+        "unreadable": unreadable_files,
+        "truncated": walked.truncated,
     }))
 }
 

@@ -7,7 +7,7 @@
 //!   `/var/www`, `/var/lib/jenkins`), without following symlinks below a
 //!   start, staying on the start's filesystem, never entering /proc, /sys,
 //!   /dev or /run on a live host, nor version-control, dependency, cache and
-//!   test/sample trees ([`SKIP_DIRS`]); at most [`MAX_DEPTH`] levels,
+//!   test/sample trees ([`tree_walk::dependency_or_sample`]); at most [`MAX_DEPTH`] levels,
 //!   [`MAX_ENTRIES`] entries and [`MAX_FILES`] files read per scan (hitting a
 //!   limit is reported as skipped);
 //! - files larger than [`MAX_SCAN_BYTES`], files with a binary/media/archive
@@ -74,46 +74,12 @@ pub const HISTORIES: &[&str] = &[
     "fish_history",
 ];
 
-/// Directory names not entered: version control, dependencies, caches,
-/// test and sample material.
-pub const SKIP_DIRS: &[&str] = &[
-    ".git",
-    ".hg",
-    ".svn",
-    "node_modules",
-    "bower_components",
-    "vendor",
-    "site-packages",
-    "dist-packages",
-    "__pycache__",
-    ".cache",
-    ".npm",
-    ".cargo",
-    ".rustup",
-    ".m2",
-    ".gradle",
-    ".pyenv",
-    ".rbenv",
-    ".nvm",
-    ".venv",
-    "venv",
-    ".virtualenvs",
-    ".local/share/Trash",
-    "test",
-    "tests",
-    "testdata",
-    "__tests__",
-    "fixtures",
-    "examples",
-    "samples",
-];
-
 /// Trees below the default paths that hold only public material.
 const SKIP_PATHS: &[&str] =
     &["/etc/ssl/certs", "/etc/pki/ca-trust", "/etc/pki/tls/certs", "/etc/ca-certificates", "/etc/alternatives"];
 
 /// Live pseudo filesystems.
-const PSEUDO: &[&str] = &["/proc", "/sys", "/dev", "/run"];
+use crate::sources::tree_walk::{self, PSEUDO};
 
 /// Extensions of files that hold no text configuration.
 const BINARY_EXT: &[&str] = &[
@@ -254,7 +220,7 @@ fn walk(st: &mut State, start: &str, env_targets: &BTreeSet<String>) {
         };
         match meta.file_type {
             FileType::Dir => {
-                if depth + 1 >= MAX_DEPTH || meta.dev != root.dev || SKIP_DIRS.contains(&e.name.as_str()) {
+                if depth + 1 >= MAX_DEPTH || meta.dev != root.dev || tree_walk::dependency_or_sample(&e.name) {
                     continue;
                 }
                 match st.scan.target.read_dir(&e.path) {

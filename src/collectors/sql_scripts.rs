@@ -1,12 +1,13 @@
 //! `sql_scripts`: SQL files that set up database accounts and privileges:
 //! container init scripts (`/docker-entrypoint-initdb.d`, run by the
 //! official PostgreSQL, MySQL, MariaDB images on first start) and `*.sql`
-//! under application paths (`/srv`, `/opt`, `/var/www`, `/etc` by default;
-//! the `sql_scripts` probe takes them from the `app_paths` parameter).
+//! under application paths (`/srv`, `/opt`, `/var/www`, `/etc`, `/root`,
+//! `/home` by default; the `sql_scripts` probe takes them from the
+//! `app_paths` parameter).
 //!
-//! The walk does not follow symbolic links, skips `node_modules`, `.git` and
-//! hidden directories, stops at depth 8, after 20000 directory entries per
-//! path and after 500 SQL files. Files are split into statements the way a
+//! The walk ([`tree_walk`]) does not follow symbolic links, skips
+//! `node_modules`, `vendor` and hidden directories, stops at depth 8, after
+//! 100000 directory entries and after 500 SQL files. Files are split into statements the way a
 //! SQL client does: `;` ends a statement outside 'strings', "identifiers",
 //! `backticks`, `-- comments`, `# comments` (MySQL), `/* comments */` and
 //! `$tag$ dollar quotes $tag$`; a psql meta-command (`\connect`) at the start
@@ -34,19 +35,18 @@
 //! passwords masked, at most 240 characters), concerns}`.
 
 use crate::probes::{param_strings, Outcome};
+use crate::sources::tree_walk::{self, Bounds, DEFAULT_APP_PATHS};
 use crate::sources::{item, Scan, Unavailable};
 use crate::target::{FileType, ReadError};
 use regex::Regex;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
-pub const DEFAULT_PATHS: &[&str] = &["/srv", "/opt", "/var/www", "/etc"];
 const INITDB: &str = "/docker-entrypoint-initdb.d";
 const MAX_DEPTH: usize = 8;
-const MAX_ENTRIES: usize = 20_000;
+const MAX_ENTRIES: usize = 100_000;
 const MAX_FILES: usize = 500;
 const MAX_DETAIL: usize = 240;
-const SKIP_DIRS: &[&str] = &["node_modules", "vendor", "__pycache__", "site-packages", "dist-packages"];
 
 /// One statement: the line it starts on, its text as written, and its text
 /// with comments removed and string contents kept (`code`).
@@ -268,71 +268,26 @@ fn detail(code: &str) -> String {
     }
 }
 
-struct Walk<'a> {
-    scan: &'a Scan,
-    files: Vec<String>,
-    unreadable: Vec<ReadError>,
-    entries: usize,
-    truncated: bool,
-}
-
-impl Walk<'_> {
-    fn dir(&mut self, dir: &str, depth: usize) {
-        if depth > MAX_DEPTH || self.files.len() >= MAX_FILES || self.entries >= MAX_ENTRIES {
-            return;
-        }
-        let list = match self.scan.target.read_dir(dir) {
-            Ok(l) => l,
-            Err(e) => {
-                // Listed in the report's unreadable paths, but a directory
-                // that cannot be listed (/etc/ssl/private when not root) does
-                // not turn the SQL checks into skips: only unreadable SQL files do.
-                if !matches!(e, ReadError::NotDir { .. }) {
-                    self.scan.note_unreadable(&e);
-                }
-                return;
-            }
-        };
-        for e in list {
-            self.entries += 1;
-            if self.entries >= MAX_ENTRIES || self.files.len() >= MAX_FILES {
-                self.truncated = true;
-                return;
-            }
-            let Ok(meta) = self.scan.target.lstat(&e.path) else { continue };
-            match meta.file_type {
-                FileType::Dir => {
-                    if e.name.starts_with('.') || SKIP_DIRS.contains(&e.name.as_str()) {
-                        continue;
-                    }
-                    self.dir(&e.path, depth + 1);
-                }
-                FileType::File if e.name.to_ascii_lowercase().ends_with(".sql") && !self.files.contains(&e.path) => {
-                    self.files.push(e.path);
-                }
-                _ => {}
-            }
-        }
-    }
-}
-
 /// Parse every SQL file under `/docker-entrypoint-initdb.d` and `paths`.
 pub fn collect(scan: &Scan, paths: &[&str]) -> Result<Value, Unavailable> {
-    let mut w = Walk { scan, files: Vec::new(), unreadable: Vec::new(), entries: 0, truncated: false };
     let mut roots = vec![INITDB];
-    roots.extend(paths.iter().filter(|p| p.starts_with('/') && **p != INITDB));
-    for root in roots {
-        w.entries = 0;
-        w.dir(root, 0);
-    }
+    roots.extend(paths.iter().filter(|p| **p != INITDB));
+    let bounds = Bounds { depth: MAX_DEPTH, entries: MAX_ENTRIES, files: MAX_FILES };
+    let walked = tree_walk::walk(scan, &roots, bounds, |e| match e.kind {
+        FileType::Dir => !e.name.starts_with('.') && !tree_walk::DEPENDENCY_DIRS.contains(&e.name),
+        FileType::File => e.name.to_ascii_lowercase().ends_with(".sql"),
+        _ => false,
+    });
+    let mut unreadable: Vec<ReadError> = Vec::new();
     let mut statements = Vec::new();
     let mut files = Vec::new();
-    for path in &w.files {
+    let mut seen = std::collections::BTreeSet::new();
+    for (path, _) in walked.files.iter().filter(|(p, _)| seen.insert(p.clone())) {
         let f = match scan.read_text(path) {
             Ok(f) => f,
             Err(e) => {
                 if !e.is_not_found() {
-                    w.unreadable.push(e);
+                    unreadable.push(e);
                 }
                 continue;
             }
@@ -348,11 +303,11 @@ pub fn collect(scan: &Scan, paths: &[&str]) -> Result<Value, Unavailable> {
             statements.push(Value::Object(m));
         }
     }
-    let unreadable: Vec<Value> = w.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
+    let unreadable: Vec<Value> = unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
     Ok(json!({
         "exists": !files.is_empty(),
         "files": files,
-        "truncated": w.truncated,
+        "truncated": walked.truncated,
         "statements": statements,
         "unreadable": unreadable,
     }))
@@ -373,7 +328,7 @@ pub fn probe(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavai
     let concern = params.get("concern").and_then(Value::as_str).unwrap_or("");
     let mut paths = param_strings(params, "app_paths");
     if !params.contains_key("app_paths") {
-        paths = DEFAULT_PATHS.iter().map(|s| s.to_string()).collect();
+        paths = DEFAULT_APP_PATHS.iter().map(|s| s.to_string()).collect();
     }
     let facts = scan.builtin_json(&format!("sql_scripts:{}", paths.join("\n")))?;
     let files = facts["files"].as_array().map(Vec::len).unwrap_or(0);

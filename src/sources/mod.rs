@@ -9,6 +9,7 @@
 mod formats;
 mod meta;
 pub(crate) mod structured;
+pub mod tree_walk;
 
 pub use meta::{meta_item, walk};
 pub(crate) use structured::yaml as structured_yaml;
