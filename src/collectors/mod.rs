@@ -60,3 +60,24 @@ pub fn collect(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
         other => Err(Unavailable::NotFound(format!("unknown source `{other}`"))),
     }
 }
+
+/// Helpers for the collectors' unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::sources::Scan;
+    use crate::target::FsTarget;
+    use std::sync::Arc;
+
+    /// A scan of a temporary root holding `files` (in-target path, text);
+    /// keep the directory alive as long as the scan.
+    pub fn scan_with(files: &[(&str, &str)]) -> (tempfile::TempDir, Scan) {
+        let dir = tempfile::tempdir().unwrap();
+        for (p, text) in files {
+            let full = dir.path().join(p.trim_start_matches('/'));
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, text).unwrap();
+        }
+        let scan = Scan::new(Arc::new(FsTarget::root(dir.path()).unwrap()));
+        (dir, scan)
+    }
+}
