@@ -4,11 +4,13 @@
 Only dates that cannot rot are committed: expired in 2001 (forever expired)
 or valid until 2099/2100. Certificates whose verdict depends on today's date
 (expiring soon) are generated at test time by tests/tls_certs.rs.
-Needs python3-cryptography. Run from the repository root.
+Needs python3-cryptography. Run from the repository root; arguments name
+the check directories to write (e.g. `cert-hostname-mismatch`), none: all.
 """
 import datetime as dt
 import os
 import subprocess
+import sys
 import tempfile
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -26,14 +28,14 @@ def key(kind):
     return rsa.generate_private_key(65537, int(kind.split("-")[1]))
 
 
-def cert(cn, k, dates, issuer=None, ca=False, h=hashes.SHA256()):
+def cert(cn, k, dates, issuer=None, ca=False, h=hashes.SHA256(), sans=None):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
     iname, ikey = (issuer[0].subject, issuer[1]) if issuer else (name, k)
     b = (x509.CertificateBuilder().subject_name(name).issuer_name(iname).public_key(k.public_key())
          .serial_number(x509.random_serial_number()).not_valid_before(dates[0]).not_valid_after(dates[1])
          .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
-    if not ca:
-        b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(cn)]), critical=False)
+    if not ca and sans != []:
+        b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in (sans or [cn])]), critical=False)
     return b.sign(ikey, h)
 
 
@@ -42,6 +44,8 @@ def pem(*certs):
 
 
 def write(path, data):
+    if sys.argv[1:] and path.split("/")[0] not in sys.argv[1:]:
+        return
     path = os.path.join(BASE, path)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
@@ -115,3 +119,33 @@ write("cert-self-signed/fail/letsencrypt-live-self-signed/etc/letsencrypt/live/e
 write("cert-self-signed/pass/ca-issued-leaf/etc/letsencrypt/live/example.com/fullchain.pem", pem(valid, ca))
 write("cert-self-signed/pass/unserved-self-signed-ignored/etc/ssl/certs/ssl-cert-snakeoil.pem", pem(selfsigned))
 write("cert-self-signed/pass/unserved-self-signed-ignored/etc/ssl/local/test.pem", pem(selfsigned))
+
+# Certificates that service configurations name (tls.cert-expired,
+# tls.cert-self-signed, tls.cert-hostname-mismatch).
+write("cert-expired/fail/nginx-relative-to-prefix/etc/nginx/certs/old.pem", pem(expired))
+write("cert-expired/fail/postgresql-relative-to-data-directory/var/lib/postgresql/15/main/server.crt", pem(expired))
+write("cert-expired/fail/redis-tls-cert-file/etc/redis/tls/redis.crt", pem(expired))
+write("cert-expired/fail/mysql-ssl-cert/etc/mysql/certs/server-cert.pem", pem(expired))
+write("cert-expired/pass/nginx-referenced-valid/srv/tls/site.pem", pem(valid, ca))
+write("cert-self-signed/fail/nginx-public-server/etc/nginx/ssl/site.pem", pem(selfsigned))
+write("cert-self-signed/fail/apache-vhost-snakeoil/etc/ssl/certs/ssl-cert-snakeoil.pem", pem(selfsigned))
+write("cert-self-signed/pass/nginx-loopback-server/etc/nginx/ssl/site.pem", pem(selfsigned))
+write("cert-self-signed/pass/postgresql-self-signed-not-public-web/etc/postgresql/15/main/server.crt", pem(selfsigned))
+wild = cert("example.com", leaf_key, FUTURE, issuer=(ca, ca_key), sans=["example.com", "*.example.com"])
+cn_only = cert("www.example.com", leaf_key, FUTURE, issuer=(ca, ca_key), sans=[])
+ip_san = x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "192.0.2.10")])) \
+    .issuer_name(ca.subject).public_key(leaf_key.public_key()).serial_number(x509.random_serial_number()) \
+    .not_valid_before(FUTURE[0]).not_valid_after(FUTURE[1]) \
+    .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True) \
+    .add_extension(x509.SubjectAlternativeName([x509.DNSName("www.example.com")]), critical=False).sign(ca_key, hashes.SHA256())
+H = "cert-hostname-mismatch"
+write(f"{H}/fail/nginx-name-not-in-san/etc/nginx/ssl/www.pem", pem(valid, ca))
+write(f"{H}/fail/apache-serveralias-not-covered/etc/ssl/local/www.pem", pem(valid, ca))
+write(f"{H}/fail/wildcard-server-name-needs-wildcard-cert/etc/nginx/ssl/www.pem", pem(valid, ca))
+write(f"{H}/fail/ip-address-only-in-cn/etc/nginx/ssl/ip.pem", pem(ip_san, ca))
+write(f"{H}/fail/http-level-certificate-inherited/etc/nginx/ssl/www.pem", pem(valid, ca))
+write(f"{H}/pass/wildcard-cert-covers-one-label/etc/nginx/ssl/wild.pem", pem(wild, ca))
+write(f"{H}/pass/catch-all-and-localhost-not-judged/etc/nginx/ssl/www.pem", pem(valid, ca))
+write(f"{H}/pass/plain-http-server-not-judged/etc/nginx/ssl/www.pem", pem(valid, ca))
+write(f"{H}/pass/cn-only-certificate/etc/nginx/ssl/cn.pem", pem(cn_only, ca))
+write(f"{H}/pass/apache-servername-with-port/etc/ssl/local/www.pem", pem(valid, ca))

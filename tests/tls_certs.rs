@@ -135,3 +135,67 @@ fn judge_api_checks_hostnames() {
     assert_eq!(mismatch.len(), 1, "{f:?}");
     assert!(mismatch[0].detail.contains("does not cover api.example.com"), "{f:?}");
 }
+
+/// Certificates and keys that an nginx configuration names, wherever they
+/// are: judged with the naming line in the detail; host names checked
+/// against the certificate; a symlink out of the root is never followed.
+#[test]
+fn certificates_named_by_web_server_configs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let www = ec_cert("www.example.com", -1, 365);
+    let old = ec_cert("old.example.com", -400, -2);
+    put(&root, "/srv/tls/www.pem", &www.cert_pem);
+    put(&root, "/srv/tls/www.key", &www.key_pem);
+    std::fs::set_permissions(root.join("srv/tls/www.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    // Outside the root: reached only by a symlink that would escape it.
+    std::fs::write(dir.path().join("outside.pem"), &old.cert_pem).unwrap();
+    std::fs::create_dir_all(root.join("etc/nginx/ssl")).unwrap();
+    std::os::unix::fs::symlink("../../../../outside.pem", root.join("etc/nginx/ssl/escape.pem")).unwrap();
+    put(
+        &root,
+        "/etc/nginx/nginx.conf",
+        "events {}\nhttp {\n  server {\n    listen 443 ssl;\n    server_name www.example.com\n      api.example.com _;\n\
+         ssl_certificate /srv/tls/www.pem;\n    ssl_certificate_key /srv/tls/www.key;\n  }\n\
+         server {\n    listen 127.0.0.1:8443 ssl;\n    server_name localhost;\n    ssl_certificate ssl/escape.pem;\n  }\n}\n",
+    );
+    let (_, report, _) = scan_json(
+        &root,
+        &[
+            "--check",
+            "tls.cert-hostname-mismatch",
+            "--check",
+            "tls.cert-self-signed",
+            "--check",
+            "tls.cert-expired",
+            "--check",
+            "tls.private-key-permissions",
+        ],
+    );
+    let r = result(&report, "tls.cert-hostname-mismatch");
+    assert_eq!(r["status"], "fail", "{r}");
+    assert_eq!(evidence(r), vec!["/etc/nginx/nginx.conf:5"], "{r}");
+    let d = details(r);
+    assert!(d[0].contains("CN=www.example.com does not cover api.example.com"), "{d:?}");
+    assert!(d[0].contains("has SANs www.example.com"), "{d:?}");
+
+    // rcgen's leaf is self-signed and served on every address.
+    let r = result(&report, "tls.cert-self-signed");
+    assert_eq!(evidence(r), vec!["/srv/tls/www.pem"], "{r}");
+    assert!(details(r)[0].ends_with("(named by ssl_certificate in /etc/nginx/nginx.conf:7)"), "{r}");
+
+    // The escaping link is refused (the check says so instead of passing):
+    // the expired certificate outside the root is never read.
+    let r = result(&report, "tls.cert-expired");
+    assert_eq!(r["status"], "skip", "{r}");
+    assert!(
+        r["message"].as_str().unwrap().contains("/etc/nginx/ssl/escape.pem: symlink escapes the target root"),
+        "{r}"
+    );
+    assert!(!r.to_string().contains("old.example.com"), "{r}");
+
+    let r = result(&report, "tls.private-key-permissions");
+    assert_eq!(r["status"], "fail", "{r}");
+    assert_eq!(evidence(r), vec!["/srv/tls/www.key"], "{r}");
+    assert!(details(r)[0].contains("named by ssl_certificate_key in /etc/nginx/nginx.conf:8"), "{r}");
+}

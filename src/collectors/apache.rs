@@ -599,11 +599,13 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
         site.insert("tls".into(), tls_here.into());
         site.insert("redirect".into(), redirect.map(Value::Object).unwrap_or(Value::Null));
         site.insert("serves".into(), serves.map(Value::Object).unwrap_or(Value::Null));
+        // mod_ssl merges the server config into a vhost that sets none.
         let files = |name: &str| -> Vec<Value> {
-            s.level
+            let own = s.level.iter().any(|(n, _)| n.name == name && n.children.is_none());
+            (if own { &s.level } else { &global })
                 .iter()
                 .map(|(n, _)| *n)
-                .filter(|n| n.name == name)
+                .filter(|n| n.name == name && n.children.is_none())
                 .map(|n| {
                     let mut m = n.item();
                     m.insert("value".into(), n.arg(0).into());
@@ -611,6 +613,16 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
                 })
                 .collect()
         };
+        let mut name_directives: Vec<Value> = Vec::new();
+        for n in last(&s.level, "servername")
+            .into_iter()
+            .chain(s.level.iter().map(|(n, _)| *n).filter(|n| n.name == "serveralias" && n.children.is_none()))
+        {
+            let mut m = n.item();
+            m.insert("names".into(), n.args.clone().into());
+            name_directives.push(Value::Object(m));
+        }
+        site.insert("server_name_directives".into(), name_directives.into());
         site.insert("ssl_certificate".into(), files("sslcertificatefile").into());
         site.insert("ssl_certificate_key".into(), files("sslcertificatekeyfile").into());
         out_sites.push(Value::Object(site));
@@ -635,6 +647,7 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
     Ok(json!({
         "exists": true,
         "main": main,
+        "server_root": ld.root,
         "files": ld.files,
         "notes": ld.notes,
         "unreadable": unreadable,

@@ -651,10 +651,13 @@ fn analyse_http(http: &Directive, version: Option<(u32, u32, u32)>, out: &mut Ou
             m.insert("serves_text".into(), serves_text.unwrap_or_default().into());
             out.http_plain.push(Value::Object(m));
         }
+        // `ssl_certificate` and `ssl_certificate_key` are array directives:
+        // the server's own list replaces the http-level one.
         let certs = |n: &str| -> Vec<Value> {
-            sb.iter()
-                .chain(hb.iter())
-                .filter(|d| d.name == n)
+            let own = sb.iter().any(|d| d.name == n && d.block.is_none());
+            (if own { sb } else { hb })
+                .iter()
+                .filter(|d| d.name == n && d.block.is_none())
                 .map(|d| {
                     let mut m = d.item();
                     m.insert("value".into(), d.args.first().cloned().unwrap_or_default().into());
@@ -664,6 +667,16 @@ fn analyse_http(http: &Directive, version: Option<(u32, u32, u32)>, out: &mut Ou
         };
         let mut s = srv.item();
         s.insert("server_names".into(), names.into());
+        let name_directives: Vec<Value> = sb
+            .iter()
+            .filter(|d| d.name == "server_name" && d.block.is_none())
+            .map(|d| {
+                let mut m = d.item();
+                m.insert("names".into(), d.args.clone().into());
+                Value::Object(m)
+            })
+            .collect();
+        s.insert("server_name_directives".into(), name_directives.into());
         s.insert("name".into(), name.clone().into());
         s.insert("listens".into(), listens.clone().into());
         s.insert("tls".into(), tls.into());

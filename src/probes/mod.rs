@@ -51,12 +51,12 @@ pub static PROBES: &[Probe] = &[
     },
     Probe {
         name: "tls_certificates",
-        summary: "certificates on disk and in `cert_paths`: expiry, key size, signature hash, self-signed, host names",
+        summary: "certificates on disk, in `cert_paths` and named by service configurations: expiry, key size, signature hash, self-signed, host names",
         run: crate::tls::run_certificates,
     },
     Probe {
         name: "tls_private_keys",
-        summary: "private key files under /etc/ssl, /etc/pki and /etc/letsencrypt: not readable by other users",
+        summary: "private key files under /etc/ssl, /etc/pki, /etc/letsencrypt and those service configurations name: not readable by other users",
         run: crate::tls::run_private_keys,
     },
     Probe {

@@ -372,7 +372,13 @@ fn name_matches(name: &str, host: &str) -> bool {
 
 /// Whether the certificate is valid for `host`: a subjectAltName entry, or
 /// the CN when there is no subjectAltName (as browsers did before RFC 6125).
+///
+/// An IP address is matched only against IP address entries of the
+/// subjectAltName, never the CN (RFC 2818 3.1, RFC 6125 1.7.2).
 pub fn covers(c: &CertInfo, host: &str) -> bool {
+    if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>() {
+        return c.sans.iter().any(|n| n.parse::<std::net::IpAddr>().is_ok_and(|s| s == ip));
+    }
     if c.sans.is_empty() {
         return c.common_name.as_deref().is_some_and(|cn| name_matches(cn, host));
     }

@@ -1,7 +1,14 @@
 //! `certificates`: the certificates and private keys kept on disk.
 //!
 //! Where: `/etc/ssl`, `/etc/pki` and `/etc/letsencrypt` (`live/*/fullchain.pem`,
-//! or `cert.pem` when there is no fullchain; keys also in `archive/`).
+//! or `cert.pem` when there is no fullchain; keys also in `archive/`), and
+//! every certificate and key file a service configuration names
+//! ([`refs`](super::refs): nginx, Apache, PostgreSQL, Redis, MySQL), read
+//! through the target (symlinks resolved inside the root only). A
+//! referenced certificate keeps the path the configuration gives; items
+//! carry `refs` (the naming lines) and `public_web`; `served` lists the TLS
+//! web servers with their names and leaf certificates; `notes` what was
+//! named but not judged.
 //! The distribution's trust store is not judged: `/etc/ssl/certs` symlinks
 //! and bundles, `/usr/share/ca-certificates`, `/etc/pki/ca-trust`,
 //! `/etc/pki/tls/certs/ca-bundle*`, and any CA:TRUE certificate in those
@@ -24,10 +31,11 @@
 //! permissions are fine)); `errors` (undecodable certificate blocks), `exists`.
 
 use super::cert::{self, CertInfo};
+use super::refs;
 use crate::sources::{item, Scan, Unavailable};
 use crate::target::{FileType, ReadError};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Deepest directory level visited below each location.
 const MAX_DEPTH: usize = 6;
@@ -74,6 +82,7 @@ struct Collector<'a> {
     unreadable: Vec<Value>,
     seen_keys: BTreeSet<String>,
     files: usize,
+    notes: Vec<Value>,
 }
 
 impl Collector<'_> {
@@ -160,6 +169,87 @@ impl Collector<'_> {
         }
     }
 
+    /// The certificates and keys service configurations name ([`refs`]):
+    /// one already collected gets the referencing lines (`refs`) and
+    /// `public_web`; others are read where the configuration says.
+    fn referenced(&mut self, refs: &refs::Refs) -> Vec<Value> {
+        let resolved = |scan: &Scan, p: &str| scan.target.stat(p).map(|m| m.path).unwrap_or_else(|_| p.to_string());
+        let mut by_file: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, c) in self.certs.iter().enumerate() {
+            by_file.entry(resolved(self.scan, c["path"].as_str().unwrap_or(""))).or_default().push(i);
+        }
+        for r in &refs.files {
+            let meta = match self.scan.target.stat(&r.file) {
+                Ok(m) if m.file_type == FileType::File => m,
+                Ok(_) => continue,
+                Err(e) if e.is_not_found() => {
+                    self.notes
+                        .push(json!({"path": r.file, "line": null, "detail": format!("{}: file not found", r.via)}));
+                    continue;
+                }
+                Err(e) => {
+                    self.unreadable(&e);
+                    continue;
+                }
+            };
+            let via = if meta.path == r.file { r.via.clone() } else { format!("{} (as {})", r.via, r.file) };
+            if r.key {
+                self.key(&meta.path, meta.mode, meta.uid, meta.gid);
+                if let Some(k) = self.keys.iter_mut().find(|k| k["path"] == meta.path.as_str()) {
+                    add_ref(k, &via, false);
+                }
+                continue;
+            }
+            if !by_file.contains_key(&meta.path) {
+                if self.files >= MAX_FILES {
+                    continue;
+                }
+                self.files += 1;
+                let pem = match self.scan.read_text(&r.file) {
+                    Ok(f) => cert::parse_pem(&f.text),
+                    Err(ReadError::NotUtf8 { .. }) => {
+                        let msg = format!("{}: not a PEM file (DER is not read)", r.via);
+                        self.notes.push(json!({"path": r.file, "line": null, "detail": msg}));
+                        continue;
+                    }
+                    Err(e) => {
+                        self.unreadable(&e);
+                        continue;
+                    }
+                };
+                let start = self.certs.len();
+                self.certs_of(&r.file, pem, "referenced", false);
+                by_file.insert(meta.path.clone(), (start..self.certs.len()).collect());
+            }
+            for &i in by_file.get(&meta.path).into_iter().flatten() {
+                add_ref(&mut self.certs[i], &via, r.public_web);
+            }
+        }
+        // Served certificates: the leaf of each file a TLS web server names.
+        let mut served = Vec::new();
+        for s in &refs.served {
+            let certs: Vec<Value> = s
+                .certs
+                .iter()
+                .map(|(file, via)| {
+                    let leaf = by_file
+                        .get(&resolved(self.scan, file))
+                        .into_iter()
+                        .flatten()
+                        .map(|&i| &self.certs[i])
+                        .find(|c| c["index"] == 0)
+                        .cloned()
+                        .unwrap_or(Value::Null);
+                    json!({"file": file, "via": via, "leaf": leaf})
+                })
+                .collect();
+            let names: Vec<Value> =
+                s.names.iter().map(|(p, l, d, n)| json!({"path": p, "line": l, "detail": d, "names": n})).collect();
+            served.push(json!({"server": s.server, "public": s.public, "names": names, "certs": certs}));
+        }
+        served
+    }
+
     fn key(&mut self, path: &str, mode: u32, uid: u32, gid: u32) {
         if !self.seen_keys.insert(path.to_string()) {
             return;
@@ -231,6 +321,20 @@ impl Collector<'_> {
     }
 }
 
+/// Record that a configuration line names this certificate or key.
+fn add_ref(item: &mut Value, via: &str, public_web: bool) {
+    let Some(m) = item.as_object_mut() else { return };
+    let refs = m.entry("refs").or_insert_with(|| Value::Array(Vec::new()));
+    if let Some(list) = refs.as_array_mut() {
+        if list.len() < 8 && !list.iter().any(|v| v == via) {
+            list.push(via.into());
+        }
+    }
+    if public_web {
+        m.insert("public_web".into(), true.into());
+    }
+}
+
 /// The item of one certificate: `path`, `line`, `detail`, `origin`,
 /// `days_left` and every [`CertInfo`] field.
 pub fn cert_item(path: &str, c: &CertInfo, several: bool, origin: &str, now: i64) -> Map<String, Value> {
@@ -266,6 +370,7 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
         unreadable: Vec::new(),
         seen_keys: BTreeSet::new(),
         files: 0,
+        notes: Vec::new(),
     };
     for dir in ["/etc/ssl", "/etc/pki"] {
         c.walk(dir, 0);
@@ -274,11 +379,17 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
         c.walk(dir, 0);
     }
     c.letsencrypt();
-    let exists = ["/etc/ssl", "/etc/pki", "/etc/letsencrypt"].iter().any(|d| scan.target.lstat(d).is_ok());
+    let refs = refs::collect(scan);
+    let served = c.referenced(&refs);
+    c.notes.extend(refs.notes.iter().cloned());
+    let exists = ["/etc/ssl", "/etc/pki", "/etc/letsencrypt"].iter().any(|d| scan.target.lstat(d).is_ok())
+        || !refs.files.is_empty();
     Ok(json!({
         "exists": exists,
         "certificates": c.certs,
         "keys": c.keys,
+        "served": served,
+        "notes": c.notes,
         "errors": c.errors,
         "unreadable": c.unreadable,
     }))

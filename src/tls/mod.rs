@@ -9,6 +9,7 @@
 pub mod cert;
 pub mod disk;
 pub mod probe;
+pub mod refs;
 
 use crate::probes::{param_i64, param_strings, Outcome};
 use crate::sources::{item, Scan, Unavailable};
@@ -29,6 +30,22 @@ fn unreadable_of(facts: &Value) -> Vec<ReadError> {
             Some(ReadError::Io { path: u["path"].as_str()?.to_string(), message: u["reason"].as_str()?.to_string() })
         })
         .collect()
+}
+
+/// The collector's notes (referenced files not found or not judged), for
+/// the result message.
+fn notes_of(facts: &Value) -> Vec<String> {
+    let all: Vec<String> = facts["notes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n["detail"].as_str().map(str::to_string))
+        .collect();
+    let mut out: Vec<String> = all.iter().take(3).cloned().collect();
+    if all.len() > 3 {
+        out.push(format!("and {} more not judged", all.len() - 3));
+    }
+    out
 }
 
 fn finding_item(path: &str, line: Option<usize>, c: &CertInfo, detail: String) -> Map<String, Value> {
@@ -57,7 +74,7 @@ pub fn run_certificates(scan: &Scan, params: &Map<String, Value>) -> Result<Outc
     if facts["exists"] != Value::Bool(true) && extra.is_empty() {
         return Err(Unavailable::NotFound("no /etc/ssl, /etc/pki or /etc/letsencrypt".into()));
     }
-    let mut out = Outcome { unreadable: unreadable_of(&facts), ..Default::default() };
+    let mut out = Outcome { unreadable: unreadable_of(&facts), notes: notes_of(&facts), ..Default::default() };
     let mut explicit: Vec<String> = Vec::new();
     for p in &extra {
         if p.contains(['*', '?', '[']) {
@@ -65,6 +82,14 @@ pub fn run_certificates(scan: &Scan, params: &Map<String, Value>) -> Result<Outc
         } else {
             explicit.push(p.clone());
         }
+    }
+    if problem == Problem::HostnameMismatch {
+        if facts["served"].as_array().is_none_or(Vec::is_empty) {
+            return Err(Unavailable::NotFound(
+                "no nginx or Apache TLS server with a server name and a certificate file".into(),
+            ));
+        }
+        return Ok(hostname_mismatches(&facts, out));
     }
     let explicit_set: BTreeSet<&str> = explicit.iter().map(String::as_str).collect();
     let base = Policy::new(expiry_days);
@@ -75,10 +100,14 @@ pub fn run_certificates(scan: &Scan, params: &Map<String, Value>) -> Result<Outc
         }
         let Ok(c) = serde_json::from_value::<CertInfo>(e.clone()) else { continue };
         out.checked += 1;
-        let policy = Policy { flag_self_signed: e["origin"] == "letsencrypt", ..base.clone() };
+        // A self-signed leaf counts when it is served: Let's Encrypt's live
+        // certificates, and those of a web server reachable from the network.
+        let served = e["origin"] == "letsencrypt" || e["public_web"] == true;
+        let policy = Policy { flag_self_signed: served, ..base.clone() };
         let line = e["line"].as_u64().map(|l| l as usize);
         for f in cert::judge(&c, &policy).into_iter().filter(|f| f.problem == problem) {
-            out.failures.push(finding_item(path, line, &c, f.detail));
+            let detail = format!("{}{}", f.detail, named_by(e));
+            out.failures.push(finding_item(path, line, &c, detail));
         }
     }
     let policy = Policy { flag_self_signed: true, ..base };
@@ -101,6 +130,107 @@ pub fn run_certificates(scan: &Scan, params: &Map<String, Value>) -> Result<Outc
     Ok(out)
 }
 
+/// ` (named by ssl_certificate in /etc/nginx/sites-enabled/a:5)` for an
+/// item that configuration lines reference.
+fn named_by(e: &Value) -> String {
+    let refs: Vec<&str> = e["refs"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    if refs.is_empty() {
+        String::new()
+    } else {
+        format!(" (named by {})", refs.join(", "))
+    }
+}
+
+/// Whether a `server_name`/`ServerName`/`ServerAlias` value is a host name a
+/// client connects to: `None` for catch-alls (`_`, `""`), regular
+/// expressions, variables, `localhost` and tail wildcards (`www.example.*`);
+/// else the lower-case name without scheme and port.
+pub fn client_host(name: &str) -> Option<String> {
+    let mut n = name.trim().trim_matches('"').to_ascii_lowercase();
+    if let Some((_, rest)) = n.split_once("://") {
+        n = rest.to_string();
+    }
+    if let Some(v6) = n.strip_prefix('[') {
+        n = v6.split(']').next().unwrap_or("").to_string();
+    } else if n.matches(':').count() == 1 {
+        n = n.split(':').next().unwrap_or("").to_string();
+    }
+    let n = n.trim_end_matches('.').to_string();
+    let skip = n.is_empty()
+        || n == "_"
+        || n.starts_with('~')
+        || n.contains(['$', '?', '(', '^', '\\', '/'])
+        || n.ends_with(".*")
+        || n == "*"
+        || (n.contains('*') && !n.starts_with("*."))
+        || n.matches('*').count() > 1
+        || matches!(n.as_str(), "localhost" | "localhost.localdomain" | "ip6-localhost")
+        || n.ends_with(".localhost");
+    (!skip).then_some(n)
+}
+
+/// Whether the certificate is valid for a configured name: a wildcard name
+/// (`*.example.com`, nginx `.example.com` also means the bare domain) needs
+/// the same wildcard in the certificate (RFC 6125 6.4.3: one left-most label).
+fn covers_configured(c: &CertInfo, host: &str) -> bool {
+    if let Some(domain) = host.strip_prefix('.') {
+        return covers_configured(c, domain) && covers_configured(c, &format!("*.{domain}"));
+    }
+    if host.starts_with("*.") {
+        let names: Vec<&str> = if c.sans.is_empty() {
+            c.common_name.as_deref().into_iter().collect()
+        } else {
+            c.sans.iter().map(String::as_str).collect()
+        };
+        return names.iter().any(|n| n.trim_end_matches('.').eq_ignore_ascii_case(host));
+    }
+    cert::covers(c, host)
+}
+
+/// `hostname_mismatch`: every TLS web server whose host names its
+/// certificate does not cover; evidence is the `server_name` line.
+fn hostname_mismatches(facts: &Value, mut out: Outcome) -> Outcome {
+    for s in facts["served"].as_array().into_iter().flatten() {
+        let server = s["server"].as_str().unwrap_or("");
+        for ce in s["certs"].as_array().into_iter().flatten() {
+            let Ok(c) = serde_json::from_value::<CertInfo>(ce["leaf"].clone()) else { continue };
+            let file = ce["file"].as_str().unwrap_or("");
+            out.checked += 1;
+            for d in s["names"].as_array().into_iter().flatten() {
+                let missing: Vec<String> = d["names"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|n| client_host(n.as_str()?))
+                    .filter(|h| !covers_configured(&c, h))
+                    .collect();
+                if missing.is_empty() {
+                    continue;
+                }
+                let has = if c.sans.is_empty() {
+                    format!("no subjectAltName, CN {}", c.common_name.as_deref().unwrap_or("-"))
+                } else {
+                    format!("SANs {}", c.sans.join(", "))
+                };
+                let detail = format!(
+                    "{server}: {} does not cover {} ({} has {has}; {})",
+                    c.name(),
+                    missing.join(", "),
+                    file,
+                    ce["via"].as_str().unwrap_or("")
+                );
+                let line = d["line"].as_u64().map(|l| l as usize);
+                let mut m = finding_item(d["path"].as_str().unwrap_or(""), line, &c, detail);
+                m.insert("hosts".into(), missing.join(", ").into());
+                m.insert("certificate".into(), file.into());
+                m.insert("server".into(), server.into());
+                out.failures.push(m);
+            }
+        }
+    }
+    out
+}
+
 /// Probe `tls_private_keys`: private key files whose permissions let other
 /// users (or a group other than root/ssl-cert) read them.
 pub fn run_private_keys(scan: &Scan, _params: &Map<String, Value>) -> Result<Outcome, Unavailable> {
@@ -108,12 +238,15 @@ pub fn run_private_keys(scan: &Scan, _params: &Map<String, Value>) -> Result<Out
     if facts["exists"] != Value::Bool(true) {
         return Err(Unavailable::NotFound("no /etc/ssl, /etc/pki or /etc/letsencrypt".into()));
     }
-    let mut out = Outcome { unreadable: unreadable_of(&facts), ..Default::default() };
+    let mut out = Outcome { unreadable: unreadable_of(&facts), notes: notes_of(&facts), ..Default::default() };
     for k in facts["keys"].as_array().into_iter().flatten() {
         out.checked += 1;
         if k["problem"].is_string() {
             if let Some(m) = k.as_object() {
-                out.failures.push(m.clone());
+                let mut m = m.clone();
+                let detail = format!("{}{}", m["detail"].as_str().unwrap_or(""), named_by(k));
+                m.insert("detail".into(), detail.into());
+                out.failures.push(m);
             }
         }
     }
@@ -180,4 +313,73 @@ pub fn run_live(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Una
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configured_names() {
+        assert_eq!(client_host("WWW.Example.com.").as_deref(), Some("www.example.com"));
+        assert_eq!(client_host("https://www.example.com:443").as_deref(), Some("www.example.com"));
+        assert_eq!(client_host("[2001:db8::1]:443").as_deref(), Some("2001:db8::1"));
+        assert_eq!(client_host("2001:db8::1").as_deref(), Some("2001:db8::1"));
+        assert_eq!(client_host("192.0.2.1").as_deref(), Some("192.0.2.1"));
+        assert_eq!(client_host("*.example.com").as_deref(), Some("*.example.com"));
+        assert_eq!(client_host(".example.com").as_deref(), Some(".example.com"));
+        for skip in [
+            "_",
+            "",
+            "\"\"",
+            "~^(www)\\.example\\.com$",
+            "www.example.*",
+            "$hostname",
+            "localhost",
+            "a*.example.com",
+            "*",
+            "a.localhost",
+        ] {
+            assert_eq!(client_host(skip), None, "{skip}");
+        }
+    }
+
+    fn leaf(sans: &[&str], cn: Option<&str>) -> CertInfo {
+        CertInfo {
+            line: None,
+            index: 0,
+            subject: String::new(),
+            issuer: String::new(),
+            common_name: cn.map(str::to_string),
+            sans: sans.iter().map(|s| s.to_string()).collect(),
+            not_before: 0,
+            not_after: 0,
+            expires: String::new(),
+            key_type: "EC".into(),
+            key_bits: 256,
+            curve: None,
+            signature: String::new(),
+            weak_hash: None,
+            self_signed: false,
+            ca: false,
+        }
+    }
+
+    #[test]
+    fn wildcards_and_addresses() {
+        let c = leaf(&["example.com", "*.example.com", "192.0.2.1"], Some("example.com"));
+        assert!(covers_configured(&c, "www.example.com"));
+        assert!(covers_configured(&c, "*.example.com"));
+        assert!(covers_configured(&c, ".example.com"));
+        assert!(!covers_configured(&c, "a.b.example.com"));
+        assert!(!covers_configured(&c, "*.b.example.com"));
+        assert!(covers_configured(&c, "192.0.2.1"));
+        assert!(!covers_configured(&c, "192.0.2.2"));
+        let cn_only = leaf(&[], Some("192.0.2.1"));
+        assert!(!covers_configured(&cn_only, "192.0.2.1"), "an IP address is never matched against the CN");
+        let cn_only = leaf(&[], Some("www.example.com"));
+        assert!(covers_configured(&cn_only, "www.example.com"));
+        let single = leaf(&["www.example.com"], None);
+        assert!(!covers_configured(&single, ".example.com"));
+    }
 }
