@@ -672,19 +672,7 @@ fn token_item(mut m: Map<String, Value>, directive: &str, value: &str, server: &
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::FsTarget;
-    use std::sync::Arc;
-
-    fn scan_with(files: &[(&str, &str)]) -> (tempfile::TempDir, Scan) {
-        let dir = tempfile::tempdir().unwrap();
-        for (p, text) in files {
-            let full = dir.path().join(p.trim_start_matches('/'));
-            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-            std::fs::write(full, text).unwrap();
-        }
-        let scan = Scan::new(Arc::new(FsTarget::root(dir.path()).unwrap()));
-        (dir, scan)
-    }
+    use crate::collectors::test_support::scan_with;
 
     #[test]
     fn protocol_arithmetic() {

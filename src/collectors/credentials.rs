@@ -57,6 +57,7 @@
 //! user without a password); `exempt` says why a weak value is not a risk
 //! (an `off` user, guest limited to localhost, a file overridden).
 
+use super::redis::split_args;
 use crate::passwords::{self, Weakness};
 use crate::sources::tree_walk::{self, Bounds};
 use crate::sources::{item, Scan, Unavailable};
@@ -246,68 +247,6 @@ impl Collector {
 }
 
 // ---------------------------------------------------------------- Redis --
-
-/// Split a Redis config line as `sdssplitargs` does; `None` for unbalanced
-/// quotes (Redis rejects the line).
-fn split_args(line: &str) -> Option<Vec<String>> {
-    let mut out = Vec::new();
-    let mut chars = line.chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        let Some(&first) = chars.peek() else { return Some(out) };
-        let mut cur = String::new();
-        if first == '"' {
-            chars.next();
-            loop {
-                match chars.next()? {
-                    '\\' => match chars.next()? {
-                        'n' => cur.push('\n'),
-                        'r' => cur.push('\r'),
-                        't' => cur.push('\t'),
-                        'b' => cur.push('\u{8}'),
-                        'a' => cur.push('\u{7}'),
-                        'x' => {
-                            let h: String = [chars.next()?, chars.next()?].iter().collect();
-                            cur.push(char::from(u8::from_str_radix(&h, 16).ok()?));
-                        }
-                        o => cur.push(o),
-                    },
-                    '"' => break,
-                    c => cur.push(c),
-                }
-            }
-            if chars.peek().is_some_and(|c| !c.is_whitespace()) {
-                return None;
-            }
-        } else if first == '\'' {
-            chars.next();
-            loop {
-                match chars.next()? {
-                    '\\' if chars.peek() == Some(&'\'') => {
-                        chars.next();
-                        cur.push('\'');
-                    }
-                    '\'' => break,
-                    c => cur.push(c),
-                }
-            }
-            if chars.peek().is_some_and(|c| !c.is_whitespace()) {
-                return None;
-            }
-        } else {
-            while let Some(&c) = chars.peek() {
-                if c.is_whitespace() {
-                    break;
-                }
-                cur.push(c);
-                chars.next();
-            }
-        }
-        out.push(cur);
-    }
-}
 
 fn resolve(base: &str, p: &str) -> String {
     if p.starts_with('/') {
