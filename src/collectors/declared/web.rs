@@ -213,19 +213,11 @@ fn postgresql(scan: &Scan, found: &mut Found) {
 #[cfg(test)]
 mod tests {
     use super::super::collect;
-    use crate::sources::Scan;
-    use crate::target::FsTarget;
+    use crate::collectors::test_support::scan_with;
     use serde_json::Value;
-    use std::sync::Arc;
 
     fn scan(files: &[(&str, &str)]) -> Value {
-        let dir = tempfile::tempdir().unwrap();
-        for (p, text) in files {
-            let full = dir.path().join(p.trim_start_matches('/'));
-            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-            std::fs::write(full, text).unwrap();
-        }
-        let scan = Scan::new(Arc::new(FsTarget::root(dir.path()).unwrap()));
+        let (_dir, scan) = scan_with(files);
         collect(&scan).unwrap()
     }
 
