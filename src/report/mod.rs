@@ -21,6 +21,9 @@ pub struct Tool {
 pub struct TargetInfo {
     pub kind: &'static str,
     pub path: String,
+    /// Tags, digest and platform of an image target (an addition to schema 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<crate::target::image::ImageInfo>,
 }
 
 /// A finished scan: the JSON report contract (schema_version 1).

@@ -1,0 +1,1 @@
+//! A Dockerfile parser (placeholder until written).
