@@ -198,6 +198,8 @@ impl Compression {
     }
 }
 
+const DECODED_BUFFER: usize = 256 * 1024;
+
 /// A layer's tar stream: the section itself when uncompressed (seekable, so
 /// file contents that are not needed are skipped, not read), or a bounded
 /// decompressing reader.
@@ -216,12 +218,15 @@ pub(crate) fn open_tar(section: &Section, window: &Window) -> io::Result<(TarStr
     let limit = section.len.saturating_mul(MAX_RATIO).max(MIN_EXPANSION);
     let stream = match compression {
         Compression::None => TarStream::Plain(Bounded::new(r, u64::MAX, window.clone())),
+        // Decompressed bytes are buffered: tar reads 512-byte headers, and
+        // a decoder asked for 512 bytes at a time runs several times slower.
         Compression::Gzip => {
-            let gz: Box<dyn Read> = Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(r)));
+            let gz = flate2::read::MultiGzDecoder::new(BufReader::new(r));
+            let gz: Box<dyn Read> = Box::new(BufReader::with_capacity(DECODED_BUFFER, gz));
             TarStream::Packed(Bounded::new(gz, limit, window.clone()))
         }
         Compression::Zstd => {
-            let zs: Box<dyn Read> = Box::new(Zstd::new(BufReader::new(r)));
+            let zs: Box<dyn Read> = Box::new(BufReader::with_capacity(DECODED_BUFFER, Zstd::new(BufReader::new(r))));
             TarStream::Packed(Bounded::new(zs, limit, window.clone()))
         }
     };
