@@ -218,6 +218,14 @@ fn a_layout_with_several_images_needs_a_tag() {
     let (code, report, _) = scan(&["--image", &format!("{layout}:base")]);
     assert_eq!(code, 0);
     assert!(!has(&failing(&report), "accounts.sudo-nopasswd", "/etc/sudoers.d/nopasswd", Some(1)));
+    // Two tags of one image are one image: no tag needed, both reported.
+    let two = built().join("two-tags");
+    let _ = std::fs::remove_dir_all(&two);
+    copy_tree(&built().join("zstd"), &two);
+    run(built(), "umoci", &["tag", "--image", "two-tags:img", "latest"]);
+    let (code, report, stderr) = scan(&["--image", two.to_str().unwrap()]);
+    assert!(code == 0 || code == 1, "{stderr}");
+    assert_eq!(report["target"]["image"]["tags"], serde_json::json!(["img", "latest"]));
 }
 
 #[test]

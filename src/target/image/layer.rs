@@ -11,12 +11,11 @@ use super::stream::{open_tar, Section, TarStream, Window};
 use super::tree::{Data, Locator, Node, NodeId, Tree, ROOT};
 use super::Refusal;
 use crate::target::{FileType, MAX_FILE_BYTES};
-use std::collections::HashSet;
 use std::io::{self, Read};
 use std::sync::Arc;
 
-/// Most entries the tree holds (bounds its memory, about 150 bytes each).
-pub(crate) const MAX_ENTRIES: usize = 1_000_000;
+/// Most entries the tree holds (bounds its memory: about 170 bytes each).
+pub(crate) const MAX_ENTRIES: usize = 500_000;
 /// Contents kept for files under [`PLACES`] (bytes, all layers together).
 const PLACES_BUDGET: u64 = 48 * 1024 * 1024;
 /// Contents kept for small files anywhere else.
@@ -65,7 +64,7 @@ pub(crate) struct Pass<'a> {
 pub(crate) fn apply(section: &Section, pass: &mut Pass<'_>) -> Result<(), String> {
     let window = Window::new();
     let (stream, _) = open_tar(section, &window).map_err(|e| format!("cannot read: {e}"))?;
-    let mut state = State { seen: HashSet::new(), refusals: 0 };
+    let mut state = State { refusals: 0 };
     let result = match stream {
         TarStream::Plain(r) => {
             let mut archive = tar::Archive::new(r);
@@ -152,8 +151,6 @@ pub(crate) fn find<R: Read>(
 }
 
 struct State {
-    /// Paths written by this layer: a second entry for one is refused.
-    seen: HashSet<String>,
     refusals: usize,
 }
 
@@ -194,6 +191,20 @@ impl State {
             }
             return Ok(());
         };
+        if let Some(hidden) = name.strip_prefix(".wh.") {
+            // A whiteout creates nothing: what it hides is in an existing
+            // directory (never reached through a symlink).
+            let Some(dir) = existing_dir(pass.tree, parents) else { return Ok(()) };
+            if hidden == ".wh..opq" {
+                pass.tree.make_opaque(dir, pass.layer);
+            } else if !hidden.starts_with(".wh.")
+                && pass.tree.child(dir, hidden).is_some_and(|id| pass.tree.node(id).layer < pass.layer)
+            {
+                // Whiteouts hide lower layers only, never this layer's own entries.
+                pass.tree.remove(dir, hidden);
+            }
+            return Ok(());
+        }
         let parent = match self.parent(pass, parents) {
             Ok(p) => p,
             Err(why) => {
@@ -201,21 +212,11 @@ impl State {
                 return Ok(());
             }
         };
-        if let Some(hidden) = name.strip_prefix(".wh.") {
-            if hidden == ".wh..opq" {
-                pass.tree.make_opaque(parent, pass.layer);
-            } else if !hidden.starts_with(".wh.")
-                && pass.tree.child(parent, hidden).is_some_and(|id| pass.tree.node(id).layer < pass.layer)
-            {
-                // Whiteouts hide lower layers only, never this layer's own entries.
-                pass.tree.remove(parent, hidden);
-            }
-            return Ok(());
-        }
         if pass.tree.allocated() >= MAX_ENTRIES {
             return Err(format!("more than {MAX_ENTRIES} entries"));
         }
-        if !self.seen.insert(path.clone()) {
+        let written_here = |id: NodeId| pass.tree.node(id).layer == pass.layer && !pass.tree.node(id).implicit;
+        if pass.tree.child(parent, name).is_some_and(written_here) {
             self.refuse(pass, &path, "duplicate entry in this layer");
             return Ok(());
         }
@@ -238,7 +239,7 @@ impl State {
         let mut dir = ROOT;
         for (i, c) in parents.iter().enumerate() {
             dir = match pass.tree.child(dir, c) {
-                None => pass.tree.put(dir, c, Node::dir(0o755, 0, 0, pass.layer)),
+                None => pass.tree.put(dir, c, Node { implicit: true, ..Node::dir(0o755, 0, 0, pass.layer) }),
                 Some(id) => match pass.tree.node(id).kind {
                     FileType::Dir => id,
                     FileType::Symlink => {
@@ -333,6 +334,15 @@ impl State {
         }
         Ok(Node { layer: pass.layer, children: Default::default(), ..target.clone() })
     }
+}
+
+/// The directory `parents` names, when it exists (no link followed).
+fn existing_dir(tree: &Tree, parents: &[String]) -> Option<NodeId> {
+    let mut dir = ROOT;
+    for c in parents {
+        dir = tree.child(dir, c).filter(|id| tree.node(*id).kind == FileType::Dir)?;
+    }
+    Some(dir)
 }
 
 /// Why an entry is not applied: the member alone, or the stream it is in.

@@ -204,10 +204,11 @@ fn tag_matches(reference: &str, tag: &str) -> bool {
     reference == tag || reference.rsplit_once(':').is_some_and(|(_, t)| t == tag)
 }
 
-/// A manifest reachable from `index.json`, with the tag of the top-level
-/// descriptor it came through.
+/// A manifest reachable from `index.json`, with the tag and digest of the
+/// top-level descriptor it came through (one image may carry several tags).
 struct Leaf {
     tag: Option<String>,
+    top: String,
     desc: Descriptor,
 }
 
@@ -222,35 +223,49 @@ fn choose_oci(
     let mut leaves = Vec::new();
     for d in index.manifests {
         let tag = d.annotations.get(IMAGE_NAME).or(d.annotations.get(REF_NAME)).cloned();
-        expand(store, shown, d, &tag, 0, &mut leaves)?;
+        let top = d.digest.clone();
+        expand(store, shown, d, &(tag, top), 0, &mut leaves)?;
     }
     leaves.retain(|l| {
         l.desc.annotations.get("vnd.docker.reference.type").is_none_or(|t| t != "attestation-manifest")
             && l.desc.platform.as_ref().is_none_or(|p| p.os != "unknown")
     });
-    let mut tags: Vec<String> = leaves.iter().filter_map(|l| l.tag.clone()).collect();
-    tags.dedup();
-    match tag {
-        Some(t) => {
-            leaves.retain(|l| l.tag.as_deref().is_some_and(|r| tag_matches(r, t)));
-            if leaves.is_empty() {
-                return Err(ImageError::UnknownTag(shown.into(), t.into(), tags));
-            }
-        }
-        None => {
-            let distinct: std::collections::BTreeSet<Option<&str>> = leaves.iter().map(|l| l.tag.as_deref()).collect();
-            if distinct.len() > 1 {
-                return Err(ImageError::SeveralImages(shown.into(), tags));
-            }
+    // An image is what one tagged descriptor names (several tags may name
+    // it); untagged manifests are platforms of one image.
+    let image_of = |l: &Leaf| if l.tag.is_some() { l.top.clone() } else { String::new() };
+    let named: Vec<(Option<String>, String)> = leaves.iter().map(|l| (l.tag.clone(), image_of(l))).collect();
+    let tags = unique(named.iter().filter_map(|(t, _)| t.clone()));
+    if let Some(t) = tag {
+        leaves.retain(|l| l.tag.as_deref().is_some_and(|r| tag_matches(r, t)));
+        if leaves.is_empty() {
+            return Err(ImageError::UnknownTag(shown.into(), t.into(), tags));
         }
     }
+    let tops = unique(leaves.iter().map(image_of));
+    if tops.len() > 1 {
+        return Err(ImageError::SeveralImages(shown.into(), tags));
+    }
+    let image_tags = unique(named.into_iter().filter(|(_, top)| tops.contains(top)).filter_map(|(t, _)| t));
+    let mut seen = std::collections::HashSet::new();
+    leaves.retain(|l| seen.insert(l.desc.digest.clone()));
     let leaf = pick_platform(leaves, shown, platform)?;
     let name = blob(store, shown, &leaf.desc.digest)?;
     let (manifest, _) = read_json::<Manifest>(store, shown, &name, Some(&leaf.desc.digest))?;
     let config_name = blob(store, shown, &manifest.config.digest)?;
     let (_, config) = read_json::<serde_json::Value>(store, shown, &config_name, Some(&manifest.config.digest))?;
     let layers = manifest.layers.iter().map(|l| blob(store, shown, &l.digest)).collect::<Result<Vec<_>, _>>()?;
-    Ok(Chosen { format, tags: leaf.tag.into_iter().collect(), digest: Some(leaf.desc.digest), config, layers })
+    Ok(Chosen { format, tags: image_tags, digest: Some(leaf.desc.digest), config, layers })
+}
+
+/// The items once each, in their first order.
+fn unique(items: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for i in items {
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    out
 }
 
 fn is_index(media_type: &str) -> bool {
@@ -261,12 +276,12 @@ fn expand(
     store: &Store,
     shown: &str,
     d: Descriptor,
-    tag: &Option<String>,
+    from: &(Option<String>, String),
     depth: usize,
     out: &mut Vec<Leaf>,
 ) -> Result<(), ImageError> {
     if !is_index(&d.media_type) {
-        out.push(Leaf { tag: tag.clone(), desc: d });
+        out.push(Leaf { tag: from.0.clone(), top: from.1.clone(), desc: d });
         return Ok(());
     }
     if depth >= MAX_NESTING {
@@ -275,7 +290,7 @@ fn expand(
     let name = blob(store, shown, &d.digest)?;
     let (index, _) = read_json::<Index>(store, shown, &name, Some(&d.digest))?;
     for inner in index.manifests {
-        expand(store, shown, inner, tag, depth + 1, out)?;
+        expand(store, shown, inner, from, depth + 1, out)?;
     }
     Ok(())
 }

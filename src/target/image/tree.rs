@@ -45,6 +45,9 @@ pub(crate) struct Node {
     pub link: Option<Box<str>>,
     pub data: Data,
     pub children: BTreeMap<Box<str>, NodeId>,
+    /// A directory created only because an entry below it needed one (no
+    /// entry of its own in the layer that made it).
+    pub implicit: bool,
 }
 
 impl Node {
@@ -59,6 +62,7 @@ impl Node {
             link: None,
             data: Data::None,
             children: BTreeMap::new(),
+            implicit: false,
         }
     }
 }
@@ -99,7 +103,8 @@ impl Tree {
         if let Some(old) = self.child(dir, name) {
             if self.node(old).kind == FileType::Dir && node.kind == FileType::Dir {
                 let o = self.node_mut(old);
-                (o.mode, o.uid, o.gid, o.layer) = (node.mode, node.uid, node.gid, node.layer);
+                (o.mode, o.uid, o.gid, o.layer, o.implicit) =
+                    (node.mode, node.uid, node.gid, node.layer, node.implicit);
                 return old;
             }
             self.remove(dir, name);
