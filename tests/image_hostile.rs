@@ -446,12 +446,22 @@ fn unreadable_targets_are_usage_errors_with_one_clear_line() {
     docker_archive(&missing_layer, &[plain(tar_of(&base_layer())), plain(tar_of(&[file("x", "")]))], Some(1));
     let empty_dir = tmp.path().join("empty");
     std::fs::create_dir(&empty_dir).unwrap();
-    let cases: [(PathBuf, &str); 5] = [
+    // A layout whose layer blob is a link to a file outside it.
+    let linked = tmp.path().join("linked");
+    let layer = plain(tar_of(&base_layer()));
+    let hex = sha(&layer.blob).trim_start_matches("sha256:").to_string();
+    oci_layout(&linked, &[("amd64", None, vec![layer])]);
+    let blob = linked.join("blobs/sha256").join(&hex);
+    std::fs::rename(&blob, tmp.path().join("outside")).unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("outside"), &blob).unwrap();
+    let leaves = format!("the manifest names blobs/sha256/{hex}, a link that leaves the directory");
+    let cases: [(PathBuf, &str); 6] = [
         (text, "not a docker save archive, an OCI image layout or an OCI archive (not a tar archive)"),
         (gz, "the archive is gzip-compressed; decompress it first"),
         (tmp.path().join("nowhere.tar"), "nowhere.tar: not found"),
         (missing_layer, "the manifest names l1/layer.tar, which is not in the archive"),
         (empty_dir, "no manifest.json (docker save) or index.json (OCI layout)"),
+        (linked, &leaves),
     ];
     for (path, want) in cases {
         let (code, stdout, stderr) = scan(&path, &[]);
@@ -474,4 +484,38 @@ fn pass_results_of_a_complete_image_are_not_degraded() {
         report["results"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
     assert!(statuses.contains(&Status::Pass.as_str()), "{statuses:?}");
     assert_eq!(report["skipped"], json!([]));
+}
+
+#[test]
+fn layers_named_through_links_are_followed_inside_the_archive_only() {
+    // Older `docker save` links a shared layer's `ID/layer.tar` to one copy.
+    let tmp = tempfile::tempdir().unwrap();
+    let layer = plain(tar_of(&base_layer()));
+    let cfg = config(std::slice::from_ref(&layer), "amd64", None);
+    let outer = |link: &str| {
+        let manifest = json!([{"Config": "config.json", "RepoTags": ["linked:1"], "Layers": ["abc/layer.tar"]}]);
+        tar_of(&[
+            file("manifest.json", &manifest.to_string()),
+            member("config.json", tar::EntryType::Regular, "", &cfg),
+            dir("abc/"),
+            symlink("abc/layer.tar", link),
+            member("shared/layer.tar", tar::EntryType::Regular, "", &layer.blob),
+        ])
+    };
+    let good = tmp.path().join("good.tar");
+    std::fs::write(&good, outer("../shared/layer.tar")).unwrap();
+    let unpacked = tmp.path().join("unpacked");
+    std::fs::create_dir(&unpacked).unwrap();
+    let untar = std::process::Command::new("tar").arg("-xf").arg(&good).arg("-C").arg(&unpacked).status().unwrap();
+    assert!(untar.success());
+    for path in [&good, &unpacked] {
+        let report = scan_json(path, &[]);
+        assert_eq!(status(&report, "ssh.permit-root-login"), "fail", "{}", path.display());
+        assert_eq!(report["target"]["image"]["tags"], json!(["linked:1"]));
+    }
+    let bad = tmp.path().join("bad.tar");
+    std::fs::write(&bad, outer("../../../etc/passwd")).unwrap();
+    let (code, _, stderr) = scan(&bad, &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("the manifest names abc/layer.tar, a link that leaves the archive"), "{stderr}");
 }

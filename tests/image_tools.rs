@@ -3,7 +3,8 @@
 //! misconfigurations and a layer that deletes files (umoci writes the
 //! whiteouts), with gzip layers; skopeo converts the image to a
 //! docker-archive (uncompressed layers), an OCI archive and an OCI layout
-//! with zstd layers. Every form must fail exactly like
+//! with zstd layers (and the docker-archive is also unpacked by `tar`, as a
+//! directory whose layers are symlinks). Every form must fail exactly like
 //! `--root` on umoci's own unpack of the same image. Needs `umoci` and
 //! `skopeo` (scripts/test.sh installs them) and root (fixture owners).
 
@@ -78,6 +79,9 @@ fn built() -> &'static Path {
         copy(&["oci:oci:img", "docker-archive:docker.tar:example/app:1.0"]);
         copy(&["oci:oci:img", "oci-archive:oci.tar:img"]);
         copy(&["--dest-compress-format", "zstd", "oci:oci:img", "oci:zstd:img"]);
+        // `docker save` unpacked by hand: a directory whose layers are links.
+        std::fs::create_dir(dir.join("docker-dir")).unwrap();
+        run(&dir, "tar", &["-xf", "docker.tar", "-C", "docker-dir"]);
         dir
     })
 }
@@ -123,7 +127,7 @@ fn every_archive_form_fails_like_the_unpacked_root() {
     assert!(has(&want, "accounts.sudo-nopasswd", "/etc/sudoers.d/nopasswd", Some(1)), "{want:?}");
     assert!(has(&want, "accounts.uid0-only-root", "/etc/passwd", Some(2)), "{want:?}");
     assert!(has(&want, "permissions.world-writable-etc", "/etc/app.conf", None), "{want:?}");
-    for form in ["oci:img", "docker.tar", "oci.tar", "zstd:img"] {
+    for form in ["oci:img", "docker.tar", "oci.tar", "zstd:img", "docker-dir"] {
         let (code, report, stderr) = scan(&["--image", &image(form)]);
         assert!(code == 0 || code == 1, "{form}: {stderr}");
         assert_eq!(report["target"]["kind"], "image", "{form}");

@@ -131,14 +131,17 @@ impl Store {
         match self {
             Store::Dir(dir) => {
                 let path = comps.iter().fold(dir.clone(), |p, c| p.join(c));
-                let meta = match std::fs::symlink_metadata(&path) {
-                    Ok(m) => m,
+                // A link (an unpacked `docker save` links shared layers) may
+                // lead anywhere inside the directory, never out of it.
+                let real = match std::fs::canonicalize(&path) {
+                    Ok(real) if real.starts_with(dir) => real,
+                    Ok(_) => return Err(missing("a link that leaves the directory".into())),
                     Err(_) => return Err(missing("which is not in the layout".into())),
                 };
-                if !meta.file_type().is_file() {
-                    return Err(missing("which is not a regular file (symlinks are not followed)".into()));
+                match std::fs::symlink_metadata(&real) {
+                    Ok(m) if m.file_type().is_file() => Ok(Section { path: Arc::new(real), offset: 0, len: m.len() }),
+                    _ => Err(missing("which is not a regular file".into())),
                 }
-                Ok(Section { path: Arc::new(path), offset: 0, len: meta.len() })
             }
             Store::Tar { path, members, links, broken } => {
                 let mut at = comps.join("/");
