@@ -12,6 +12,9 @@ use std::sync::Arc;
 
 /// Bytes a tar header may carry with it (long names, PAX records).
 pub(crate) const HEADER_BYTES: u64 = 1024 * 1024;
+/// Most members of the outer archive indexed (a `docker save` has a few per
+/// layer).
+const MAX_MEMBERS: usize = 100_000;
 /// Symlinks followed inside the outer archive (`docker save` links shared
 /// layers to one copy).
 const MAX_HOPS: usize = 40;
@@ -78,6 +81,13 @@ impl Store {
                     break;
                 }
             };
+            if members.len() + links.len() >= MAX_MEMBERS {
+                refused.push(Refusal::new(
+                    "(archive)",
+                    format!("archive: more than {MAX_MEMBERS} members; the rest not read"),
+                ));
+                break;
+            }
             let raw = entry.path_bytes().into_owned();
             let name = match clean(&raw) {
                 Cleaned::Path(c) if !c.is_empty() => c.join("/"),

@@ -156,9 +156,14 @@ struct State {
 
 impl State {
     fn refuse(&mut self, pass: &mut Pass<'_>, path: &str, why: &str) {
+        self.note(pass, path, format!("member refused: {why}"));
+    }
+
+    /// Record a reason about a member (at most [`MAX_REFUSALS`] per layer).
+    fn note(&mut self, pass: &mut Pass<'_>, path: &str, why: String) {
         self.refusals += 1;
         if self.refusals <= MAX_REFUSALS {
-            pass.refused.push(Refusal::new(path, format!("{}: member refused: {why}", pass.label)));
+            pass.refused.push(Refusal::new(path, format!("{}: {why}", pass.label)));
         }
     }
 
@@ -254,7 +259,7 @@ impl State {
 
     /// The node an entry makes, or why it is refused.
     fn node<R: Read>(
-        &self,
+        &mut self,
         pass: &mut Pass<'_>,
         entry: &mut tar::Entry<'_, R>,
         path: &str,
@@ -290,7 +295,7 @@ impl State {
             };
             if !path.starts_with("/dev/") {
                 let why = format!("{} kept as inert metadata, never opened", kind.as_str());
-                pass.refused.push(Refusal::new(path, format!("{}: {why}", pass.label)));
+                self.note(pass, path, why);
             }
             Node { kind, ..base }
         } else if t.is_file() || t.is_contiguous() || t.is_gnu_sparse() {
