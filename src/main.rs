@@ -48,7 +48,7 @@ Exit codes:
   1  a gate failed: a check at or above --fail-on failed, or the score is
      below --min-score (gates may also come from the profile)
   2  usage or fatal error (unreadable target, invalid check or profile file,
-     unknown check id), with one line on stderr
+     unknown check id), with the reason on stderr
 
 Examples:
   sudo $(command -v hardcheck) scan            the live host, as root sees it
@@ -273,7 +273,7 @@ fn selection_pattern(pat: &str, checks: &[Arc<Check>], flag: &str) -> Result<Str
     if checks.iter().any(|c| c.def.category == pat) {
         return Ok(format!("{pat}.*"));
     }
-    let mut msg = format!("{flag} {pat}: no check has this id, and no category has this name");
+    let mut msg = format!("{flag} {pat}: no check id, alias or category matches");
     let near = suggestions(pat, checks);
     if !near.is_empty() {
         msg += &format!("\n  did you mean {}?", near.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" or "));
@@ -337,17 +337,24 @@ fn run_with_progress(scan: Arc<Scan>, plan: Vec<engine::Planned>, allowed: bool)
 }
 
 fn progress_line(finished: &AtomicUsize, stop: &AtomicBool, total: usize) {
+    // The delay can be shortened for the tests (which have no slow scan).
+    let delay = std::env::var("HARDCHECK_PROGRESS_DELAY_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
     let start = Instant::now();
     let mut shown = false;
+    let mut last = String::new();
     while !stop.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(100));
         let elapsed = start.elapsed();
-        if elapsed < Duration::from_secs(1) || stop.load(Ordering::Relaxed) {
+        if elapsed < Duration::from_millis(delay) || stop.load(Ordering::Relaxed) {
             continue;
         }
         let done = finished.load(Ordering::Relaxed);
-        eprint!("\r\x1b[2Khardcheck: {done}/{total} checks done ({:.0} s)", elapsed.as_secs_f64());
-        shown = true;
+        let line = format!("hardcheck: {done}/{total} checks done ({} s)", elapsed.as_secs());
+        if line != last {
+            eprint!("\r\x1b[2K{line}");
+            last = line;
+            shown = true;
+        }
     }
     if shown {
         eprint!("\r\x1b[2K");

@@ -3,9 +3,9 @@
 //! whether it ran as root, profile, tool version), score and grade,
 //! counts, a summary per category, then one `<details>` per category
 //! (worst first; open when it has failures), each failure with its
-//! evidence, fix, rationale, references (links where they are URLs) and a
-//! link to the check's documentation; the inputs that could not be read
-//! at the end.
+//! evidence, fix, rationale and references (links where they are URLs);
+//! every result has an anchor (`#ssh.permit-root-login`) to link to; the
+//! inputs that could not be read at the end.
 //!
 //! Readable on a phone (nothing overflows at 420 px: the tests measure it
 //! in headless Chromium) and printable (every category prints open, a
@@ -16,7 +16,7 @@
 //! Every piece of text is escaped: messages and evidence come from the
 //! scanned files.
 
-use super::{categories, check_doc_url, context, location, ordered, Report};
+use super::{categories, context, location, ordered, Report};
 use crate::model::{CheckResult, Status};
 use std::fmt::Write as _;
 
@@ -122,9 +122,9 @@ fn head_line(out: &mut String, r: &CheckResult) {
         out,
         "<div class=\"result-head\"><span class=\"badge status-{st}\">{st}</span>\
          <span class=\"sev sev-{sev}\">{sev}</span><span class=\"title\">{}</span>\
-         <a class=\"id\" href=\"{}\">{}</a></div>",
+         <a class=\"id\" href=\"#{}\" title=\"link to this result\">{}</a></div>",
         escape_with_code(&r.title),
-        escape_html(&check_doc_url(&r.category, &r.id)),
+        anchor_id(&r.id),
         code(&r.id),
     );
 }
@@ -169,7 +169,7 @@ fn failure(out: &mut String, report: &Report, r: &CheckResult) {
 
 /// A pass or skip in one line.
 fn other(out: &mut String, r: &CheckResult) {
-    out.push_str("<li>");
+    let _ = write!(out, "<li id=\"{}\">", anchor_id(&r.id));
     head_line(out, r);
     if r.status != Status::Pass {
         let _ = write!(out, "<p class=\"msg\">{}</p>", escape_with_code(&r.message));
@@ -206,7 +206,8 @@ fn category(out: &mut String, report: &Report, cat: &str, rs: &[&CheckResult]) {
 fn header(out: &mut String, report: &Report) {
     let t = &report.target;
     let who = match report.scan.as_root {
-        true => format!("{} (root)", escape_html(&report.scan.user)),
+        true if report.scan.user == "root" => "root".to_string(),
+        true => format!("{} (uid 0, root)", escape_html(&report.scan.user)),
         false => format!("{} (uid {}, not root)", escape_html(&report.scan.user), report.scan.uid),
     };
     let _ = write!(

@@ -15,12 +15,14 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Where each check's documentation lives: `docs/checks/<category>.md#<id>`
-/// under this base (the generated check pages). The one place the docs URL
-/// is declared; a build can point it elsewhere with the
-/// `HARDCHECK_DOCS_URL` environment variable at compile time.
+/// under this base (the generated check pages), as SARIF's `helpUri`. The
+/// one place the docs URL is declared. There is no public site yet: the
+/// default is a reserved name that can never resolve (nor be taken by
+/// someone else); a release build sets the real base (ending in `/`) with
+/// the `HARDCHECK_DOCS_URL` environment variable at compile time.
 pub const DOCS_BASE_URL: &str = match option_env!("HARDCHECK_DOCS_URL") {
     Some(url) => url,
-    None => "https://github.com/hardcheck/hardcheck/blob/main/",
+    None => "https://hardcheck.invalid/",
 };
 
 /// The documentation page of a check (`helpUri` in SARIF, links in HTML).

@@ -214,14 +214,12 @@ fn header(out: &mut String, st: &Style, report: &Report) {
     st.para(out, &title, "", "  ");
     st.para(out, &neutralize(&report.provenance()), "", "  ");
     if report.sees_less() {
-        let unread = report.skipped.len();
-        let skipped = report.summary.skip;
         let note = format!(
-            "not running as root ({}, uid {}): this scan sees less than root would. {unread} input(s) could not be read \
-             and {skipped} check(s) were skipped; run it with sudo (and the full path: `sudo $(command -v hardcheck) scan`) \
-             to see everything.",
+            "not running as root ({}, uid {}): {} input(s) could not be read, and the checks that need them are \
+             skipped. Run it as root to see everything: `sudo $(command -v hardcheck) scan`",
             neutralize(&report.scan.user),
-            report.scan.uid
+            report.scan.uid,
+            report.skipped.len()
         );
         let mut lines = wrap(&note, st.width, "note: ", "      ");
         st.paint_first(&mut lines, 0, "note:", "1;33");

@@ -144,3 +144,16 @@ pub fn all_fail_fixtures(into: &Path) -> usize {
     cats.sort();
     cats.into_iter().filter(|c| c.is_dir() && !c.ends_with("scenarios")).map(|c| overlay(&c, "fail", into)).sum()
 }
+
+/// [`all_fail_fixtures`] in a fresh directory under cargo's target tmp
+/// (replaced on each run, so nothing accumulates), named after the test
+/// binary that asks.
+pub fn fail_fixtures_tree(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fail-fixtures-{name}"));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    let n = all_fail_fixtures(&dir);
+    assert!(n > 100, "only {n} fail fixtures");
+    dir
+}
