@@ -83,9 +83,13 @@ fn compare(name: &str, root: &Path) -> Result<(), String> {
     ))
 }
 
+/// A golden report to compare: its name, its tree, and for a category
+/// overlay, the category and verdict to copy.
+type Job = (String, PathBuf, Option<(PathBuf, &'static str)>);
+
 #[test]
 fn whole_scans_match_the_golden_reports() {
-    let mut jobs: Vec<(String, PathBuf, Option<(PathBuf, &'static str)>)> = Vec::new();
+    let mut jobs: Vec<Job> = Vec::new();
     let root = fixtures();
     let mut cats: Vec<PathBuf> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.path()).collect();
     cats.sort();
