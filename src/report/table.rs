@@ -9,8 +9,9 @@
 //!   skips (`--verbose` lists them). Clean categories take one line each.
 //! - The listening ports and declared listeners, and the inputs that could
 //!   not be read, in a line or two each (`--verbose` lists them).
-//! - "Top findings": the worst few failures again, with their fixes, so
-//!   the last screen is what to do first; then the score line.
+//! - "Top findings": the worst few failures again, with the first sentence
+//!   of their fixes, so the last screen is what to do first; then the
+//!   score line.
 //!
 //! Lines fit the width (80 columns when it is not a terminal): text wraps
 //! at spaces, and an id, a path or a `path:line` is never broken (one
@@ -228,6 +229,9 @@ fn header(out: &mut String, st: &Style, report: &Report) {
 }
 
 fn listeners(out: &mut String, st: &Style, report: &Report) {
+    if !report.listeners.is_empty() || !report.declared_listeners.is_empty() {
+        out.push('\n');
+    }
     if !report.listeners.is_empty() {
         let exposed: Vec<String> = report
             .listeners
@@ -242,7 +246,6 @@ fn listeners(out: &mut String, st: &Style, report: &Report) {
         if !exposed.is_empty() && !st.verbose {
             let _ = write!(text, " ({})", exposed.join(", "));
         }
-        out.push('\n');
         st.para(out, &text, "", "  ");
         if st.verbose {
             let table = report.listeners.iter().map(|l| {
@@ -291,9 +294,27 @@ fn not_read(out: &mut String, st: &Style, report: &Report) {
     }
 }
 
+/// The first sentence of a fix (up to a `. ` before a capital letter,
+/// outside code spans), or all of it.
+pub fn first_sentence(text: &str) -> &str {
+    let mut in_code = false;
+    let bytes = text.as_bytes();
+    for (i, c) in text.char_indices() {
+        match c {
+            '`' => in_code = !in_code,
+            '.' if !in_code && bytes.get(i + 1) == Some(&b' ') && bytes.get(i + 2).is_some_and(u8::is_ascii_uppercase) => {
+                return &text[..=i];
+            }
+            _ => {}
+        }
+    }
+    text
+}
+
 fn top_findings(out: &mut String, st: &Style, report: &Report) {
     let failed: Vec<&CheckResult> = ordered(&report.results).into_iter().filter(|r| r.status == Status::Fail).collect();
-    if failed.len() < 2 {
+    // A few failures are all on the last screen already.
+    if failed.len() <= 3 {
         return;
     }
     out.push('\n');
@@ -312,7 +333,7 @@ fn top_findings(out: &mut String, st: &Style, report: &Report) {
         let mut lines = wrap_atoms(atoms, st.width, &num, "   ");
         st.paint_first(&mut lines, num.len(), &tag, severity_sgr(r.severity));
         st.lines(out, lines);
-        st.para(out, &prose(&r.fix), "   fix: ", "        ");
+        st.para(out, first_sentence(&prose(&r.fix)), "   fix: ", "        ");
     }
 }
 
@@ -360,4 +381,17 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
     let line = score_line(report);
     let _ = writeln!(out, "{}", st.paint(&line, "1"));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_sentence;
+
+    #[test]
+    fn first_sentence_stops_outside_code() {
+        assert_eq!(first_sentence("Set `a. B` here. Then reload."), "Set `a. B` here.");
+        assert_eq!(first_sentence("Use e.g. this (line 1). Reload it."), "Use e.g. this (line 1).");
+        assert_eq!(first_sentence("One sentence only"), "One sentence only");
+        assert_eq!(first_sentence("Ends. "), "Ends. ");
+    }
 }
