@@ -48,7 +48,7 @@ Exit codes:
   1  a gate failed: a check at or above --fail-on failed, or the score is
      below --min-score (gates may also come from the profile)
   2  usage or fatal error (unreadable target, invalid check or profile file,
-     unknown check id), with the reason on stderr
+     unknown check id), with one line on stderr
 
 Examples:
   sudo $(command -v hardcheck) scan            the live host, as root sees it
@@ -273,12 +273,16 @@ fn selection_pattern(pat: &str, checks: &[Arc<Check>], flag: &str) -> Result<Str
     if checks.iter().any(|c| c.def.category == pat) {
         return Ok(format!("{pat}.*"));
     }
-    let mut msg = format!("{flag} {pat}: no check id, alias or category matches");
+    // One line, as every usage error.
     let near = suggestions(pat, checks);
-    if !near.is_empty() {
-        msg += &format!("\n  did you mean {}?", near.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" or "));
-    }
-    msg += "\n  (`hardcheck checks list` lists every check)";
+    let hint = match near.is_empty() {
+        true => "see `hardcheck checks list`".to_string(),
+        false => {
+            let names: Vec<String> = near.iter().map(|s| format!("`{s}`")).collect();
+            format!("did you mean {}?", names.join(" or "))
+        }
+    };
+    let msg = format!("{flag} `{pat}` matches no check id, alias or category ({hint})");
     Err(anyhow!(msg))
 }
 
@@ -342,19 +346,21 @@ fn progress_line(finished: &AtomicUsize, stop: &AtomicBool, total: usize) {
     let start = Instant::now();
     let mut shown = false;
     let mut last = String::new();
-    while !stop.load(Ordering::Relaxed) {
-        std::thread::sleep(Duration::from_millis(100));
+    loop {
         let elapsed = start.elapsed();
-        if elapsed < Duration::from_millis(delay) || stop.load(Ordering::Relaxed) {
-            continue;
+        if elapsed >= Duration::from_millis(delay) {
+            let done = finished.load(Ordering::Relaxed);
+            let line = format!("hardcheck: {done}/{total} checks done ({} s)", elapsed.as_secs());
+            if line != last {
+                eprint!("\r\x1b[2K{line}");
+                last = line;
+                shown = true;
+            }
         }
-        let done = finished.load(Ordering::Relaxed);
-        let line = format!("hardcheck: {done}/{total} checks done ({} s)", elapsed.as_secs());
-        if line != last {
-            eprint!("\r\x1b[2K{line}");
-            last = line;
-            shown = true;
+        if stop.load(Ordering::Relaxed) {
+            break;
         }
+        std::thread::sleep(Duration::from_millis(100));
     }
     if shown {
         eprint!("\r\x1b[2K");

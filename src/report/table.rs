@@ -302,7 +302,10 @@ pub fn first_sentence(text: &str) -> &str {
     for (i, c) in text.char_indices() {
         match c {
             '`' => in_code = !in_code,
-            '.' if !in_code && bytes.get(i + 1) == Some(&b' ') && bytes.get(i + 2).is_some_and(u8::is_ascii_uppercase) => {
+            '.' if !in_code
+                && bytes.get(i + 1) == Some(&b' ')
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_uppercase) =>
+            {
                 return &text[..=i];
             }
             _ => {}
