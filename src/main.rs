@@ -464,10 +464,13 @@ fn list_checks(format: ListFormat, dirs: &[PathBuf]) -> Result<u8> {
 
 fn explain(id: &str, dirs: &[PathBuf]) -> Result<u8> {
     let checks = load_checks(dirs)?;
-    let c = checks
-        .iter()
-        .find(|c| c.def.id == id || c.def.aliases.iter().any(|a| a == id))
-        .ok_or_else(|| anyhow!("unknown check id `{id}` (see `hardcheck checks list`)"))?;
+    let c = checks.iter().find(|c| c.def.id == id || c.def.aliases.iter().any(|a| a == id)).ok_or_else(|| {
+        let near: Vec<String> = suggestions(id, &checks).iter().map(|s| format!("`{s}`")).collect();
+        match near.is_empty() {
+            true => anyhow!("unknown check id `{id}` (see `hardcheck checks list`)"),
+            false => anyhow!("unknown check id `{id}` (did you mean {}?)", near.join(" or ")),
+        }
+    })?;
     print!("{}", explain_text(c));
     Ok(0)
 }

@@ -70,6 +70,8 @@ fn mistyped_ids_get_suggestions() {
     let err = usage_error(&["scan", "--root", r, "--check", "zzzzzzzz"]);
     assert!(!err.contains("did you mean") && err.contains("hardcheck checks list"), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    let err = usage_error(&["checks", "explain", "ssh.permit-rot-login"]);
+    assert!(err.contains("unknown check id `ssh.permit-rot-login` (did you mean `ssh.permit-root-login`?)"), "{err}");
     let err = usage_error(&["scan", "--root", r, "--check", "ssh.permit-root-login", "--exclude", "ssh"]);
     assert!(err.contains("no check left to run"), "{err}");
 }
