@@ -1,13 +1,29 @@
 #!/usr/bin/env bash
 # The README's test command: installs what the test suite needs on a fresh
 # Debian machine (when missing), then runs the whole test suite.
+#
+# What it may install (only what is missing):
+# - Debian packages: coreutils, util-linux, gcc, iproute2, openssl;
+#   nginx-light, redis-server, mariadb-server and postgresql (the live tests
+#   start their own instances on loopback, in temporary directories); chromium
+#   (the HTML report test); umoci and skopeo (the image tests); python3-pip
+#   and npm when absent.
+# - Report validators, under target/validators/ (nothing system-wide):
+#   xmlschema from PyPI and the SARIF Multitool from npm.
+# Services of the packages it installs are neither started nor enabled at
+# boot: the machine's services stay as they were (a live scan of the
+# machine is not changed by running the tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Pinned so that a new release of a validator cannot change the verdict.
+XMLSCHEMA_VERSION=4.3.2
+SARIF_MULTITOOL_VERSION=5.7.0
 
 need() { command -v "$1" >/dev/null 2>&1; }
 packages=()
 need mkfifo || packages+=(coreutils)   # FIFO fixtures
-need setpriv || packages+=(util-linux) # scans as an unprivileged user
+need setpriv || packages+=(util-linux) # scans as an unprivileged user; `script` for a terminal
 need cc || packages+=(gcc)             # crates that build C
 need ss || packages+=(iproute2)        # the live listeners test compares with ss
 need openssl || packages+=(openssl)    # TLS servers for the live probe tests
@@ -19,12 +35,39 @@ need nginx || [ -x /usr/sbin/nginx ] || packages+=(nginx-light)
 need redis-server || packages+=(redis-server)
 need mariadbd || [ -x /usr/sbin/mariadbd ] || packages+=(mariadb-server)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need initdb || packages+=(postgresql)
+# Report validators' runtimes.
+need chromium || packages+=(chromium)
+python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
+need npm || packages+=(npm)
+
+# Services of the packages installed now must not run, now or at boot.
+disable_services() {
+  local pkg file unit
+  for pkg in "$@"; do
+    while read -r file; do
+      case "$file" in
+        */systemd/system/*.service)
+          unit=${file##*/}
+          case "$unit" in *@.service) continue ;; esac
+          deb-systemd-helper disable "$unit" >/dev/null 2>&1 || true
+          ;;
+        /etc/init.d/*)
+          update-rc.d "${file##*/}" disable >/dev/null 2>&1 || true
+          ;;
+      esac
+    done < <(dpkg-query -L "$pkg" 2>/dev/null || true)
+  done
+}
+
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "scripts/test.sh: missing ${packages[*]}; install them (apt-get install ${packages[*]}) or run as root" >&2
     exit 2
   fi
+  echo "scripts/test.sh: installing ${packages[*]}" >&2
   apt-get update -qq
+  before=$(mktemp)
+  dpkg-query -W -f '${Package}\n' | sort >"$before"
   # Packages must not start their system services here: the tests start
   # their own instances (policy-rc.d refuses service starts during install).
   policy=/usr/sbin/policy-rc.d
@@ -34,11 +77,33 @@ if [ ${#packages[@]} -gt 0 ]; then
   fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
   if [ -n "$created_policy" ]; then rm -f "$policy"; fi
+  # Every package new to this machine (dependencies too) keeps its services
+  # off at boot, as they were before it was installed.
+  mapfile -t installed < <(dpkg-query -W -f '${Package}\n' | sort | comm -13 "$before" -)
+  rm -f "$before"
+  disable_services "${installed[@]}"
 fi
 if ! need cargo; then
   echo "scripts/test.sh: cargo (Rust ${RUST_VERSION:-1.95} or newer) is required" >&2
   exit 2
 fi
+
+# Report validators, in the build directory only.
+validators="${CARGO_TARGET_DIR:-target}/validators"
+if ! PYTHONPATH="$validators/python" python3 -c "import xmlschema" >/dev/null 2>&1; then
+  echo "scripts/test.sh: installing xmlschema $XMLSCHEMA_VERSION into $validators/python" >&2
+  python3 -m pip install --quiet --disable-pip-version-check --target "$validators/python" "xmlschema==$XMLSCHEMA_VERSION"
+fi
+# The Multitool's Linux build (what the `@microsoft/sarif-multitool`
+# wrapper runs), called directly by the tests.
+multitool="$validators/npm/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+if [ ! -e "$multitool" ]; then
+  echo "scripts/test.sh: installing the SARIF Multitool $SARIF_MULTITOOL_VERSION into $validators/npm" >&2
+  mkdir -p "$validators/npm"
+  npm install --silent --no-audit --no-fund --prefix "$validators/npm" "@microsoft/sarif-multitool-linux@$SARIF_MULTITOOL_VERSION"
+fi
+# npm may skip the package's own `chmod u+x` install script.
+chmod u+x "$multitool"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -29,8 +29,9 @@ pub struct Planned {
     pub params: Map<String, Value>,
 }
 
-/// Run every planned check; results are in the order given.
-pub fn run(scan: Arc<Scan>, plan: Vec<Planned>, budget: Duration) -> Vec<CheckResult> {
+/// Run every planned check; results are in the order given. `finished`
+/// counts the checks done so far, for a progress line.
+pub fn run(scan: Arc<Scan>, plan: Vec<Planned>, budget: Duration, finished: &AtomicUsize) -> Vec<CheckResult> {
     let plan = Arc::new(plan);
     let next = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = mpsc::channel::<(usize, CheckResult)>();
@@ -59,6 +60,7 @@ pub fn run(scan: Arc<Scan>, plan: Vec<Planned>, budget: Duration) -> Vec<CheckRe
             Ok((i, r)) => {
                 results[i] = Some(r);
                 done += 1;
+                finished.store(done, Ordering::Relaxed);
             }
             Err(_) => break,
         }

@@ -2,7 +2,7 @@
 //! (0 ok, 1 a gate failed, 2 usage or fatal error).
 #![forbid(unsafe_code)]
 
-use anyhow::{anyhow, Context as _, Result};
+use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use hardcheck::definition::{self, Check};
 use hardcheck::model::{CheckResult, Severity, Skipped, Status};
@@ -10,14 +10,21 @@ use hardcheck::report::{self, Format, Report, TargetInfo, Tool};
 use hardcheck::sources::Scan;
 use hardcheck::target::{FsTarget, ImageTarget, Target};
 use hardcheck::{engine, profile, score};
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Parser)]
-#[command(name = "hardcheck", version, about = "Check a Linux host, root filesystem or image against secure defaults")]
+#[command(
+    name = "hardcheck",
+    version,
+    about = "Check a Linux host, root filesystem or image against secure defaults",
+    after_help = "Exit codes: 0 no gate failed, 1 a gate failed (--fail-on, --min-score), 2 usage or fatal error.\nSee `hardcheck scan --help` for the scan options and examples."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -35,7 +42,23 @@ enum Command {
     Profiles(ProfilesCommand),
 }
 
+const SCAN_HELP: &str = "\
+Exit codes:
+  0  the scan completed and no gate failed
+  1  a gate failed: a check at or above --fail-on failed, or the score is
+     below --min-score (gates may also come from the profile)
+  2  usage or fatal error (unreadable target, invalid check or profile file,
+     unknown check id), with one line on stderr
+
+Examples:
+  sudo $(command -v hardcheck) scan            the live host, as root sees it
+  hardcheck scan --root /mnt/disk              an offline root filesystem
+  hardcheck scan --check ssh --exclude ssh.x11-forwarding
+  hardcheck scan --fail-on high --format sarif --output hardcheck.sarif
+  hardcheck scan -q                            score line and failed ids only";
+
 #[derive(clap::Args)]
+#[command(after_help = SCAN_HELP)]
 struct ScanArgs {
     /// Scan an offline root filesystem instead of the live host.
     #[arg(long, value_name = "DIR", conflicts_with = "image")]
@@ -53,19 +76,35 @@ struct ScanArgs {
     /// Add check definitions from a directory (repeatable).
     #[arg(long = "checks", value_name = "DIR")]
     checks: Vec<PathBuf>,
-    /// Only run these checks (repeatable; ids or globs like `ssh.*`).
+    /// Only run these checks (repeatable): an id, a glob like `ssh.*`, or a
+    /// category like `ssh`.
     #[arg(long = "check", value_name = "ID")]
     only: Vec<String>,
+    /// Do not run these checks (repeatable): an id, a glob or a category.
+    #[arg(long = "exclude", value_name = "ID|GLOB")]
+    exclude: Vec<String>,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
     /// Write the report to a file instead of standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Table: list every result (passes and skips too), every listener and
+    /// every input not read.
+    #[arg(short, long, conflicts_with = "quiet")]
+    verbose: bool,
+    /// Table: print only the score line and the failed check ids; no
+    /// progress line or notes on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Markdown: where the full report is published (a link in the
+    /// summary, which is cut to fit a pull-request comment).
+    #[arg(long, value_name = "URL")]
+    report_url: Option<String>,
     /// Exit 1 when a check at or above this severity fails.
     #[arg(long, value_name = "SEVERITY")]
     fail_on: Option<Severity>,
-    /// Exit 1 when the score is below N.
-    #[arg(long, value_name = "N")]
+    /// Exit 1 when the score is below N (0 to 100).
+    #[arg(long, value_name = "N", value_parser = parse_min_score)]
     min_score: Option<f64>,
     /// Do not probe listening ports (no TLS/HTTP connections to local services).
     #[arg(long)]
@@ -137,6 +176,7 @@ fn use_color(to_stdout: bool) -> bool {
 }
 
 fn scan(args: ScanArgs) -> Result<u8> {
+    let clock = report::context::Clock::start();
     let image = match &args.image {
         Some(spec) => Some(Arc::new(ImageTarget::open(spec, args.platform.as_deref())?)),
         None => None,
@@ -148,14 +188,15 @@ fn scan(args: ScanArgs) -> Result<u8> {
     };
     let checks = load_checks(&args.checks)?;
     let prof = profile::load(&args.profile)?;
-    let plan = if args.only.is_empty() { prof.plan(&checks)? } else { prof.plan_only(&checks, &args.only)? };
+    let plan = select(&prof, &checks, &args.only, &args.exclude)?;
+    let docs = docs_of(&plan);
     let scan = Arc::new(Scan::new(target.clone()));
     scan.set_probing(!args.no_probe);
     for url in &args.db {
         hardcheck::dblive::Url::parse(url).map_err(|e| anyhow!(hardcheck::redact::mask(&e.to_string())))?;
     }
     scan.set_db_connections(args.db.clone());
-    let mut results = engine::run(scan.clone(), plan, Duration::from_secs(120));
+    let mut results = run_with_progress(scan.clone(), plan, !args.quiet);
     let mut skipped = scan.skipped();
     if let Some(image) = &image {
         image_results(image, &mut results, &mut skipped);
@@ -179,8 +220,14 @@ fn scan(args: ScanArgs) -> Result<u8> {
                 (None, None) => "/".into(),
                 _ => target.display_path(),
             },
+            // An image is named by its first tag (the archive path without one).
+            host: match image.as_ref().and_then(|i| i.info().tags.first()) {
+                Some(tag) => tag.clone(),
+                None => report::context::target_host(target.as_ref()),
+            },
             image: image.as_ref().map(|i| i.info().clone()),
         },
+        scan: clock.finish(),
         profile: prof.name.clone(),
         summary: score::summary(&results),
         score: sc,
@@ -188,8 +235,176 @@ fn scan(args: ScanArgs) -> Result<u8> {
         skipped,
         listeners,
         declared_listeners,
+        docs,
     };
-    let text = report::render(&report, args.format, use_color(args.output.is_none())).map_err(|e| anyhow!(e))?;
+    write_report(&report, &args)?;
+    Ok(gates(&report, &args, &prof))
+}
+
+/// The rationale of each planned check, for the formats that show it.
+fn docs_of(plan: &[engine::Planned]) -> BTreeMap<String, report::CheckDoc> {
+    plan.iter()
+        .map(|p| (p.check.def.id.clone(), report::CheckDoc { rationale: p.check.def.rationale.trim().to_string() }))
+        .collect()
+}
+
+/// `--min-score`: a number from 0 to 100.
+fn parse_min_score(s: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if !(0.0..=100.0).contains(&v) {
+        return Err(format!("{v} is out of range: the score is from 0 to 100"));
+    }
+    Ok(v)
+}
+
+/// The checks to run: the profile's, or only `--check`'s; minus `--exclude`.
+fn select(
+    prof: &profile::Profile,
+    checks: &[Arc<Check>],
+    only: &[String],
+    exclude: &[String],
+) -> Result<Vec<engine::Planned>> {
+    let only: Vec<String> = only.iter().map(|p| selection_pattern(p, checks, "--check")).collect::<Result<_>>()?;
+    let exclude: Vec<String> =
+        exclude.iter().map(|p| selection_pattern(p, checks, "--exclude")).collect::<Result<_>>()?;
+    let mut plan = if only.is_empty() { prof.plan(checks)? } else { prof.plan_only(checks, &only)? };
+    plan.retain(|p| !exclude.iter().any(|pat| profile::matches(pat, &p.check)));
+    if plan.is_empty() {
+        bail!("no check left to run (every selected check is excluded)");
+    }
+    Ok(plan)
+}
+
+/// A `--check`/`--exclude` value as a pattern: a category name becomes
+/// `category.*`; a pattern that matches no check is an error with the
+/// nearest ids as suggestions.
+fn selection_pattern(pat: &str, checks: &[Arc<Check>], flag: &str) -> Result<String> {
+    if checks.iter().any(|c| profile::matches(pat, c)) {
+        return Ok(pat.to_string());
+    }
+    if checks.iter().any(|c| c.def.category == pat) {
+        return Ok(format!("{pat}.*"));
+    }
+    // One line, as every usage error.
+    let near = suggestions(pat, checks);
+    let hint = match near.is_empty() {
+        true => "see `hardcheck checks list`".to_string(),
+        false => {
+            let names: Vec<String> = near.iter().map(|s| format!("`{s}`")).collect();
+            format!("did you mean {}?", names.join(" or "))
+        }
+    };
+    let msg = format!("{flag} `{pat}` matches no check id, alias or category ({hint})");
+    Err(anyhow!(msg))
+}
+
+/// Ids and categories close to a mistyped `pat`: by edit distance (at most
+/// a third of the length), or containing it; the best three.
+fn suggestions(pat: &str, checks: &[Arc<Check>]) -> Vec<String> {
+    let mut names: Vec<&str> = checks.iter().flat_map(|c| [c.def.id.as_str(), c.def.category.as_str()]).collect();
+    names.sort_unstable();
+    names.dedup();
+    let needle = pat.trim_end_matches(".*").to_ascii_lowercase();
+    let max = (needle.chars().count() / 3).max(1);
+    let mut scored: Vec<(usize, &str)> = names
+        .into_iter()
+        .filter_map(|n| {
+            let d = edit_distance(&needle, n);
+            match d {
+                d if d <= max => Some((d, n)),
+                _ if needle.len() >= 4 && n.contains(&needle) => Some((max + 1, n)),
+                _ => None,
+            }
+        })
+        .collect();
+    scored.sort();
+    scored.into_iter().take(3).map(|(_, n)| n.to_string()).collect()
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Run the checks; on a terminal, a progress line on stderr once the work
+/// has taken a second (password guessing, TLS probes), cleared at the end.
+fn run_with_progress(scan: Arc<Scan>, plan: Vec<engine::Planned>, allowed: bool) -> Vec<hardcheck::model::CheckResult> {
+    let total = plan.len();
+    let finished = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let show = allowed && std::io::stderr().is_terminal();
+    std::thread::scope(|s| {
+        if show {
+            s.spawn(|| progress_line(&finished, &stop, total));
+        }
+        let results = engine::run(scan, plan, Duration::from_secs(120), &finished);
+        stop.store(true, Ordering::Relaxed);
+        results
+    })
+}
+
+fn progress_line(finished: &AtomicUsize, stop: &AtomicBool, total: usize) {
+    // The delay can be shortened for the tests (which have no slow scan).
+    let delay = std::env::var("HARDCHECK_PROGRESS_DELAY_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let start = Instant::now();
+    let mut shown = false;
+    let mut last = String::new();
+    loop {
+        let elapsed = start.elapsed();
+        if elapsed >= Duration::from_millis(delay) {
+            let done = finished.load(Ordering::Relaxed);
+            let line = format!("hardcheck: {done}/{total} checks done ({} s)", elapsed.as_secs());
+            if line != last {
+                eprint!("\r\x1b[2K{line}");
+                last = line;
+                shown = true;
+            }
+        }
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    if shown {
+        eprint!("\r\x1b[2K");
+    }
+}
+
+/// The table's width: the terminal's when standard output is one, else
+/// `COLUMNS` when set, else 80.
+fn table_width(to_stdout: bool) -> usize {
+    let term = to_stdout && std::io::stdout().is_terminal();
+    let tty = term.then(|| comfy_table::Table::new().width().map(usize::from)).flatten();
+    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()).filter(|c| *c > 0);
+    tty.or(columns).unwrap_or(80)
+}
+
+fn write_report(report: &Report, args: &ScanArgs) -> Result<()> {
+    let to_stdout = args.output.is_none();
+    let opts = report::RenderOptions {
+        color: use_color(to_stdout),
+        verbose: args.verbose,
+        quiet: args.quiet,
+        width: Some(table_width(to_stdout)),
+        report_url: args.report_url.clone(),
+    };
+    if report.sees_less() && !args.quiet && args.format != Format::Table {
+        eprintln!(
+            "hardcheck: note: not running as root ({}): {} input(s) could not be read; run it with sudo to see everything",
+            report.scan.user,
+            report.skipped.len()
+        );
+    }
+    let text = report::render_with(report, args.format, &opts).map_err(|e| anyhow!(e))?;
     match &args.output {
         Some(path) => std::fs::write(path, &text).with_context(|| format!("--output {}", path.display()))?,
         None => {
@@ -198,6 +413,12 @@ fn scan(args: ScanArgs) -> Result<u8> {
             let _ = out.write_all(text.as_bytes());
         }
     }
+    Ok(())
+}
+
+/// Exit code of the gates: 1 when `--fail-on` or `--min-score` (or the
+/// profile's defaults) fail, else 0.
+fn gates(report: &Report, args: &ScanArgs, prof: &profile::Profile) -> u8 {
     let fail_on = args.fail_on.or(prof.gates.fail_on);
     let min_score = args.min_score.or(prof.gates.min_score);
     let mut gate_failed = false;
@@ -219,7 +440,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
             gate_failed = true;
         }
     }
-    Ok(if gate_failed { 1 } else { 0 })
+    u8::from(gate_failed)
 }
 
 /// Evidence from an image names the layer that last wrote its file; members
@@ -273,10 +494,13 @@ fn list_checks(format: ListFormat, dirs: &[PathBuf]) -> Result<u8> {
 
 fn explain(id: &str, dirs: &[PathBuf]) -> Result<u8> {
     let checks = load_checks(dirs)?;
-    let c = checks
-        .iter()
-        .find(|c| c.def.id == id || c.def.aliases.iter().any(|a| a == id))
-        .ok_or_else(|| anyhow!("unknown check id `{id}` (see `hardcheck checks list`)"))?;
+    let c = checks.iter().find(|c| c.def.id == id || c.def.aliases.iter().any(|a| a == id)).ok_or_else(|| {
+        let near: Vec<String> = suggestions(id, &checks).iter().map(|s| format!("`{s}`")).collect();
+        match near.is_empty() {
+            true => anyhow!("unknown check id `{id}` (see `hardcheck checks list`)"),
+            false => anyhow!("unknown check id `{id}` (did you mean {}?)", near.join(" or ")),
+        }
+    })?;
     print!("{}", explain_text(c));
     Ok(0)
 }

@@ -152,7 +152,8 @@ pub fn load(spec: &str) -> Result<Profile, ProfileError> {
     Ok(p)
 }
 
-fn matches(pattern: &str, check: &Check) -> bool {
+/// Whether a pattern (an id, an alias or a glob over them) selects a check.
+pub fn matches(pattern: &str, check: &Check) -> bool {
     let ids = std::iter::once(&check.def.id).chain(check.def.aliases.iter());
     match glob::Pattern::new(pattern) {
         Ok(p) => ids.clone().any(|id| p.matches(id)),

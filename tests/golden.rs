@@ -53,54 +53,6 @@ fn stable(message: &str) -> String {
     re.replace_all(message, "N").into_owned()
 }
 
-fn overlay(category: &Path, verdict: &str, into: &Path) -> usize {
-    let mut n = 0;
-    let mut checks: Vec<PathBuf> = std::fs::read_dir(category).unwrap().flatten().map(|e| e.path()).collect();
-    checks.sort();
-    for check in checks {
-        let Ok(rd) = std::fs::read_dir(check.join(verdict)) else { continue };
-        let mut scenarios: Vec<PathBuf> = rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
-        scenarios.sort();
-        for sc in scenarios {
-            copy_over(&sc, into);
-            if let Ok(text) = std::fs::read_to_string(sc.with_extension("modes")) {
-                apply_modes(into, &text).unwrap();
-            }
-            n += 1;
-        }
-    }
-    n
-}
-
-/// Copy a tree over an existing one (a later fixture's file replaces an earlier one).
-fn copy_over(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let ft = e.file_type().unwrap();
-        let dest = to.join(e.file_name());
-        let existing = std::fs::symlink_metadata(&dest).ok();
-        if ft.is_dir() {
-            if existing.as_ref().is_some_and(|m| !m.is_dir()) {
-                std::fs::remove_file(&dest).unwrap();
-            }
-            copy_over(&e.path(), &dest);
-            continue;
-        }
-        if let Some(m) = existing {
-            if m.is_dir() {
-                std::fs::remove_dir_all(&dest).unwrap();
-            } else {
-                std::fs::remove_file(&dest).unwrap();
-            }
-        }
-        if ft.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), &dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
-}
-
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
@@ -131,9 +83,13 @@ fn compare(name: &str, root: &Path) -> Result<(), String> {
     ))
 }
 
+/// A golden report to compare: its name, its tree, and for a category
+/// overlay, the category and verdict to copy.
+type Job = (String, PathBuf, Option<(PathBuf, &'static str)>);
+
 #[test]
 fn whole_scans_match_the_golden_reports() {
-    let mut jobs: Vec<(String, PathBuf, Option<(PathBuf, &'static str)>)> = Vec::new();
+    let mut jobs: Vec<Job> = Vec::new();
     let root = fixtures();
     let mut cats: Vec<PathBuf> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.path()).collect();
     cats.sort();

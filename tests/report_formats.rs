@@ -5,7 +5,7 @@
 //! not read, hostile text), plus the escaping functions themselves.
 
 use hardcheck::model::{CheckResult, Evidence, Severity, Skipped, Status};
-use hardcheck::report::{self, html, junit, markdown, sarif, Format, Report, TargetInfo, Tool};
+use hardcheck::report::{self, html, junit, markdown, sarif, CheckDoc, Format, Report, ScanInfo, TargetInfo, Tool};
 use hardcheck::score;
 use serde_json::Value;
 use std::path::Path;
@@ -25,6 +25,7 @@ fn fixture() -> tempfile::TempDir {
 fn scan(root: &Path, format: &str, extra: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_hardcheck"))
         .env("NO_COLOR", "1")
+        .env("SOURCE_DATE_EPOCH", "1700000000")
         .arg("scan")
         .arg("--root")
         .arg(root)
@@ -152,7 +153,9 @@ fn junit_counts_consistent(xml: &str) {
     assert_eq!(count_attr(top, "tests"), tests);
     assert_eq!(count_attr(top, "failures"), failures);
     assert_eq!(count_attr(top, "errors"), errors);
-    assert_eq!(count_attr(top, "skipped"), skipped);
+    // junit-10.xsd has no `skipped` on <testsuites> (Jenkins rejects it).
+    assert_eq!(attr(top, "skipped"), None, "{top}");
+    let _ = skipped;
 }
 
 #[test]
@@ -237,13 +240,21 @@ fn html_escapes_everything() {
     assert!(!page.to_lowercase().contains("<script"), "unescaped markup in the page");
     assert!(page.contains("PermitRootLogin is &lt;script&gt;&amp;&#39;yes"), "{page}");
     assert!(page.contains("PermitRootLogin &lt;script&gt;&amp;&quot;&#39;yes"), "{page}");
-    assert!(page.contains(&format!("<code>/etc/ssh/sshd_config:{LINE}</code>")));
-    assert!(page.contains("<code>PermitRootLogin no</code>"), "fix code spans");
+    let plain = page.replace("<wbr>", "");
+    assert!(plain.contains(&format!("<code>/etc/ssh/sshd_config:{LINE}</code>")));
+    assert!(plain.contains("<code>PermitRootLogin no</code>"), "fix code spans");
     assert!(page.contains(&format!("hardcheck {}", env!("CARGO_PKG_VERSION"))));
-    // Self-contained: nothing fetched, nothing run.
-    for bad in ["src=", "<link", "@import", "url(", "http://", "https://"] {
+    // Self-contained: nothing fetched, nothing run; URLs only as link targets.
+    for bad in ["src=", "<link", "@import", "url(", "<script", "<iframe", "<img"] {
         assert!(!page.contains(bad), "page contains {bad}");
     }
+    for (i, _) in page.match_indices("https://") {
+        assert!(page[..i].ends_with("href=\""), "a URL outside a link: {}", &page[i..(i + 60).min(page.len())]);
+    }
+    assert!(plain.contains("<article class=\"result fail\" id=\"ssh.permit-root-login\">"));
+    assert!(plain.contains(
+        "href=\"#ssh.permit-root-login\" title=\"link to this result\"><code>ssh.permit-root-login</code></a>"
+    ));
     assert!(!page.contains('\u{1}'));
 }
 
@@ -300,7 +311,14 @@ fn hostile_report() -> Report {
     Report {
         schema_version: 1,
         tool: Tool { name: "hardcheck", version: "0.1.0" },
-        target: TargetInfo { kind: "root", path: "/srv/roots/web 1".into(), image: None },
+        target: TargetInfo { kind: "root", path: "/srv/roots/web 1".into(), host: "web-1".into(), image: None },
+        scan: ScanInfo {
+            started_at: "2026-11-01T09:30:00Z".into(),
+            duration_ms: 1500,
+            user: "alice".into(),
+            uid: 1000,
+            as_root: false,
+        },
         profile: "server".into(),
         score: score::score(&results),
         summary: score::summary(&results),
@@ -308,6 +326,7 @@ fn hostile_report() -> Report {
         skipped: vec![Skipped { path: "/etc/sudoers.d/<x>".into(), reason: "permission denied".into() }],
         listeners: Vec::new(),
         declared_listeners: Vec::new(),
+        docs: [("net.listeners".to_string(), CheckDoc { rationale: "Why <it> matters".into() })].into(),
     }
 }
 
@@ -327,7 +346,7 @@ fn sarif_handles_errors_pathless_evidence_and_skipped_inputs() {
     assert_eq!(locs.len(), 2, "evidence without a path has no physical location");
     assert_eq!(locs[0]["physicalLocation"]["artifactLocation"]["uri"], "etc/my%20file%231.conf");
     assert_eq!(locs[0]["physicalLocation"]["region"]["startLine"], 7);
-    assert!(locs[1]["physicalLocation"].get("region").is_none(), "no line, no region");
+    assert_eq!(locs[1]["physicalLocation"]["region"]["startLine"], 1, "a whole-file finding is on line 1");
     assert!(r["message"]["text"].as_str().unwrap().contains("tcp 0.0.0.0:23 (telnetd)"));
     // Every rule index points at its rule; tags stay unique.
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
@@ -345,6 +364,45 @@ fn sarif_handles_errors_pathless_evidence_and_skipped_inputs() {
     assert_eq!(notes[1]["level"], "warning");
     assert!(notes[1]["message"]["text"].as_str().unwrap().contains("/etc/sudoers.d/<x>"));
     assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+    // When, where, as whom: an offline root is not the machine the tool ran on.
+    let inv = &run["invocations"][0];
+    assert_eq!(inv["startTimeUtc"], "2026-11-01T09:30:00Z");
+    assert_eq!(inv["endTimeUtc"], "2026-11-01T09:30:02Z");
+    assert_eq!(inv["account"], "alice");
+    assert!(inv.get("machine").is_none());
+    assert_eq!(inv["properties"]["targetHost"], "web-1");
+    assert_eq!(inv["properties"]["asRoot"], false);
+    // Rule documentation: rationale, fix, docs link.
+    let rule = rules.iter().find(|r| r["id"] == "net.listeners").unwrap();
+    assert_eq!(rule["fullDescription"]["text"], "Why <it> matters");
+    assert!(rule["help"]["text"].as_str().unwrap().contains("Fix: Run `echo"));
+    assert!(rule["helpUri"].as_str().unwrap().ends_with("docs/checks/net.md#net.listeners"), "{rule}");
+    let bare = rules.iter().find(|r| r["id"] == "security.tags").unwrap();
+    assert_eq!(bare["fullDescription"]["text"], "Title of security.tags <b>", "no rationale: the title");
+    assert!(run["tool"]["driver"]["informationUri"].as_str().unwrap().starts_with("https://"));
+}
+
+#[test]
+fn sarif_locates_findings_without_a_file_at_the_fix() {
+    let mut report = hostile_report();
+    report.results = vec![result(
+        "kernel.dmesg",
+        Severity::Medium,
+        Status::Fail,
+        "kernel.dmesg_restrict is 0",
+        vec![ev(None, None, "kernel.dmesg_restrict = 0 (kernel default)")],
+    )];
+    report.results[0].fix =
+        "Set `kernel.dmesg_restrict = 1` in /etc/sysctl.d/60-hardening.conf, then run `sysctl --system`.".into();
+    let v: Value = serde_json::from_str(&report::render(&report, Format::Sarif, false).unwrap()).unwrap();
+    let r = &v["runs"][0]["results"][0];
+    let phys = &r["locations"][0]["physicalLocation"];
+    assert_eq!(phys["artifactLocation"]["uri"], "etc/sysctl.d/60-hardening.conf");
+    assert_eq!(phys["region"]["startLine"], 1);
+    assert!(r["message"]["text"].as_str().unwrap().contains("(kernel default)"));
+    assert_eq!(sarif::fix_path("Install rsyslog (`apt-get install rsyslog`)."), "/etc/");
+    assert_eq!(sarif::fix_path("sets ENABLED=yes in /etc/ufw/ufw.conf; `systemctl enable ufw`"), "/etc/ufw/ufw.conf");
+    assert_eq!(sarif::fix_path("allow 22/tcp, then edit /etc/nftables.conf."), "/etc/nftables.conf");
 }
 
 #[test]
@@ -364,9 +422,19 @@ fn junit_handles_errors_skips_and_hostile_text() {
 #[test]
 fn markdown_handles_tables_and_hostile_text() {
     let md = report::render(&hostile_report(), Format::Markdown, false).unwrap();
-    // Worst category first: security (critical fail), net, kernel.
+    // Failures first, worst first; then the other results folded per
+    // category, worst category first (net, then kernel).
     let pos = |s: &str| md.find(s).unwrap_or_else(|| panic!("{s} missing\n{md}"));
-    assert!(pos("## security") < pos("## net") && pos("## net") < pos("## kernel"));
+    assert!(pos("## Failures (2)") < pos("### ❌ `security.tags`"));
+    assert!(pos("### ❌ `security.tags`") < pos("### ❌ `net.listeners`"));
+    assert!(pos("### ❌ `net.listeners`") < pos("<summary>net — "));
+    assert!(pos("<summary>net — ") < pos("<summary>kernel — "));
+    // When, where, as whom.
+    assert!(
+        md.contains("Host `web-1` · scanned 2026-11-01 09:30 UTC (`2026-11-01T09:30:00Z`) as `alice` (not root)"),
+        "{md}"
+    );
+    assert!(md.contains("> **Note:** this scan did not run as root"));
     assert!(md.contains("2 services listen on all addresses: a|b &lt;img src=x&gt;"), "prose is not a table cell");
     assert!(
         md.contains("| ⏭️ skip | info | `kernel.modules` | Title of kernel.modules &lt;b&gt;: no modprobe.d \\| n/a |"),
@@ -397,17 +465,34 @@ fn html_handles_hostile_text() {
     assert!(!page.contains("net.listeners <b>"), "unescaped markup");
     assert!(page.contains("Title of net.listeners &lt;b&gt;"));
     assert!(page.contains("&lt;img src=x&gt;"));
-    assert!(page.contains("<code>/etc/my file#1.conf:7</code> Listen 0.0.0.0 &amp; &quot;x&quot; `tick`"));
-    assert!(page.contains("<code>echo &#39;a&#39; &gt; /etc/x &amp;&amp; reload</code> | tee"), "{page}");
-    assert!(page.contains("<code>/etc/sudoers.d/&lt;x&gt;</code> permission denied"));
-    assert!(page.contains("<li>tcp 0.0.0.0:23 (telnetd)</li>"), "evidence without a file is its detail");
-    assert!(page.contains("<li><code>/etc/shadow</code> mode 0644</li>"));
+    let plain = page.replace("<wbr>", "");
+    assert!(plain.contains(
+        "<code>/etc/my file#1.conf:7</code> <span class=\"detail\">Listen 0.0.0.0 &amp; &quot;x&quot; `tick`"
+    ));
+    assert!(plain.contains("<code>echo &#39;a&#39; &gt; /etc/x &amp;&amp; reload</code> | tee"), "{page}");
+    assert!(plain.contains("<code>/etc/sudoers.d/&lt;x&gt;</code> permission denied"));
+    assert!(
+        plain.contains("<li><span class=\"detail\">tcp 0.0.0.0:23 (telnetd)</span></li>"),
+        "evidence without a file is its detail"
+    );
+    assert!(plain.contains("<li><code>/etc/shadow</code> <span class=\"detail\">mode 0644</span></li>"));
+    // When, where, as whom; the rationale; a note that the scan saw less.
+    assert!(plain.contains("<time datetime=\"2026-11-01T09:30:00Z\">2026-11-01 09:30 UTC</time>"), "{page}");
+    assert!(plain.contains("<dt>Host</dt><dd>web-1</dd>"));
+    assert!(plain.contains("alice (uid 1000, not root)"));
+    assert!(plain.contains("Not run as root:"));
+    assert!(plain.contains("<strong>Why:</strong> Why &lt;it&gt; matters"));
+    // A message's backticks are code, not raw Markdown.
+    assert!(!plain.contains("`tick`</p>"));
     assert!(page.contains("class=\"badge status-error\""));
     assert!(page.contains("Not read (1)"));
     assert!(!page.contains('\u{0}'));
-    // Each category table appears once, worst first.
+    // Each category appears once, worst first, open when it has failures
+    // or errors.
     let pos = |s: &str| page.find(s).unwrap();
     assert!(pos("id=\"cat-security\"") < pos("id=\"cat-net\"") && pos("id=\"cat-net\"") < pos("id=\"cat-kernel\""));
+    assert_eq!(page.matches("<details class=\"category\"").count(), 3);
+    assert!(page.contains("<details class=\"category\" id=\"cat-kernel\" open>"), "an error opens its category");
 }
 
 // ---- escaping functions ------------------------------------------------

@@ -59,15 +59,20 @@ fn gates_set_the_exit_code() {
 
 #[test]
 fn table_report_groups_and_colours_only_on_request() {
-    let out =
-        bin().args(["scan", "--root"]).arg(bad_ssh()).args(["--check", "ssh.*"]).env("NO_COLOR", "1").output().unwrap();
+    let out = bin()
+        .args(["scan", "--verbose", "--root"])
+        .arg(bad_ssh())
+        .args(["--check", "ssh.*"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(!text.contains('\u{1b}'), "escape codes in non-TTY output");
-    assert!(text.contains("at /etc/ssh/sshd_config.d/50-cloud-init.conf:2:"), "{text}");
+    assert!(text.contains("\n  at /etc/ssh/sshd_config.d/50-cloud-init.conf:2\n"), "{text}");
     // Failures come before passes, worst first.
     let root_login = text.find("ssh.permit-root-login").unwrap();
     let x11 = text.find("ssh.x11-forwarding").unwrap();
-    let first_pass = text.find("PASS").unwrap();
+    let first_pass = text.find("\n  pass ").unwrap();
     assert!(root_login < x11 && x11 < first_pass, "{text}");
     assert!(text.trim_end().lines().last().unwrap().starts_with("Score "), "{text}");
 }
@@ -93,12 +98,12 @@ fn offline_reports_list_declared_listeners_with_their_verdict() {
         .arg("scan")
         .arg("--root")
         .arg(&root)
-        .args(["--check", "network.*"])
+        .args(["--check", "network.*", "--verbose"])
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
     let table = String::from_utf8_lossy(&out.stdout);
-    assert!(table.contains("Declared listeners, from configuration (2)"), "{table}");
+    assert!(table.contains("Declared in configuration: 2 listener(s)"), "{table}");
     assert!(table.contains("/srv/shop/docker-compose.yml:9"), "{table}");
 }
 

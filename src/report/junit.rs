@@ -1,7 +1,13 @@
 //! `--format junit`: JUnit XML for CI test-report views (GitLab, Jenkins,
 //! Azure Pipelines). One `<testsuite>` per category (worst first), one
 //! `<testcase>` per check: a failure carries its evidence and fix, an error
-//! result is an `<error>`, a skip is `<skipped>`.
+//! result is an `<error>`, a skip is `<skipped>`. Each suite carries the
+//! scan time (`timestamp`, UTC), the host (`hostname`), and as properties
+//! the target, the user the scan ran as and whether it was root.
+//!
+//! Valid against Jenkins xunit's `junit-10.xsd` (the strictest of the
+//! common JUnit schemas: no `skipped` on `<testsuites>`), which the tests
+//! validate with `xmlschema`.
 
 use super::{categories, location, ordered, Report};
 use crate::model::{CheckResult, Status};
@@ -90,25 +96,36 @@ fn testcase(out: &mut String, r: &CheckResult) {
 
 pub fn render(report: &Report) -> String {
     let all: Vec<&CheckResult> = report.results.iter().collect();
-    let (tests, failures, errors, skipped) = counts(&all);
+    let (tests, failures, errors, _) = counts(&all);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let seconds = format!("{:.3}", report.scan.duration_ms as f64 / 1000.0);
     let _ = writeln!(
         out,
-        "<testsuites name=\"hardcheck\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"0\">"
+        "<testsuites name=\"hardcheck\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{seconds}\">"
     );
+    // JUnit timestamps carry no zone (Ant's schema allows none): UTC, as
+    // the `started_at` property says.
+    let timestamp = report.scan.started_at.trim_end_matches('Z');
     let ordered = ordered(&report.results);
     for cat in categories(&report.results) {
         let rs: Vec<&CheckResult> = ordered.iter().copied().filter(|r| r.category == cat).collect();
         let (tests, failures, errors, skipped) = counts(&rs);
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"0\">",
-            escape_attr(&cat)
+            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"0\" timestamp=\"{}\" hostname=\"{}\">",
+            escape_attr(&cat),
+            escape_attr(timestamp),
+            escape_attr(&report.target.host)
         );
         out.push_str("    <properties>\n");
         let score = report.score.by_category.get(&cat).copied().unwrap_or(100.0);
         for (name, value) in [
             ("target", format!("{} {}", report.target.kind, report.target.path)),
+            ("host", report.target.host.clone()),
+            ("started_at", report.scan.started_at.clone()),
+            ("user", report.scan.user.clone()),
+            ("uid", report.scan.uid.to_string()),
+            ("as_root", report.scan.as_root.to_string()),
             ("profile", report.profile.clone()),
             ("hardcheck.version", report.tool.version.to_string()),
             ("score", format!("{score:.1}")),

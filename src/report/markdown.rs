@@ -97,17 +97,27 @@ fn status_mark(s: Status) -> &'static str {
     }
 }
 
-fn failure(out: &mut String, r: &CheckResult) {
+/// Most characters of the summary: under GitHub's 65,536-character limit
+/// for a comment, with room for a bot's own header.
+pub const LIMIT: usize = 60_000;
+/// Evidence entries shown per failure.
+const EVIDENCE_SHOWN: usize = 10;
+
+fn failure(r: &CheckResult) -> String {
+    let mut out = String::new();
     let _ = writeln!(out, "### ❌ {} — {} ({})\n", code(&r.id), escape_text(&r.title), r.severity.as_str());
     let _ = writeln!(out, "{}\n", escape_text(&r.message));
     if !r.evidence.is_empty() {
         out.push_str("Evidence:\n\n");
-        for e in &r.evidence {
+        for e in r.evidence.iter().take(EVIDENCE_SHOWN) {
             // Evidence that is not a file (a socket, a process) is its detail.
             let at = e.path.as_ref().map(|_| code(&location(&e.path, e.line)));
             let detail = (!e.detail.is_empty()).then(|| code(&e.detail));
             let item: Vec<String> = at.into_iter().chain(detail).collect();
             let _ = writeln!(out, "- {}", item.join(" "));
+        }
+        if r.evidence.len() > EVIDENCE_SHOWN {
+            let _ = writeln!(out, "- … and {} more", r.evidence.len() - EVIDENCE_SHOWN);
         }
         out.push('\n');
     }
@@ -116,70 +126,185 @@ fn failure(out: &mut String, r: &CheckResult) {
         let refs: Vec<String> = r.references.iter().map(|(k, v)| format!("{k} {}", v.join(", "))).collect();
         let _ = writeln!(out, "References: {}\n", escape_text(&refs.join("; ")));
     }
+    out
 }
 
-pub fn render(report: &Report) -> String {
+/// A URL as a Markdown link target: characters that would end or break
+/// the link are percent-encoded.
+pub fn link_target(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
+        match c {
+            ' ' | '<' | '>' | '(' | ')' | '[' | ']' | '`' | '"' | '\'' | '|' => {
+                out.push_str(&format!("%{:02X}", c as u32))
+            }
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn head(report: &Report, report_url: Option<&str>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# hardcheck report: {} {}\n", report.target.kind, code(&report.target.path));
-    let _ = writeln!(out, "Profile {} · hardcheck {}\n", code(&report.profile), escape_text(report.tool.version));
     let s = &report.summary;
     let _ = writeln!(
         out,
         "**Score {:.1}/100 (grade {})** · {} pass · {} fail · {} skip · {} error\n",
         report.score.value, report.score.grade, s.pass, s.fail, s.skip, s.error
     );
+    let who =
+        if report.scan.as_root { "as root".to_string() } else { format!("as {} (not root)", code(&report.scan.user)) };
+    let _ = writeln!(
+        out,
+        "Host {} · scanned {} ({}) {who} · profile {} · hardcheck {}\n",
+        code(&report.target.host),
+        super::context::human_time(&report.scan.started_at),
+        code(&report.scan.started_at),
+        code(&report.profile),
+        escape_text(report.tool.version)
+    );
+    if report.sees_less() {
+        let _ = writeln!(
+            out,
+            "> **Note:** this scan did not run as root: {} input(s) could not be read and the checks that need them are skipped.\n",
+            report.skipped.len()
+        );
+    }
+    if let Some(url) = report_url {
+        let _ = writeln!(out, "Full report: [{}]({})\n", escape_text(url), link_target(url));
+    }
+    out
+}
 
+fn summary_table(report: &Report, cats: &[String], ordered: &[&CheckResult]) -> String {
+    let mut out = String::from("| category | score | pass | fail | skip | error |\n|---|---:|---:|---:|---:|---:|\n");
+    for cat in cats {
+        let n = |st: Status| ordered.iter().filter(|r| &r.category == cat && r.status == st).count();
+        let score = report.score.by_category.get(cat).copied().unwrap_or(100.0);
+        let _ = writeln!(
+            out,
+            "| {} | {score:.1} | {} | {} | {} | {} |",
+            escape_cell(cat),
+            n(Status::Pass),
+            n(Status::Fail),
+            n(Status::Skip),
+            n(Status::Error)
+        );
+    }
+    out.push('\n');
+    out
+}
+
+/// The passes, skips and errors of one category, folded.
+fn others(report: &Report, cat: &str, rest: &[&CheckResult]) -> String {
+    let score = report.score.by_category.get(cat).copied().unwrap_or(100.0);
+    let mut out = format!(
+        "<details><summary>{} — {score:.1}/100: {} other result(s)</summary>\n\n",
+        escape_text(cat),
+        rest.len()
+    );
+    out.push_str("| status | severity | check | result |\n|---|---|---|---|\n");
+    for r in rest {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {}: {} |",
+            status_mark(r.status),
+            r.severity.as_str(),
+            code_cell(&r.id),
+            escape_cell(&r.title),
+            escape_cell(&r.message)
+        );
+    }
+    out.push_str("\n</details>\n\n");
+    out
+}
+
+fn not_read(report: &Report) -> String {
+    let mut out = format!("## Not read ({})\n\n", report.skipped.len());
+    for sk in &report.skipped {
+        let _ = writeln!(out, "- {}: {}", code(&sk.path), escape_text(&sk.reason));
+    }
+    out.push('\n');
+    out
+}
+
+/// The closing note of a cut summary: what is missing and where it is.
+fn cut_note(failed_left: &[&CheckResult], others_left: usize, report_url: Option<&str>, with_ids: bool) -> String {
+    let mut out = String::from(
+        "---\n\n> **This summary is cut** to stay under 60,000 characters (a pull-request comment holds 65,536):",
+    );
+    if !failed_left.is_empty() {
+        let _ = write!(out, " {} failure(s) are not shown in detail", failed_left.len());
+        if with_ids {
+            let ids: Vec<String> = failed_left.iter().map(|r| code(&r.id)).collect();
+            let _ = write!(out, " ({})", ids.join(", "));
+        }
+        out.push(';');
+    }
+    if others_left > 0 {
+        let _ = write!(out, " {others_left} other section(s) are left out;");
+    }
+    match report_url {
+        Some(url) => {
+            let _ = write!(out, " the full report is at [{}]({}).", escape_text(url), link_target(url));
+        }
+        None => out.push_str(" run `hardcheck scan --format html` or `--format json` for the full report."),
+    }
+    out.push('\n');
+    out
+}
+
+pub fn render(report: &Report, report_url: Option<&str>) -> String {
     let cats = categories(&report.results);
     let ordered = ordered(&report.results);
+    let mut out = head(report, report_url);
     if !cats.is_empty() {
-        out.push_str("| category | score | pass | fail | skip | error |\n|---|---:|---:|---:|---:|---:|\n");
-        for cat in &cats {
-            let n = |st: Status| ordered.iter().filter(|r| &r.category == cat && r.status == st).count();
-            let score = report.score.by_category.get(cat).copied().unwrap_or(100.0);
-            let _ = writeln!(
-                out,
-                "| {} | {score:.1} | {} | {} | {} | {} |",
-                escape_cell(cat),
-                n(Status::Pass),
-                n(Status::Fail),
-                n(Status::Skip),
-                n(Status::Error)
-            );
-        }
-        out.push('\n');
+        out.push_str(&summary_table(report, &cats, &ordered));
     }
-
+    // Failures first (worst first, across categories), then errors, the
+    // other results folded per category, and the inputs not read: each
+    // block goes in whole while the summary stays under the limit.
+    let failed: Vec<&CheckResult> = ordered.iter().copied().filter(|r| r.status == Status::Fail).collect();
+    let mut blocks: Vec<(Option<usize>, String)> = Vec::new();
+    if !failed.is_empty() {
+        blocks.push((None, format!("## Failures ({})\n\n", failed.len())));
+    }
+    blocks.extend(failed.iter().enumerate().map(|(i, r)| (Some(i), failure(r))));
     for cat in &cats {
-        let rs: Vec<&CheckResult> = ordered.iter().copied().filter(|r| &r.category == cat).collect();
-        let score = report.score.by_category.get(cat).copied().unwrap_or(100.0);
-        let _ = writeln!(out, "## {} — {score:.1}/100\n", escape_text(cat));
-        for r in rs.iter().filter(|r| r.status == Status::Fail) {
-            failure(&mut out, r);
-        }
-        let rest: Vec<&&CheckResult> = rs.iter().filter(|r| r.status != Status::Fail).collect();
+        let rest: Vec<&CheckResult> =
+            ordered.iter().copied().filter(|r| &r.category == cat && r.status != Status::Fail).collect();
         if !rest.is_empty() {
-            out.push_str("| status | severity | check | result |\n|---|---|---|---|\n");
-            for r in rest {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {}: {} |",
-                    status_mark(r.status),
-                    r.severity.as_str(),
-                    code_cell(&r.id),
-                    escape_cell(&r.title),
-                    escape_cell(&r.message)
-                );
-            }
-            out.push('\n');
+            blocks.push((None, others(report, cat, &rest)));
         }
     }
-
     if !report.skipped.is_empty() {
-        let _ = writeln!(out, "## Not read ({})\n", report.skipped.len());
-        for sk in &report.skipped {
-            let _ = writeln!(out, "- {}: {}", code(&sk.path), escape_text(&sk.reason));
+        blocks.push((None, not_read(report)));
+    }
+    let reserve = cut_note(&failed, blocks.len(), report_url, true).chars().count().min(LIMIT / 10) + 100;
+    let mut used = out.chars().count();
+    let mut shown_failures = 0;
+    let mut cut_at = None;
+    for (i, (failure_index, block)) in blocks.iter().enumerate() {
+        let n = block.chars().count();
+        if used + n + reserve > LIMIT {
+            cut_at = Some(i);
+            break;
         }
-        out.push('\n');
+        used += n;
+        out.push_str(block);
+        if let Some(f) = failure_index {
+            shown_failures = f + 1;
+        }
+    }
+    if let Some(i) = cut_at {
+        let left = &failed[shown_failures..];
+        let others_left = blocks[i..].iter().filter(|(f, _)| f.is_none()).count();
+        let note = cut_note(left, others_left, report_url, true);
+        let note =
+            if used + note.chars().count() <= LIMIT { note } else { cut_note(left, others_left, report_url, false) };
+        out.push_str(&note);
     }
     out
 }

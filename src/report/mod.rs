@@ -1,15 +1,39 @@
 //! Report formats, all fed by the same [`Report`].
 
+pub mod context;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
 pub mod table;
+pub mod text;
 
 use crate::model::{CheckResult, Severity, Skipped, Status};
 use crate::score::{Score, Summary};
 use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Where each check's documentation lives: `docs/checks/<category>.md#<id>`
+/// under this base (the generated check pages), as SARIF's `helpUri`. The
+/// one place the docs URL is declared. There is no public site yet: the
+/// default is a reserved name that can never resolve (nor be taken by
+/// someone else); a release build sets the real base (ending in `/`) with
+/// the `HARDCHECK_DOCS_URL` environment variable at compile time.
+pub const DOCS_BASE_URL: &str = match option_env!("HARDCHECK_DOCS_URL") {
+    Some(url) => url,
+    None => "https://hardcheck.invalid/",
+};
+
+/// The documentation page of a check (`helpUri` in SARIF, links in HTML).
+pub fn check_doc_url(category: &str, id: &str) -> String {
+    format!("{DOCS_BASE_URL}docs/checks/{category}.md#{id}")
+}
+
+/// The tool's home page (`informationUri` in SARIF).
+pub fn tool_url() -> &'static str {
+    DOCS_BASE_URL
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Tool {
@@ -21,9 +45,34 @@ pub struct Tool {
 pub struct TargetInfo {
     pub kind: &'static str,
     pub path: String,
+    /// What the report is about, for a reader: the hostname of a live
+    /// host; for `--root`, the target's own `/etc/hostname` when it has a
+    /// valid one, else the directory; for an image, its name (see
+    /// [`context::target_host`]).
+    pub host: String,
     /// Tags, digest and platform of an image target (an addition to schema 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<crate::target::image::ImageInfo>,
+}
+
+/// When, how long and as whom the scan ran (an addition to schema 1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScanInfo {
+    /// RFC 3339, UTC, whole seconds (`SOURCE_DATE_EPOCH` fixes it).
+    pub started_at: String,
+    pub duration_ms: u64,
+    /// The user the scan ran as (effective user), by name when known.
+    pub user: String,
+    pub uid: u32,
+    pub as_root: bool,
+}
+
+/// What the reports say about a check beyond its result: the rationale
+/// (SARIF `fullDescription`, the HTML details). Not part of the JSON
+/// report, which carries results only.
+#[derive(Debug, Clone, Default)]
+pub struct CheckDoc {
+    pub rationale: String,
 }
 
 /// A finished scan: the JSON report contract (schema_version 1).
@@ -32,6 +81,7 @@ pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
     pub target: TargetInfo,
+    pub scan: ScanInfo,
     pub profile: String,
     pub score: Score,
     pub summary: Summary,
@@ -48,6 +98,33 @@ pub struct Report {
     /// (an addition to schema 1).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub declared_listeners: Vec<DeclaredListener>,
+    /// Documentation of each check that ran, by id (not serialised).
+    #[serde(skip)]
+    pub docs: BTreeMap<String, CheckDoc>,
+}
+
+impl Report {
+    /// The rationale of a check, or an empty string.
+    pub fn rationale(&self, id: &str) -> &str {
+        self.docs.get(id).map(|d| d.rationale.as_str()).unwrap_or("")
+    }
+
+    /// Whether the report sees less than root would: a scan of the live
+    /// host, or of a root with unreadable files, by a user other than root.
+    pub fn sees_less(&self) -> bool {
+        !self.scan.as_root && (self.target.kind == "host" || !self.skipped.is_empty())
+    }
+
+    /// One line saying what was scanned, where, when and as whom.
+    pub fn provenance(&self) -> String {
+        let target = match self.target.kind {
+            "host" => format!("host {}", self.target.host),
+            kind if self.target.host == self.target.path => format!("{kind} {}", self.target.path),
+            kind => format!("{kind} {} ({})", self.target.path, self.target.host),
+        };
+        let who = if self.scan.as_root { "as root".to_string() } else { format!("as {} (not root)", self.scan.user) };
+        format!("{target} · {} · {who}", context::human_time(&self.scan.started_at))
+    }
 }
 
 /// One listener declared by a configuration file.
@@ -166,15 +243,35 @@ pub enum Format {
     Markdown,
 }
 
+/// How a report is rendered, besides its format.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// ANSI colours (table only).
+    pub color: bool,
+    /// Table: every result, listeners and unread inputs in full.
+    pub verbose: bool,
+    /// Table: only the score line and the failed ids.
+    pub quiet: bool,
+    /// Table: the width to fit (terminal columns); 80 when unknown.
+    pub width: Option<usize>,
+    /// Markdown: where the full report is (a link in the summary).
+    pub report_url: Option<String>,
+}
+
 /// Render a report in a format. `color` only affects the table.
 pub fn render(report: &Report, format: Format, color: bool) -> Result<String, String> {
+    render_with(report, format, &RenderOptions { color, ..RenderOptions::default() })
+}
+
+/// Render a report in a format with options.
+pub fn render_with(report: &Report, format: Format, opts: &RenderOptions) -> Result<String, String> {
     match format {
-        Format::Table => Ok(table::render(report, color)),
+        Format::Table => Ok(table::render(report, opts)),
         Format::Json => Ok(json::render(report)),
         Format::Sarif => Ok(sarif::render(report)),
         Format::Junit => Ok(junit::render(report)),
         Format::Html => Ok(html::render(report)),
-        Format::Markdown => Ok(markdown::render(report)),
+        Format::Markdown => Ok(markdown::render(report, opts.report_url.as_deref())),
     }
 }
 

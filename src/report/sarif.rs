@@ -2,14 +2,25 @@
 //! Azure DevOps).
 //!
 //! One run. `tool.driver.rules` holds one rule per check that was run (so a
-//! consumer knows which rules were evaluated); `results` holds the failures
-//! only, each located at its evidence files relative to the `TARGETROOT`
-//! base (`run.originalUriBaseIds`), which is the scanned root. Checks that
-//! ended in an error and inputs that could not be read become
-//! `invocations[0].toolExecutionNotifications`; score and grade are in
+//! consumer knows which rules were evaluated), each with the check's
+//! rationale (`fullDescription`), fix (`help`), documentation (`helpUri`)
+//! and, in `properties`, the `security-severity` and tags GitHub ranks and
+//! filters by. `results` holds the failures only, each located at its
+//! evidence files relative to the `TARGETROOT` base
+//! (`run.originalUriBaseIds`), which is the scanned root, with a `region`
+//! (line 1 for a finding about a whole file). A finding that names no file
+//! (a kernel default, a missing firewall) points at the file its fix edits,
+//! so that every result has a location: GitHub code scanning rejects a
+//! whole upload for one result without. Checks that ended in an error and
+//! inputs that could not be read become
+//! `invocations[0].toolExecutionNotifications`; when, where and as whom
+//! the scan ran is in `invocations[0]`; score and grade are in
 //! `run.properties`.
+//!
+//! Validated in the tests by the SARIF Multitool with its SARIF and GitHub
+//! rule sets (`validate --rule-kind "Sarif;Gh"`).
 
-use super::Report;
+use super::{check_doc_url, context, tool_url, Report};
 use crate::model::{CheckResult, Evidence, Severity, Status};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -83,42 +94,71 @@ fn text(s: &str) -> Value {
     json!({ "text": s })
 }
 
-fn rule(r: &CheckResult) -> Value {
+/// Locations kept per result (GitHub keeps the first 100; the others
+/// are counted in the message).
+pub const MAX_LOCATIONS: usize = 100;
+
+fn rule(r: &CheckResult, rationale: &str) -> Value {
     let mut props = Map::new();
     // Tags must be unique (SARIF propertyBag.tags).
     let tags: Vec<&str> = if r.category == "security" { vec!["security"] } else { vec!["security", &r.category] };
     props.insert("tags".into(), json!(tags));
     props.insert("security-severity".into(), json!(security_severity(r.severity)));
     props.insert("severity".into(), json!(r.severity.as_str()));
+    props.insert("precision".into(), json!("very-high"));
     if !r.references.is_empty() {
         props.insert("references".into(), json!(r.references));
+    }
+    let rationale = if rationale.trim().is_empty() { r.title.as_str() } else { rationale.trim() };
+    let mut markdown = format!("{rationale}\n\n**Fix:** {}\n", r.fix.trim());
+    if !r.references.is_empty() {
+        markdown.push_str("\n**References:**\n\n");
+        for (k, v) in &r.references {
+            markdown.push_str(&format!("- {k}: {}\n", v.join(", ")));
+        }
     }
     json!({
         "id": r.id,
         "name": rule_name(&r.id),
         "shortDescription": text(&r.title),
-        "help": text(&r.fix),
+        "fullDescription": text(rationale),
+        "help": { "text": format!("{rationale}\n\nFix: {}", r.fix.trim()), "markdown": markdown },
+        "helpUri": check_doc_url(&r.category, &r.id),
         "defaultConfiguration": { "level": level(r.severity) },
         "properties": props,
     })
 }
 
-fn location(e: &Evidence) -> Option<Value> {
-    let path = e.path.as_deref()?;
-    let mut phys = Map::new();
-    phys.insert(
-        "artifactLocation".into(),
-        json!({ "uri": uri_path(path.trim_start_matches('/')), "uriBaseId": "TARGETROOT" }),
-    );
-    if let Some(line) = e.line.filter(|l| *l >= 1) {
-        phys.insert("region".into(), json!({ "startLine": line }));
-    }
+/// The file a fix edits, for a finding that names no file: the first
+/// absolute path in the fix text (`/etc/sysctl.d/60-hardening.conf`,
+/// `/etc/ufw/ufw.conf`), else `/etc/`.
+pub fn fix_path(fix: &str) -> &str {
+    fix.split(|c: char| c.is_whitespace() || "`'\"(),;{}<>".contains(c))
+        .map(|t| t.trim_end_matches(['.', ':']))
+        .find(|t| {
+            t.len() > 1
+                && t.starts_with('/')
+                && t[1..].starts_with(|c: char| c.is_ascii_alphanumeric())
+                && !t.contains("//")
+                && !t.contains('*')
+        })
+        .unwrap_or("/etc/")
+}
+
+fn physical(path: &str, line: Option<u64>, message: Option<&str>) -> Value {
     let mut loc = Map::new();
-    loc.insert("physicalLocation".into(), Value::Object(phys));
-    if !e.detail.is_empty() {
-        loc.insert("message".into(), text(&e.detail));
+    loc.insert(
+        "physicalLocation".into(),
+        json!({
+            "artifactLocation": { "uri": uri_path(path.trim_start_matches('/')), "uriBaseId": "TARGETROOT" },
+            // A finding about a whole file (a mode, a missing line) is on line 1.
+            "region": { "startLine": line.filter(|l| *l >= 1).unwrap_or(1) },
+        }),
+    );
+    if let Some(m) = message.filter(|m| !m.is_empty()) {
+        loc.insert("message".into(), text(m));
     }
-    Some(Value::Object(loc))
+    Value::Object(loc)
 }
 
 fn result(r: &CheckResult, index: usize) -> Value {
@@ -127,20 +167,35 @@ fn result(r: &CheckResult, index: usize) -> Value {
     res.insert("ruleIndex".into(), json!(index));
     res.insert("kind".into(), json!("fail"));
     res.insert("level".into(), json!(level(r.severity)));
-    // Evidence that is not a file (a socket, a process) has no physical
-    // location: it is kept in the message so no finding is lost.
+    // Evidence that is not a file (a socket, a kernel value) has no
+    // physical location: it is kept in the message so no finding is lost.
     let mut message = r.message.clone();
     let others: Vec<&str> = r.evidence.iter().filter(|e| e.path.is_none()).map(|e| e.detail.as_str()).collect();
     if !others.is_empty() {
         message = format!("{message} ({})", others.join("; "));
     }
-    res.insert("message".into(), text(&message));
-    let locations: Vec<Value> = r.evidence.iter().filter_map(location).collect();
-    if !locations.is_empty() {
-        res.insert("locations".into(), Value::Array(locations));
+    let files: Vec<&Evidence> = r.evidence.iter().filter(|e| e.path.is_some()).collect();
+    let mut locations: Vec<Value> = files
+        .iter()
+        .take(MAX_LOCATIONS)
+        .map(|e| physical(e.path.as_deref().unwrap_or("/"), e.line, Some(&e.detail)))
+        .collect();
+    if files.len() > MAX_LOCATIONS {
+        message = format!("{message} (in {} places; the first {MAX_LOCATIONS} are located)", files.len());
     }
+    if locations.is_empty() {
+        locations.push(physical(fix_path(&r.fix), None, Some("the file that holds the fix")));
+    }
+    res.insert("message".into(), text(&message));
+    res.insert("locations".into(), Value::Array(locations));
     res.insert("properties".into(), json!({ "category": r.category, "severity": r.severity.as_str(), "fix": r.fix }));
     Value::Object(res)
+}
+
+/// `startTimeUtc` plus the duration, RFC 3339.
+fn end_time(report: &Report) -> String {
+    let start = context::parse_rfc3339(&report.scan.started_at).unwrap_or(0);
+    context::rfc3339(start + report.scan.duration_ms.div_ceil(1000))
 }
 
 pub fn render(report: &Report) -> String {
@@ -150,7 +205,7 @@ pub fn render(report: &Report) -> String {
         checks.entry(r.id.as_str()).or_insert(r);
     }
     let index: BTreeMap<&str, usize> = checks.keys().enumerate().map(|(i, id)| (*id, i)).collect();
-    let rules: Vec<Value> = checks.values().map(|r| rule(r)).collect();
+    let rules: Vec<Value> = checks.values().map(|r| rule(r, report.rationale(&r.id))).collect();
 
     let mut failed: Vec<&CheckResult> = report.results.iter().filter(|r| r.status == Status::Fail).collect();
     failed.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.id.cmp(&b.id)));
@@ -174,6 +229,23 @@ pub fn render(report: &Report) -> String {
     }
     let mut invocation = Map::new();
     invocation.insert("executionSuccessful".into(), json!(true));
+    invocation.insert("startTimeUtc".into(), json!(report.scan.started_at));
+    invocation.insert("endTimeUtc".into(), json!(end_time(report)));
+    // `machine` is where the tool ran: the scanned host itself only for a
+    // live scan; the name of an offline root or image is a property.
+    if report.target.kind == "host" {
+        invocation.insert("machine".into(), json!(report.target.host));
+    }
+    invocation.insert("account".into(), json!(report.scan.user));
+    invocation.insert(
+        "properties".into(),
+        json!({
+            "targetHost": report.target.host,
+            "uid": report.scan.uid,
+            "asRoot": report.scan.as_root,
+            "durationMs": report.scan.duration_ms,
+        }),
+    );
     if !notes.is_empty() {
         invocation.insert("toolExecutionNotifications".into(), Value::Array(notes));
     }
@@ -194,6 +266,7 @@ pub fn render(report: &Report) -> String {
             "tool": { "driver": {
                 "name": report.tool.name,
                 "version": report.tool.version,
+                "informationUri": tool_url(),
                 "semanticVersion": report.tool.version,
                 "rules": rules,
             } },
@@ -201,7 +274,8 @@ pub fn render(report: &Report) -> String {
             "invocations": [Value::Object(invocation)],
             "results": results,
             "properties": {
-                "target": { "kind": report.target.kind, "path": report.target.path },
+                "target": report.target,
+                "scan": report.scan,
                 "profile": report.profile,
                 "score": report.score.value,
                 "grade": report.score.grade.to_string(),

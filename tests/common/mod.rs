@@ -84,3 +84,76 @@ pub fn evidence(result: &serde_json::Value) -> Vec<String> {
         })
         .collect()
 }
+
+/// Copy every `verdict` (`fail`, `pass`) fixture of one category over each
+/// other into `into`, in name order, applying each scenario's `.modes`
+/// after its copy; returns how many scenarios were copied.
+pub fn overlay(category: &Path, verdict: &str, into: &Path) -> usize {
+    let mut n = 0;
+    let mut checks: Vec<PathBuf> = std::fs::read_dir(category).unwrap().flatten().map(|e| e.path()).collect();
+    checks.sort();
+    for check in checks {
+        let Ok(rd) = std::fs::read_dir(check.join(verdict)) else { continue };
+        let mut scenarios: Vec<PathBuf> = rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        scenarios.sort();
+        for sc in scenarios {
+            copy_over(&sc, into);
+            if let Ok(text) = std::fs::read_to_string(sc.with_extension("modes")) {
+                apply_modes(into, &text).unwrap();
+            }
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Copy a tree over an existing one (a later fixture's file replaces an earlier one).
+pub fn copy_over(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let ft = e.file_type().unwrap();
+        let dest = to.join(e.file_name());
+        let existing = std::fs::symlink_metadata(&dest).ok();
+        if ft.is_dir() {
+            if existing.as_ref().is_some_and(|m| !m.is_dir()) {
+                std::fs::remove_file(&dest).unwrap();
+            }
+            copy_over(&e.path(), &dest);
+            continue;
+        }
+        if let Some(m) = existing {
+            if m.is_dir() {
+                std::fs::remove_dir_all(&dest).unwrap();
+            } else {
+                std::fs::remove_file(&dest).unwrap();
+            }
+        }
+        if ft.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), &dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// One tree holding every fail fixture of every category, copied over
+/// each other (categories in name order): a host that fails nearly
+/// everything, for the report-format tests.
+pub fn all_fail_fixtures(into: &Path) -> usize {
+    let mut cats: Vec<PathBuf> = std::fs::read_dir(fixtures()).unwrap().flatten().map(|e| e.path()).collect();
+    cats.sort();
+    cats.into_iter().filter(|c| c.is_dir() && !c.ends_with("scenarios")).map(|c| overlay(&c, "fail", into)).sum()
+}
+
+/// [`all_fail_fixtures`] in a fresh directory under cargo's target tmp
+/// (replaced on each run, so nothing accumulates), named after the test
+/// binary that asks.
+pub fn fail_fixtures_tree(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fail-fixtures-{name}"));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    let n = all_fail_fixtures(&dir);
+    assert!(n > 100, "only {n} fail fixtures");
+    dir
+}
