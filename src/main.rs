@@ -33,7 +33,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Scan a target and print a scored hardening report.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List or explain checks.
     #[command(subcommand)]
     Checks(ChecksCommand),
@@ -160,7 +160,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(*args),
         Command::Checks(ChecksCommand::List { format, checks }) => list_checks(format, &checks),
         Command::Checks(ChecksCommand::Explain { id, checks }) => explain(&id, &checks),
         Command::Profiles(ProfilesCommand::List) => list_profiles(),
