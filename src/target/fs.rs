@@ -1,16 +1,21 @@
 //! A target backed by a directory on the host: the live host (`/`) or an
 //! offline root filesystem (`--root DIR`).
 
-use super::resolve::{host_path, io_error, resolve};
+use super::resolve::{errno_error, io_error, Root, Unresolved};
 use super::{DirEntry, FileMeta, FileType, ReadError, Target, TargetKind, TextFile, MAX_FILE_BYTES};
-use std::fs::{File, Metadata, OpenOptions};
+use rustix::fd::OwnedFd;
+use rustix::fs::{OFlags, Stat};
+use std::fs::File;
 use std::io::Read;
-use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+/// Every operation resolves its path from the root's file descriptor (see
+/// `resolve.rs`), never from a host path string.
 #[derive(Debug)]
 pub struct FsTarget {
     root: PathBuf,
+    /// The root directory, held open; the reason when it could not be opened.
+    dir: Result<Root, String>,
     kind: TargetKind,
     max_file_bytes: u64,
 }
@@ -26,28 +31,26 @@ pub enum OpenError {
     Io(String, String),
 }
 
-fn file_type_of(ft: &std::fs::FileType) -> FileType {
-    if ft.is_symlink() {
-        FileType::Symlink
-    } else if ft.is_dir() {
-        FileType::Dir
-    } else if ft.is_fifo() {
-        FileType::Fifo
-    } else if ft.is_socket() {
-        FileType::Socket
-    } else if ft.is_char_device() {
-        FileType::CharDevice
-    } else if ft.is_block_device() {
-        FileType::BlockDevice
-    } else {
-        FileType::File
-    }
+fn file_type_of(ft: rustix::fs::FileType) -> Option<FileType> {
+    use rustix::fs::FileType as T;
+    Some(match ft {
+        T::Symlink => FileType::Symlink,
+        T::Directory => FileType::Dir,
+        T::Fifo => FileType::Fifo,
+        T::Socket => FileType::Socket,
+        T::CharacterDevice => FileType::CharDevice,
+        T::BlockDevice => FileType::BlockDevice,
+        T::RegularFile => FileType::File,
+        T::Unknown => return None,
+    })
 }
 
 impl FsTarget {
     /// The live host, rooted at `/`.
     pub fn host() -> Self {
-        FsTarget { root: PathBuf::from("/"), kind: TargetKind::Host, max_file_bytes: MAX_FILE_BYTES }
+        let root = PathBuf::from("/");
+        let dir = Root::open(&root).map_err(|e| format!("cannot open /: {e}"));
+        FsTarget { root, dir, kind: TargetKind::Host, max_file_bytes: MAX_FILE_BYTES }
     }
 
     /// An offline root filesystem at `dir` on the host.
@@ -61,61 +64,62 @@ impl FsTarget {
             return Err(OpenError::NotDir(shown));
         }
         let root = std::fs::canonicalize(dir).map_err(|e| OpenError::Io(shown.clone(), e.to_string()))?;
-        Ok(FsTarget { root, kind: TargetKind::Root, max_file_bytes: MAX_FILE_BYTES })
+        let fd = Root::open(&root).map_err(|e| OpenError::Io(shown.clone(), e.to_string()))?;
+        Ok(FsTarget { root, dir: Ok(fd), kind: TargetKind::Root, max_file_bytes: MAX_FILE_BYTES })
     }
 
-    fn meta_of(path: &str, m: &Metadata) -> FileMeta {
-        let file_type = file_type_of(&m.file_type());
+    fn meta_of(path: &str, st: &Stat) -> FileMeta {
+        let ft = rustix::fs::FileType::from_raw_mode(st.st_mode);
         FileMeta {
             path: path.to_string(),
-            file_type,
-            mode: m.mode() & 0o7777,
-            uid: m.uid(),
-            gid: m.gid(),
-            size: m.size(),
-            dev: m.dev(),
+            // `fstat` always knows the type.
+            file_type: file_type_of(ft).unwrap_or(FileType::File),
+            mode: st.st_mode & 0o7777,
+            uid: st.st_uid,
+            gid: st.st_gid,
+            size: u64::try_from(st.st_size).unwrap_or(0),
+            dev: st.st_dev,
         }
     }
 
-    fn resolved(&self, path: &str, follow: bool) -> Result<(String, PathBuf), ReadError> {
-        let comps = resolve(&self.root, path, follow)?;
-        Ok((format!("/{}", comps.join("/")), host_path(&self.root, &comps)))
+    fn dir(&self, path: &str) -> Result<&Root, ReadError> {
+        self.dir.as_ref().map_err(|message| ReadError::Io { path: path.to_string(), message: message.clone() })
     }
 
-    /// A missing file reached through a symlink is reported as dangling
-    /// (an absolute link in an image points into the image, never the host).
-    fn not_found(&self, path: &str, e: &std::io::Error) -> ReadError {
-        let err = io_error(path, e);
-        if err.is_not_found() {
-            if let Ok(link) = self.read_link(path) {
-                return ReadError::DanglingSymlink { path: path.to_string(), link };
-            }
+    /// A missing file reached through a symlink is reported as dangling when
+    /// `path` itself is the link (an absolute link in an image points into
+    /// the image, never the host).
+    fn unresolved(&self, path: &str, u: Unresolved, dangling: bool) -> ReadError {
+        match u {
+            Unresolved::Read(e) => e,
+            Unresolved::MissingAfterLink => match dangling.then(|| self.read_link(path)) {
+                Some(Ok(link)) => ReadError::DanglingSymlink { path: path.to_string(), link },
+                _ => ReadError::NotFound { path: path.to_string() },
+            },
         }
-        err
     }
 
+    /// An `O_PATH` handle on the entry at `path` and its `fstat`.
+    fn handle(&self, path: &str, follow: bool) -> Result<(OwnedFd, Stat), ReadError> {
+        let fd = self.dir(path)?.resolve(path, follow, OFlags::PATH).map_err(|u| self.unresolved(path, u, follow))?;
+        let st = rustix::fs::fstat(&fd).map_err(|e| errno_error(path, e))?;
+        Ok((fd, st))
+    }
+
+    /// The regular file at `path`, open for reading. It is checked on a handle
+    /// that opens nothing (a FIFO, socket or device is never opened, so no
+    /// wait and no device side effect) and then reopened as that same inode.
     fn open_regular(&self, path: &str) -> Result<File, ReadError> {
-        let (_, host) = self.resolved(path, true)?;
-        let m = std::fs::symlink_metadata(&host).map_err(|e| self.not_found(path, &e))?;
-        let meta = Self::meta_of(path, &m);
+        let (fd, st) = self.handle(path, true)?;
+        let meta = Self::meta_of(path, &st);
         if meta.file_type != FileType::File {
             return Err(ReadError::NotRegular { path: path.to_string(), kind: meta.file_type.as_str() });
         }
         if meta.size > self.max_file_bytes {
             return Err(ReadError::TooLarge { path: path.to_string(), size: meta.size, limit: self.max_file_bytes });
         }
-        // O_NONBLOCK: should a FIFO be swapped in after the check above, open
-        // does not wait for a writer. O_NOFOLLOW: nor is a symlink followed.
-        let file = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOCTTY)
-            .open(&host)
-            .map_err(|e| io_error(path, &e))?;
-        let fm = file.metadata().map_err(|e| io_error(path, &e))?;
-        if !fm.file_type().is_file() {
-            return Err(ReadError::NotRegular { path: path.to_string(), kind: "special file" });
-        }
-        Ok(file)
+        let file = self.dir(path)?.reopen(path, &fd, &st).map_err(|u| self.unresolved(path, u, true))?;
+        Ok(File::from(file))
     }
 }
 
@@ -129,19 +133,18 @@ impl Target for FsTarget {
     }
 
     fn lstat(&self, path: &str) -> Result<FileMeta, ReadError> {
-        let (_, host) = self.resolved(path, false)?;
-        let m = std::fs::symlink_metadata(&host).map_err(|e| io_error(path, &e))?;
-        Ok(Self::meta_of(path, &m))
+        let (_, st) = self.handle(path, false)?;
+        Ok(Self::meta_of(path, &st))
     }
 
     fn stat(&self, path: &str) -> Result<FileMeta, ReadError> {
-        let (_, host) = self.resolved(path, true)?;
-        let m = std::fs::symlink_metadata(&host).map_err(|e| self.not_found(path, &e))?;
-        Ok(Self::meta_of(path, &m))
+        let (_, st) = self.handle(path, true)?;
+        Ok(Self::meta_of(path, &st))
     }
 
     fn read_text(&self, path: &str) -> Result<TextFile, ReadError> {
         let file = self.open_regular(path)?;
+        // Bounded on the open file, whatever its size said.
         let mut buf = Vec::new();
         file.take(self.max_file_bytes + 1).read_to_end(&mut buf).map_err(|e| io_error(path, &e))?;
         if buf.len() as u64 > self.max_file_bytes {
@@ -162,13 +165,21 @@ impl Target for FsTarget {
     }
 
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ReadError> {
-        let (_, host) = self.resolved(path, true)?;
-        let rd = std::fs::read_dir(&host).map_err(|e| io_error(path, &e))?;
+        // O_DIRECTORY: nothing but a directory is ever opened.
+        let fd = self
+            .dir(path)?
+            .resolve(path, true, OFlags::RDONLY | OFlags::DIRECTORY)
+            .map_err(|u| self.unresolved(path, u, false))?;
+        let dir = rustix::fs::Dir::new(fd).map_err(|e| errno_error(path, e))?;
         let mut out = Vec::new();
-        for entry in rd {
-            let entry = entry.map_err(|e| io_error(path, &e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let kind = entry.file_type().ok().map(|t| file_type_of(&t));
+        for entry in dir {
+            let entry = entry.map_err(|e| errno_error(path, e))?;
+            let name = entry.file_name().to_bytes();
+            if name == b"." || name == b".." {
+                continue;
+            }
+            let name = String::from_utf8_lossy(name).into_owned();
+            let kind = file_type_of(entry.file_type());
             out.push(DirEntry { path: super::join(path, &name), name, kind });
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -176,7 +187,14 @@ impl Target for FsTarget {
     }
 
     fn read_link(&self, path: &str) -> Result<String, ReadError> {
-        let (_, host) = self.resolved(path, false)?;
-        std::fs::read_link(&host).map(|p| p.to_string_lossy().into_owned()).map_err(|e| io_error(path, &e))
+        let fd = self.dir(path)?.resolve(path, false, OFlags::PATH).map_err(|u| self.unresolved(path, u, false))?;
+        // An empty name reads the link the handle is on; on anything else the
+        // kernel answers ENOENT, which here means "not a symlink" (EINVAL, as
+        // readlink(2) on a path says).
+        match rustix::fs::readlinkat(&fd, "", Vec::new()) {
+            Ok(link) => Ok(link.to_string_lossy().into_owned()),
+            Err(rustix::io::Errno::NOENT) => Err(errno_error(path, rustix::io::Errno::INVAL)),
+            Err(e) => Err(errno_error(path, e)),
+        }
     }
 }
