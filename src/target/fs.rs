@@ -198,3 +198,143 @@ impl Target for FsTarget {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// A tree with every kind of entry and link the resolver must handle.
+    fn tree() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        std::fs::create_dir_all(r.join("etc/ssh/sshd_config.d")).unwrap();
+        std::fs::create_dir_all(r.join("srv")).unwrap();
+        std::fs::write(r.join("etc/ssh/sshd_config"), "PermitRootLogin no\n").unwrap();
+        std::fs::write(r.join("etc/passwd"), "root:x:0:0::/root:/bin/sh\n").unwrap();
+        let links = [
+            ("/etc/ssh/sshd_config", "etc/abs"),
+            ("ssh/sshd_config", "etc/rel"),
+            ("../../../../etc/passwd", "etc/escape"),
+            ("/../../etc/passwd", "etc/abs-dotdot"),
+            ("/etc/missing", "etc/dangling"),
+            ("/nowhere/missing", "etc/dangling-dir"),
+            ("loop-b", "etc/loop-a"),
+            ("loop-a", "etc/loop-b"),
+            ("ssh", "etc/alt"),
+            ("/etc", "srv/etc"),
+            ("passwd", "etc/to-file"),
+        ];
+        for (to, at) in links {
+            symlink(to, r.join(at)).unwrap();
+        }
+        let st = std::process::Command::new("mkfifo").arg(r.join("etc/fifo")).status().unwrap();
+        assert!(st.success());
+        std::os::unix::net::UnixListener::bind(r.join("etc/socket")).unwrap();
+        dir
+    }
+
+    const PATHS: &[&str] = &[
+        "/",
+        "/etc",
+        "/etc/",
+        "/etc/ssh/sshd_config",
+        "/etc/ssh/sshd_config/",
+        "/etc/ssh/./sshd_config/.",
+        "/../../etc/passwd",
+        "/etc/../etc/ssh/sshd_config",
+        "/etc/passwd/x",
+        "/etc/abs",
+        "/etc/rel",
+        "/etc/escape",
+        "/etc/abs-dotdot",
+        "/etc/dangling",
+        "/etc/dangling-dir",
+        "/etc/loop-a",
+        "/etc/alt/sshd_config",
+        "/etc/alt/../passwd",
+        "/srv/etc/alt/sshd_config",
+        "/etc/to-file/x",
+        "/etc/fifo",
+        "/etc/socket",
+        "/etc/missing",
+        "/missing/x",
+        "/etc/alt/",
+        "/etc/abs/",
+        "/etc/dangling/",
+        "/etc/fifo/",
+        "/srv/etc/..",
+        "/srv/etc/../..",
+    ];
+
+    /// Every operation on every path, as text: errors and metadata alike.
+    fn outcomes(t: &FsTarget) -> Vec<String> {
+        let mut out = Vec::new();
+        for p in PATHS {
+            let lstat = t.lstat(p).map(|m| (m.file_type, m.size));
+            let stat = t.stat(p).map(|m| (m.file_type, m.size));
+            let text = t.read_text(p).map(|f| f.text);
+            let dir = t.read_dir(p).map(|d| d.into_iter().map(|e| (e.name, e.kind)).collect::<Vec<_>>());
+            out.push(format!("{p}: {lstat:?} {stat:?} {text:?} {dir:?} {:?}", t.read_link(p)));
+        }
+        out
+    }
+
+    #[test]
+    fn walk_and_openat2_agree_on_every_path() {
+        let dir = tree();
+        let fast = FsTarget::root(dir.path()).unwrap();
+        let mut walk = FsTarget::root(dir.path()).unwrap();
+        walk.dir = Ok(Root::open(&walk.root).unwrap().without_openat2());
+        assert_eq!(outcomes(&fast), outcomes(&walk));
+    }
+
+    #[test]
+    fn links_resolve_inside_the_root_with_typed_errors() {
+        let dir = tree();
+        for t in [FsTarget::root(dir.path()).unwrap(), {
+            let mut w = FsTarget::root(dir.path()).unwrap();
+            w.dir = Ok(Root::open(&w.root).unwrap().without_openat2());
+            w
+        }] {
+            let text = |p: &str| t.read_text(p).map(|f| f.text);
+            assert_eq!(text("/etc/abs").unwrap(), "PermitRootLogin no\n");
+            assert_eq!(text("/etc/rel").unwrap(), "PermitRootLogin no\n");
+            assert_eq!(text("/srv/etc/alt/sshd_config").unwrap(), "PermitRootLogin no\n");
+            assert_eq!(text("/../../etc/passwd").unwrap(), "root:x:0:0::/root:/bin/sh\n");
+            // A `..` above the root: clamped in the path asked for, an escape in a link.
+            assert!(matches!(text("/etc/escape"), Err(ReadError::SymlinkEscape { .. })));
+            assert!(matches!(text("/etc/abs-dotdot"), Err(ReadError::SymlinkEscape { .. })));
+            assert!(matches!(text("/etc/loop-a"), Err(ReadError::SymlinkLoop { .. })));
+            assert!(matches!(text("/etc/to-file/x"), Err(ReadError::NotDir { .. })));
+            assert!(matches!(text("/missing/x"), Err(ReadError::NotFound { .. })));
+            assert!(matches!(text("/etc/dangling-dir"), Err(ReadError::NotFound { .. })));
+            match text("/etc/dangling") {
+                Err(ReadError::DanglingSymlink { link, .. }) => assert_eq!(link, "/etc/missing"),
+                other => panic!("{other:?}"),
+            }
+            assert!(matches!(t.lstat("/etc/dangling"), Ok(FileMeta { file_type: FileType::Symlink, .. })));
+            // Neither a FIFO nor a socket is opened (a FIFO would block here).
+            assert!(matches!(text("/etc/fifo"), Err(ReadError::NotRegular { kind: "fifo", .. })));
+            assert!(matches!(text("/etc/socket"), Err(ReadError::NotRegular { kind: "socket", .. })));
+            assert!(matches!(t.read_dir("/etc/fifo"), Err(ReadError::NotDir { .. })));
+            assert!(matches!(t.read_link("/etc/passwd"), Err(ReadError::Io { .. })));
+            assert_eq!(t.read_link("/etc/alt").unwrap(), "ssh");
+            let names: Vec<String> = t.read_dir("/etc/alt").unwrap().into_iter().map(|e| e.name).collect();
+            assert_eq!(names, ["sshd_config", "sshd_config.d"]);
+        }
+    }
+
+    #[test]
+    fn reads_are_bounded_on_the_fd_not_by_the_size_fstat_gives() {
+        let dir = tree();
+        let mut t = FsTarget::root(dir.path()).unwrap();
+        t.max_file_bytes = 8;
+        assert!(matches!(t.read_text("/etc/passwd"), Err(ReadError::TooLarge { size: 26, limit: 8, .. })));
+        // A /proc file says it is empty and is not.
+        let mut host = FsTarget::host();
+        assert_eq!(host.stat("/proc/self/status").unwrap().size, 0);
+        host.max_file_bytes = 8;
+        assert!(matches!(host.read_text("/proc/self/status"), Err(ReadError::TooLarge { size: 9, limit: 8, .. })));
+    }
+}

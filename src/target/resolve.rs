@@ -93,6 +93,13 @@ impl Root {
         Ok(Root { fd, openat2: AtomicBool::new(true), noatime: AtomicBool::new(true), proc_fd: AtomicBool::new(true) })
     }
 
+    /// Resolve every path with the walk (tests compare it with `openat2`).
+    #[cfg(test)]
+    pub(crate) fn without_openat2(self) -> Root {
+        self.openat2.store(false, Ordering::Relaxed);
+        self
+    }
+
     /// Open `path` (absolute, in-target) inside the root. With `follow_last`,
     /// a symlink in the last component is followed too. `oflags` opens the
     /// final entry (`O_PATH` for a handle; a directory is opened for reading
