@@ -265,6 +265,9 @@ mod tests {
         "/etc/fifo/",
         "/srv/etc/..",
         "/srv/etc/../..",
+        "/srv/etc/../etc/passwd",
+        "/etc/alt/../../etc/passwd",
+        "/etc/alt/../../../etc/passwd",
     ];
 
     /// Every operation on every path, as text: errors and metadata alike.

@@ -105,8 +105,14 @@ impl Root {
     /// final entry (`O_PATH` for a handle; a directory is opened for reading
     /// with `O_DIRECTORY`, which never opens anything else).
     pub(crate) fn resolve(&self, path: &str, follow_last: bool, oflags: OFlags) -> Result<OwnedFd, Unresolved> {
-        let oflags =
-            oflags | OFlags::CLOEXEC | OFlags::NOCTTY | if follow_last { OFlags::empty() } else { OFlags::NOFOLLOW };
+        let mut oflags = oflags | OFlags::CLOEXEC;
+        if !follow_last {
+            oflags |= OFlags::NOFOLLOW;
+        }
+        // openat2 refuses (EINVAL) any other flag next to O_PATH.
+        if !oflags.contains(OFlags::PATH) {
+            oflags |= OFlags::NOCTTY;
+        }
         if self.openat2.load(Ordering::Relaxed) {
             let how = ResolveFlags::IN_ROOT | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
             match self.noatime_retry(oflags, |f| rustix::fs::openat2(&self.fd, fast_path(path), f, Mode::empty(), how))
@@ -174,6 +180,7 @@ impl Root {
         // Directories below the root that the walk is in, innermost last.
         let mut stack: Vec<OwnedFd> = Vec::new();
         let mut links = 0usize;
+        let mut after_link = false;
         let err = |e: Errno| Unresolved::Read(errno_error(path, e));
         while let Some(c) = pending.pop_front() {
             match c.as_str() {
@@ -187,7 +194,23 @@ impl Root {
                 _ => {}
             }
             let dir = stack.last().map_or(self.fd.as_fd(), |d| d.as_fd());
+            if std::mem::take(&mut after_link) {
+                if let Some(fd) = self.rest_at_once(dir, &c, &pending, oflags) {
+                    return Ok(fd);
+                }
+            }
             let is_last = pending.iter().all(|p| p.is_empty() || p == ".");
+            if !is_last {
+                // Most components are directories: one call tells.
+                match rustix::fs::openat(dir, c.as_str(), STEP | OFlags::DIRECTORY, Mode::empty()) {
+                    Ok(fd) => {
+                        stack.push(fd);
+                        continue;
+                    }
+                    Err(Errno::NOTDIR) => {} // a symlink, or not a directory: see below
+                    Err(e) => return Err(err(e)),
+                }
+            }
             let fd = match rustix::fs::openat(dir, c.as_str(), STEP, Mode::empty()) {
                 Ok(fd) => fd,
                 Err(Errno::NOENT) if is_last && links > 0 => return Err(Unresolved::MissingAfterLink),
@@ -211,6 +234,7 @@ impl Root {
                     for comp in link.split('/').rev() {
                         pending.push_front(comp.to_string());
                     }
+                    after_link = true;
                 }
                 _ if is_last => return self.open_last(dir, &c, fd, oflags).map_err(err),
                 FileType::Directory => stack.push(fd),
@@ -220,6 +244,29 @@ impl Root {
         // The path ends at a directory of the walk (`/`, or a trailing `..`).
         let dir = stack.last().map_or(self.fd.as_fd(), |d| d.as_fd());
         self.noatime_retry(oflags, |f| rustix::fs::openat(dir, ".", f, Mode::empty())).map_err(err)
+    }
+
+    /// After a symlink, the rest of the path (`first` and `pending`) in one
+    /// `openat2` from the walk's directory, when it holds no symlink and
+    /// stays beneath that directory (`RESOLVE_BENEATH`); `None` when the walk
+    /// must go on step by step (which also tells the exact error).
+    fn rest_at_once(
+        &self,
+        dir: BorrowedFd<'_>,
+        first: &str,
+        pending: &VecDeque<String>,
+        oflags: OFlags,
+    ) -> Option<OwnedFd> {
+        if !self.openat2.load(Ordering::Relaxed) {
+            return None;
+        }
+        let mut rest = first.to_string();
+        for p in pending {
+            rest.push('/');
+            rest.push_str(p);
+        }
+        let how = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
+        self.noatime_retry(oflags, |f| rustix::fs::openat2(dir, fast_path(&rest), f, Mode::empty(), how)).ok()
     }
 
     /// The final entry: the walk's `O_PATH` handle, or the entry opened by
