@@ -26,6 +26,7 @@ need setpriv || packages+=(util-linux) # scans as an unprivileged user; `script`
 need cc || packages+=(gcc)             # crates that build C
 need ss || packages+=(iproute2)        # the live listeners test compares with ss
 need openssl || packages+=(openssl)    # TLS servers for the live probe tests
+need strace || packages+=(strace)      # the side-effects test records every spawn and write
 # Real servers the live tests start on loopback, in temporary directories,
 # on ports of their own (never a system instance).
 need nginx || [ -x /usr/sbin/nginx ] || packages+=(nginx-light)
