@@ -29,6 +29,7 @@ need ss || packages+=(iproute2)        # the live listeners test compares with s
 need openssl || packages+=(openssl)    # TLS servers for the live probe tests
 need umoci || packages+=(umoci)        # image tests build their images with umoci…
 need skopeo || packages+=(skopeo)      # …and convert them (docker-archive, OCI archive, zstd)
+need strace || packages+=(strace)      # the side-effects test records every spawn and write
 # Real servers the live tests start on loopback, in temporary directories,
 # on ports of their own (never a system instance).
 need nginx || [ -x /usr/sbin/nginx ] || packages+=(nginx-light)

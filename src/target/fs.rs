@@ -1,16 +1,21 @@
 //! A target backed by a directory on the host: the live host (`/`) or an
 //! offline root filesystem (`--root DIR`).
 
-use super::resolve::{host_path, io_error, resolve};
+use super::resolve::{errno_error, io_error, Root, Unresolved};
 use super::{DirEntry, FileMeta, FileType, ReadError, Target, TargetKind, TextFile, MAX_FILE_BYTES};
-use std::fs::{File, Metadata, OpenOptions};
+use rustix::fd::OwnedFd;
+use rustix::fs::{OFlags, Stat};
+use std::fs::File;
 use std::io::Read;
-use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+/// Every operation resolves its path from the root's file descriptor (see
+/// `resolve.rs`), never from a host path string.
 #[derive(Debug)]
 pub struct FsTarget {
     root: PathBuf,
+    /// The root directory, held open; the reason when it could not be opened.
+    dir: Result<Root, String>,
     kind: TargetKind,
     max_file_bytes: u64,
 }
@@ -26,28 +31,26 @@ pub enum OpenError {
     Io(String, String),
 }
 
-fn file_type_of(ft: &std::fs::FileType) -> FileType {
-    if ft.is_symlink() {
-        FileType::Symlink
-    } else if ft.is_dir() {
-        FileType::Dir
-    } else if ft.is_fifo() {
-        FileType::Fifo
-    } else if ft.is_socket() {
-        FileType::Socket
-    } else if ft.is_char_device() {
-        FileType::CharDevice
-    } else if ft.is_block_device() {
-        FileType::BlockDevice
-    } else {
-        FileType::File
-    }
+fn file_type_of(ft: rustix::fs::FileType) -> Option<FileType> {
+    use rustix::fs::FileType as T;
+    Some(match ft {
+        T::Symlink => FileType::Symlink,
+        T::Directory => FileType::Dir,
+        T::Fifo => FileType::Fifo,
+        T::Socket => FileType::Socket,
+        T::CharacterDevice => FileType::CharDevice,
+        T::BlockDevice => FileType::BlockDevice,
+        T::RegularFile => FileType::File,
+        T::Unknown => return None,
+    })
 }
 
 impl FsTarget {
     /// The live host, rooted at `/`.
     pub fn host() -> Self {
-        FsTarget { root: PathBuf::from("/"), kind: TargetKind::Host, max_file_bytes: MAX_FILE_BYTES }
+        let root = PathBuf::from("/");
+        let dir = Root::open(&root).map_err(|e| format!("cannot open /: {e}"));
+        FsTarget { root, dir, kind: TargetKind::Host, max_file_bytes: MAX_FILE_BYTES }
     }
 
     /// An offline root filesystem at `dir` on the host.
@@ -61,61 +64,62 @@ impl FsTarget {
             return Err(OpenError::NotDir(shown));
         }
         let root = std::fs::canonicalize(dir).map_err(|e| OpenError::Io(shown.clone(), e.to_string()))?;
-        Ok(FsTarget { root, kind: TargetKind::Root, max_file_bytes: MAX_FILE_BYTES })
+        let fd = Root::open(&root).map_err(|e| OpenError::Io(shown.clone(), e.to_string()))?;
+        Ok(FsTarget { root, dir: Ok(fd), kind: TargetKind::Root, max_file_bytes: MAX_FILE_BYTES })
     }
 
-    fn meta_of(path: &str, m: &Metadata) -> FileMeta {
-        let file_type = file_type_of(&m.file_type());
+    fn meta_of(path: &str, st: &Stat) -> FileMeta {
+        let ft = rustix::fs::FileType::from_raw_mode(st.st_mode);
         FileMeta {
             path: path.to_string(),
-            file_type,
-            mode: m.mode() & 0o7777,
-            uid: m.uid(),
-            gid: m.gid(),
-            size: m.size(),
-            dev: m.dev(),
+            // `fstat` always knows the type.
+            file_type: file_type_of(ft).unwrap_or(FileType::File),
+            mode: st.st_mode & 0o7777,
+            uid: st.st_uid,
+            gid: st.st_gid,
+            size: u64::try_from(st.st_size).unwrap_or(0),
+            dev: st.st_dev,
         }
     }
 
-    fn resolved(&self, path: &str, follow: bool) -> Result<(String, PathBuf), ReadError> {
-        let comps = resolve(&self.root, path, follow)?;
-        Ok((format!("/{}", comps.join("/")), host_path(&self.root, &comps)))
+    fn dir(&self, path: &str) -> Result<&Root, ReadError> {
+        self.dir.as_ref().map_err(|message| ReadError::Io { path: path.to_string(), message: message.clone() })
     }
 
-    /// A missing file reached through a symlink is reported as dangling
-    /// (an absolute link in an image points into the image, never the host).
-    fn not_found(&self, path: &str, e: &std::io::Error) -> ReadError {
-        let err = io_error(path, e);
-        if err.is_not_found() {
-            if let Ok(link) = self.read_link(path) {
-                return ReadError::DanglingSymlink { path: path.to_string(), link };
-            }
+    /// A missing file reached through a symlink is reported as dangling when
+    /// `path` itself is the link (an absolute link in an image points into
+    /// the image, never the host).
+    fn unresolved(&self, path: &str, u: Unresolved, dangling: bool) -> ReadError {
+        match u {
+            Unresolved::Read(e) => e,
+            Unresolved::MissingAfterLink => match dangling.then(|| self.read_link(path)) {
+                Some(Ok(link)) => ReadError::DanglingSymlink { path: path.to_string(), link },
+                _ => ReadError::NotFound { path: path.to_string() },
+            },
         }
-        err
     }
 
+    /// An `O_PATH` handle on the entry at `path` and its `fstat`.
+    fn handle(&self, path: &str, follow: bool) -> Result<(OwnedFd, Stat), ReadError> {
+        let fd = self.dir(path)?.resolve(path, follow, OFlags::PATH).map_err(|u| self.unresolved(path, u, follow))?;
+        let st = rustix::fs::fstat(&fd).map_err(|e| errno_error(path, e))?;
+        Ok((fd, st))
+    }
+
+    /// The regular file at `path`, open for reading. It is checked on a handle
+    /// that opens nothing (a FIFO, socket or device is never opened, so no
+    /// wait and no device side effect) and then reopened as that same inode.
     fn open_regular(&self, path: &str) -> Result<File, ReadError> {
-        let (_, host) = self.resolved(path, true)?;
-        let m = std::fs::symlink_metadata(&host).map_err(|e| self.not_found(path, &e))?;
-        let meta = Self::meta_of(path, &m);
+        let (fd, st) = self.handle(path, true)?;
+        let meta = Self::meta_of(path, &st);
         if meta.file_type != FileType::File {
             return Err(ReadError::NotRegular { path: path.to_string(), kind: meta.file_type.as_str() });
         }
         if meta.size > self.max_file_bytes {
             return Err(ReadError::TooLarge { path: path.to_string(), size: meta.size, limit: self.max_file_bytes });
         }
-        // O_NONBLOCK: should a FIFO be swapped in after the check above, open
-        // does not wait for a writer. O_NOFOLLOW: nor is a symlink followed.
-        let file = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOCTTY)
-            .open(&host)
-            .map_err(|e| io_error(path, &e))?;
-        let fm = file.metadata().map_err(|e| io_error(path, &e))?;
-        if !fm.file_type().is_file() {
-            return Err(ReadError::NotRegular { path: path.to_string(), kind: "special file" });
-        }
-        Ok(file)
+        let file = self.dir(path)?.reopen(path, &fd, &st).map_err(|u| self.unresolved(path, u, true))?;
+        Ok(File::from(file))
     }
 }
 
@@ -129,19 +133,18 @@ impl Target for FsTarget {
     }
 
     fn lstat(&self, path: &str) -> Result<FileMeta, ReadError> {
-        let (_, host) = self.resolved(path, false)?;
-        let m = std::fs::symlink_metadata(&host).map_err(|e| io_error(path, &e))?;
-        Ok(Self::meta_of(path, &m))
+        let (_, st) = self.handle(path, false)?;
+        Ok(Self::meta_of(path, &st))
     }
 
     fn stat(&self, path: &str) -> Result<FileMeta, ReadError> {
-        let (_, host) = self.resolved(path, true)?;
-        let m = std::fs::symlink_metadata(&host).map_err(|e| self.not_found(path, &e))?;
-        Ok(Self::meta_of(path, &m))
+        let (_, st) = self.handle(path, true)?;
+        Ok(Self::meta_of(path, &st))
     }
 
     fn read_text(&self, path: &str) -> Result<TextFile, ReadError> {
         let file = self.open_regular(path)?;
+        // Bounded on the open file, whatever its size said.
         let mut buf = Vec::new();
         file.take(self.max_file_bytes + 1).read_to_end(&mut buf).map_err(|e| io_error(path, &e))?;
         if buf.len() as u64 > self.max_file_bytes {
@@ -162,13 +165,21 @@ impl Target for FsTarget {
     }
 
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ReadError> {
-        let (_, host) = self.resolved(path, true)?;
-        let rd = std::fs::read_dir(&host).map_err(|e| io_error(path, &e))?;
+        // O_DIRECTORY: nothing but a directory is ever opened.
+        let fd = self
+            .dir(path)?
+            .resolve(path, true, OFlags::RDONLY | OFlags::DIRECTORY)
+            .map_err(|u| self.unresolved(path, u, false))?;
+        let dir = rustix::fs::Dir::new(fd).map_err(|e| errno_error(path, e))?;
         let mut out = Vec::new();
-        for entry in rd {
-            let entry = entry.map_err(|e| io_error(path, &e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let kind = entry.file_type().ok().map(|t| file_type_of(&t));
+        for entry in dir {
+            let entry = entry.map_err(|e| errno_error(path, e))?;
+            let name = entry.file_name().to_bytes();
+            if name == b"." || name == b".." {
+                continue;
+            }
+            let name = String::from_utf8_lossy(name).into_owned();
+            let kind = file_type_of(entry.file_type());
             out.push(DirEntry { path: super::join(path, &name), name, kind });
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -176,7 +187,157 @@ impl Target for FsTarget {
     }
 
     fn read_link(&self, path: &str) -> Result<String, ReadError> {
-        let (_, host) = self.resolved(path, false)?;
-        std::fs::read_link(&host).map(|p| p.to_string_lossy().into_owned()).map_err(|e| io_error(path, &e))
+        let fd = self.dir(path)?.resolve(path, false, OFlags::PATH).map_err(|u| self.unresolved(path, u, false))?;
+        // An empty name reads the link the handle is on; on anything else the
+        // kernel answers ENOENT, which here means "not a symlink" (EINVAL, as
+        // readlink(2) on a path says).
+        match rustix::fs::readlinkat(&fd, "", Vec::new()) {
+            Ok(link) => Ok(link.to_string_lossy().into_owned()),
+            Err(rustix::io::Errno::NOENT) => Err(errno_error(path, rustix::io::Errno::INVAL)),
+            Err(e) => Err(errno_error(path, e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// A tree with every kind of entry and link the resolver must handle.
+    fn tree() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        std::fs::create_dir_all(r.join("etc/ssh/sshd_config.d")).unwrap();
+        std::fs::create_dir_all(r.join("srv")).unwrap();
+        std::fs::write(r.join("etc/ssh/sshd_config"), "PermitRootLogin no\n").unwrap();
+        std::fs::write(r.join("etc/passwd"), "root:x:0:0::/root:/bin/sh\n").unwrap();
+        let links = [
+            ("/etc/ssh/sshd_config", "etc/abs"),
+            ("ssh/sshd_config", "etc/rel"),
+            ("../../../../etc/passwd", "etc/escape"),
+            ("/../../etc/passwd", "etc/abs-dotdot"),
+            ("/etc/missing", "etc/dangling"),
+            ("/nowhere/missing", "etc/dangling-dir"),
+            ("loop-b", "etc/loop-a"),
+            ("loop-a", "etc/loop-b"),
+            ("ssh", "etc/alt"),
+            ("/etc", "srv/etc"),
+            ("passwd", "etc/to-file"),
+        ];
+        for (to, at) in links {
+            symlink(to, r.join(at)).unwrap();
+        }
+        let st = std::process::Command::new("mkfifo").arg(r.join("etc/fifo")).status().unwrap();
+        assert!(st.success());
+        std::os::unix::net::UnixListener::bind(r.join("etc/socket")).unwrap();
+        dir
+    }
+
+    const PATHS: &[&str] = &[
+        "/",
+        "/etc",
+        "/etc/",
+        "/etc/ssh/sshd_config",
+        "/etc/ssh/sshd_config/",
+        "/etc/ssh/./sshd_config/.",
+        "/../../etc/passwd",
+        "/etc/../etc/ssh/sshd_config",
+        "/etc/passwd/x",
+        "/etc/abs",
+        "/etc/rel",
+        "/etc/escape",
+        "/etc/abs-dotdot",
+        "/etc/dangling",
+        "/etc/dangling-dir",
+        "/etc/loop-a",
+        "/etc/alt/sshd_config",
+        "/etc/alt/../passwd",
+        "/srv/etc/alt/sshd_config",
+        "/etc/to-file/x",
+        "/etc/fifo",
+        "/etc/socket",
+        "/etc/missing",
+        "/missing/x",
+        "/etc/alt/",
+        "/etc/abs/",
+        "/etc/dangling/",
+        "/etc/fifo/",
+        "/srv/etc/..",
+        "/srv/etc/../..",
+        "/srv/etc/../etc/passwd",
+        "/etc/alt/../../etc/passwd",
+        "/etc/alt/../../../etc/passwd",
+    ];
+
+    /// Every operation on every path, as text: errors and metadata alike.
+    fn outcomes(t: &FsTarget) -> Vec<String> {
+        let mut out = Vec::new();
+        for p in PATHS {
+            let lstat = t.lstat(p).map(|m| (m.file_type, m.size));
+            let stat = t.stat(p).map(|m| (m.file_type, m.size));
+            let text = t.read_text(p).map(|f| f.text);
+            let dir = t.read_dir(p).map(|d| d.into_iter().map(|e| (e.name, e.kind)).collect::<Vec<_>>());
+            out.push(format!("{p}: {lstat:?} {stat:?} {text:?} {dir:?} {:?}", t.read_link(p)));
+        }
+        out
+    }
+
+    #[test]
+    fn walk_and_openat2_agree_on_every_path() {
+        let dir = tree();
+        let fast = FsTarget::root(dir.path()).unwrap();
+        let mut walk = FsTarget::root(dir.path()).unwrap();
+        walk.dir = Ok(Root::open(&walk.root).unwrap().without_openat2());
+        assert_eq!(outcomes(&fast), outcomes(&walk));
+    }
+
+    #[test]
+    fn links_resolve_inside_the_root_with_typed_errors() {
+        let dir = tree();
+        for t in [FsTarget::root(dir.path()).unwrap(), {
+            let mut w = FsTarget::root(dir.path()).unwrap();
+            w.dir = Ok(Root::open(&w.root).unwrap().without_openat2());
+            w
+        }] {
+            let text = |p: &str| t.read_text(p).map(|f| f.text);
+            assert_eq!(text("/etc/abs").unwrap(), "PermitRootLogin no\n");
+            assert_eq!(text("/etc/rel").unwrap(), "PermitRootLogin no\n");
+            assert_eq!(text("/srv/etc/alt/sshd_config").unwrap(), "PermitRootLogin no\n");
+            assert_eq!(text("/../../etc/passwd").unwrap(), "root:x:0:0::/root:/bin/sh\n");
+            // A `..` above the root: clamped in the path asked for, an escape in a link.
+            assert!(matches!(text("/etc/escape"), Err(ReadError::SymlinkEscape { .. })));
+            assert!(matches!(text("/etc/abs-dotdot"), Err(ReadError::SymlinkEscape { .. })));
+            assert!(matches!(text("/etc/loop-a"), Err(ReadError::SymlinkLoop { .. })));
+            assert!(matches!(text("/etc/to-file/x"), Err(ReadError::NotDir { .. })));
+            assert!(matches!(text("/missing/x"), Err(ReadError::NotFound { .. })));
+            assert!(matches!(text("/etc/dangling-dir"), Err(ReadError::NotFound { .. })));
+            match text("/etc/dangling") {
+                Err(ReadError::DanglingSymlink { link, .. }) => assert_eq!(link, "/etc/missing"),
+                other => panic!("{other:?}"),
+            }
+            assert!(matches!(t.lstat("/etc/dangling"), Ok(FileMeta { file_type: FileType::Symlink, .. })));
+            // Neither a FIFO nor a socket is opened (a FIFO would block here).
+            assert!(matches!(text("/etc/fifo"), Err(ReadError::NotRegular { kind: "fifo", .. })));
+            assert!(matches!(text("/etc/socket"), Err(ReadError::NotRegular { kind: "socket", .. })));
+            assert!(matches!(t.read_dir("/etc/fifo"), Err(ReadError::NotDir { .. })));
+            assert!(matches!(t.read_link("/etc/passwd"), Err(ReadError::Io { .. })));
+            assert_eq!(t.read_link("/etc/alt").unwrap(), "ssh");
+            let names: Vec<String> = t.read_dir("/etc/alt").unwrap().into_iter().map(|e| e.name).collect();
+            assert_eq!(names, ["sshd_config", "sshd_config.d"]);
+        }
+    }
+
+    #[test]
+    fn reads_are_bounded_on_the_fd_not_by_the_size_fstat_gives() {
+        let dir = tree();
+        let mut t = FsTarget::root(dir.path()).unwrap();
+        t.max_file_bytes = 8;
+        assert!(matches!(t.read_text("/etc/passwd"), Err(ReadError::TooLarge { size: 26, limit: 8, .. })));
+        // A /proc file says it is empty and is not.
+        let mut host = FsTarget::host();
+        assert_eq!(host.stat("/proc/self/status").unwrap().size, 0);
+        host.max_file_bytes = 8;
+        assert!(matches!(host.read_text("/proc/self/status"), Err(ReadError::TooLarge { size: 9, limit: 8, .. })));
     }
 }
