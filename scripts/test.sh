@@ -6,7 +6,8 @@
 # - Debian packages: coreutils, util-linux, gcc, iproute2, openssl;
 #   nginx-light, redis-server, mariadb-server and postgresql (the live tests
 #   start their own instances on loopback, in temporary directories); chromium
-#   (the HTML report test); python3-pip and npm when absent.
+#   (the HTML report test); umoci and skopeo (the image tests); python3-pip
+#   and npm when absent.
 # - Report validators, under target/validators/ (nothing system-wide):
 #   xmlschema from PyPI and the SARIF Multitool from npm.
 # Services of the packages it installs are neither started nor enabled at
@@ -26,6 +27,8 @@ need setpriv || packages+=(util-linux) # scans as an unprivileged user; `script`
 need cc || packages+=(gcc)             # crates that build C
 need ss || packages+=(iproute2)        # the live listeners test compares with ss
 need openssl || packages+=(openssl)    # TLS servers for the live probe tests
+need umoci || packages+=(umoci)        # image tests build their images with umoci…
+need skopeo || packages+=(skopeo)      # …and convert them (docker-archive, OCI archive, zstd)
 need strace || packages+=(strace)      # the side-effects test records every spawn and write
 # Real servers the live tests start on loopback, in temporary directories,
 # on ports of their own (never a system instance).

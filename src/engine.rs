@@ -204,6 +204,7 @@ fn evidence_of(m: &Map<String, Value>) -> Evidence {
         path: m.get("path").and_then(Value::as_str).map(str::to_string),
         line: m.get("line").and_then(Value::as_u64),
         detail: mask(&detail),
+        layer: None,
     }
 }
 
@@ -212,7 +213,8 @@ fn unavailable(p: &Planned, u: &Unavailable) -> CheckResult {
         Unavailable::NotFound(why) => result(p, Status::Skip, format!("not applicable: {why}"), Vec::new(), None),
         Unavailable::Unreadable(e) => result(p, Status::Skip, format!("cannot read {e}"), Vec::new(), None),
         Unavailable::Malformed { path, line, message } => {
-            let ev = Evidence { path: Some(path.clone()), line: Some(*line as u64), detail: mask(message) };
+            let ev =
+                Evidence { path: Some(path.clone()), line: Some(*line as u64), detail: mask(message), layer: None };
             result(p, Status::Error, format!("malformed {path}:{line}: {message}"), vec![ev], None)
         }
         Unavailable::Failed(why) => result(p, Status::Error, why.clone(), Vec::new(), None),

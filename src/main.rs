@@ -5,10 +5,10 @@
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use hardcheck::definition::{self, Check};
-use hardcheck::model::{Severity, Status};
+use hardcheck::model::{CheckResult, Severity, Skipped, Status};
 use hardcheck::report::{self, Format, Report, TargetInfo, Tool};
 use hardcheck::sources::Scan;
-use hardcheck::target::{FsTarget, Target};
+use hardcheck::target::{FsTarget, ImageTarget, Target};
 use hardcheck::{engine, profile, score};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -33,7 +33,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Scan a target and print a scored hardening report.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List or explain checks.
     #[command(subcommand)]
     Checks(ChecksCommand),
@@ -63,9 +63,13 @@ struct ScanArgs {
     /// Scan an offline root filesystem instead of the live host.
     #[arg(long, value_name = "DIR", conflicts_with = "image")]
     root: Option<PathBuf>,
-    /// Scan a container image archive (docker save or OCI layout).
-    #[arg(long, value_name = "FILE")]
-    image: Option<PathBuf>,
+    /// Scan a container image archive: `docker save`, an OCI layout
+    /// directory or an OCI archive; `PATH:TAG` picks one of several images.
+    #[arg(long, value_name = "PATH[:TAG]")]
+    image: Option<String>,
+    /// Platform of a multi-platform image (default linux/amd64).
+    #[arg(long, value_name = "OS/ARCH", requires = "image")]
+    platform: Option<String>,
     /// Profile name (baseline, server, container) or path to a profile TOML.
     #[arg(long, default_value = "baseline")]
     profile: String,
@@ -156,7 +160,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(*args),
         Command::Checks(ChecksCommand::List { format, checks }) => list_checks(format, &checks),
         Command::Checks(ChecksCommand::Explain { id, checks }) => explain(&id, &checks),
         Command::Profiles(ProfilesCommand::List) => list_profiles(),
@@ -172,16 +176,15 @@ fn use_color(to_stdout: bool) -> bool {
 }
 
 fn scan(args: ScanArgs) -> Result<u8> {
-    if let Some(image) = &args.image {
-        bail!(
-            "--image {}: container image targets are not supported in this version (use --root on an unpacked image)",
-            image.display()
-        );
-    }
     let clock = report::context::Clock::start();
-    let target: Arc<dyn Target> = match &args.root {
-        Some(dir) => Arc::new(FsTarget::root(dir)?),
-        None => Arc::new(FsTarget::host()),
+    let image = match &args.image {
+        Some(spec) => Some(Arc::new(ImageTarget::open(spec, args.platform.as_deref())?)),
+        None => None,
+    };
+    let target: Arc<dyn Target> = match (&image, &args.root) {
+        (Some(image), _) => image.clone(),
+        (None, Some(dir)) => Arc::new(FsTarget::root(dir)?),
+        (None, None) => Arc::new(FsTarget::host()),
     };
     let checks = load_checks(&args.checks)?;
     let prof = profile::load(&args.profile)?;
@@ -193,7 +196,11 @@ fn scan(args: ScanArgs) -> Result<u8> {
         hardcheck::dblive::Url::parse(url).map_err(|e| anyhow!(hardcheck::redact::mask(&e.to_string())))?;
     }
     scan.set_db_connections(args.db.clone());
-    let results = run_with_progress(scan.clone(), plan, !args.quiet);
+    let mut results = run_with_progress(scan.clone(), plan, !args.quiet);
+    let mut skipped = scan.skipped();
+    if let Some(image) = &image {
+        image_results(image, &mut results, &mut skipped);
+    }
     let sc = score::score(&results);
     // The exposed surface of a live host, for the report's compact section.
     let listeners = match scan.target.is_live() {
@@ -209,18 +216,23 @@ fn scan(args: ScanArgs) -> Result<u8> {
         tool: Tool { name: "hardcheck", version: env!("CARGO_PKG_VERSION") },
         target: TargetInfo {
             kind: target.kind().as_str(),
-            path: match &args.root {
-                Some(_) => target.display_path(),
-                None => "/".into(),
+            path: match (&args.root, &image) {
+                (None, None) => "/".into(),
+                _ => target.display_path(),
             },
-            host: report::context::target_host(target.as_ref()),
+            // An image is named by its first tag (the archive path without one).
+            host: match image.as_ref().and_then(|i| i.info().tags.first()) {
+                Some(tag) => tag.clone(),
+                None => report::context::target_host(target.as_ref()),
+            },
+            image: image.as_ref().map(|i| i.info().clone()),
         },
         scan: clock.finish(),
         profile: prof.name.clone(),
         summary: score::summary(&results),
         score: sc,
         results,
-        skipped: scan.skipped(),
+        skipped,
         listeners,
         declared_listeners,
         docs,
@@ -429,6 +441,24 @@ fn gates(report: &Report, args: &ScanArgs, prof: &profile::Profile) -> u8 {
         }
     }
     u8::from(gate_failed)
+}
+
+/// Evidence from an image names the layer that last wrote its file; members
+/// refused are listed as not read; and when a layer could not be read to its
+/// end, a check that found nothing wrong cannot vouch for the image.
+fn image_results(image: &ImageTarget, results: &mut [CheckResult], skipped: &mut Vec<Skipped>) {
+    for ev in results.iter_mut().flat_map(|r| r.evidence.iter_mut()) {
+        ev.layer = ev.path.as_deref().and_then(|p| image.layer_of(p));
+    }
+    let refused = image.refused().iter().map(|r| Skipped { path: r.path.clone(), reason: r.reason.clone() });
+    let broken = image.problems().iter().map(|p| Skipped { path: image.display_path(), reason: p.clone() });
+    skipped.extend(refused.chain(broken));
+    if let Some(first) = image.problems().first() {
+        for r in results.iter_mut().filter(|r| r.status == Status::Pass) {
+            r.status = Status::Error;
+            r.message = format!("not judged: the image is incomplete ({first})");
+        }
+    }
 }
 
 fn list_checks(format: ListFormat, dirs: &[PathBuf]) -> Result<u8> {

@@ -84,6 +84,10 @@ pub struct Evidence {
     pub path: Option<String>,
     pub line: Option<u64>,
     pub detail: String,
+    /// The image layer that last wrote the file (image targets; an addition
+    /// to schema 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<crate::target::LayerRef>,
 }
 
 /// One check's verdict.

@@ -287,7 +287,7 @@ fn result(id: &str, severity: Severity, status: Status, message: &str, evidence:
 }
 
 fn ev(path: Option<&str>, line: Option<u64>, detail: &str) -> Evidence {
-    Evidence { path: path.map(String::from), line, detail: detail.into() }
+    Evidence { path: path.map(String::from), line, detail: detail.into(), layer: None }
 }
 
 fn hostile_report() -> Report {
@@ -311,7 +311,7 @@ fn hostile_report() -> Report {
     Report {
         schema_version: 1,
         tool: Tool { name: "hardcheck", version: "0.1.0" },
-        target: TargetInfo { kind: "root", path: "/srv/roots/web 1".into(), host: "web-1".into() },
+        target: TargetInfo { kind: "root", path: "/srv/roots/web 1".into(), host: "web-1".into(), image: None },
         scan: ScanInfo {
             started_at: "2026-11-01T09:30:00Z".into(),
             duration_ms: 1500,

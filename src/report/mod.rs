@@ -50,6 +50,9 @@ pub struct TargetInfo {
     /// valid one, else the directory; for an image, its name (see
     /// [`context::target_host`]).
     pub host: String,
+    /// Tags, digest and platform of an image target (an addition to schema 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<crate::target::image::ImageInfo>,
 }
 
 /// When, how long and as whom the scan ran (an addition to schema 1).

@@ -1,15 +1,18 @@
 //! The target layer: every file hardcheck reads goes through here.
 //!
-//! A target is a live host (`/`), an offline root filesystem, or (later) a
-//! container image. Paths given to a target are absolute paths *inside* the
-//! target. Symlinks are resolved inside the target root, FIFOs, sockets and
-//! devices are never opened, reads are bounded, and every problem becomes a
-//! [`ReadError`] with a reason instead of a panic or a hang.
+//! A target is a live host (`/`), an offline root filesystem, or a
+//! container image read from its archive ([`image`]). Paths given to a
+//! target are absolute paths *inside* the target. Symlinks are resolved
+//! inside the target root, FIFOs, sockets and devices are never opened,
+//! reads are bounded, and every problem becomes a [`ReadError`] with a
+//! reason instead of a panic or a hang.
 
 mod fs;
+pub mod image;
 mod resolve;
 
 pub use fs::FsTarget;
+pub use image::ImageTarget;
 
 use std::fmt;
 
@@ -153,6 +156,18 @@ pub struct TextFile {
     pub text: String,
 }
 
+/// The image layer that last wrote a path (image targets only).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LayerRef {
+    /// Position in the image's layer list, from 0 (the base layer).
+    pub index: usize,
+    /// Digest of the layer's uncompressed tar (the config's `rootfs.diff_ids`).
+    pub diff_id: String,
+    /// The build step that made the layer (the config's history), when recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
 /// The interface every kind of target implements. Image targets (layers read
 /// from a tar without unpacking) implement the same trait.
 pub trait Target: Send + Sync {
@@ -174,6 +189,11 @@ pub trait Target: Send + Sync {
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ReadError>;
     /// Target of a symlink, as stored (not resolved).
     fn read_link(&self, path: &str) -> Result<String, ReadError>;
+    /// The image layer that last wrote `path` (symlinks followed inside the
+    /// target); `None` for targets without layers.
+    fn layer_of(&self, _path: &str) -> Option<LayerRef> {
+        None
+    }
 }
 
 impl fmt::Debug for dyn Target {
