@@ -12,6 +12,7 @@ pub mod dblive;
 pub mod definition;
 pub mod engine;
 pub mod expr;
+pub mod limits;
 pub mod model;
 pub mod passwords;
 pub mod probes;

@@ -7,19 +7,22 @@
 //! item that comes from a file carries `path` and `line`.
 
 mod formats;
+pub mod include;
 mod meta;
+mod reader;
 pub(crate) mod structured;
 pub mod tree_walk;
+
+pub use reader::{Names, Reader};
 
 pub use meta::{meta_item, walk};
 pub(crate) use structured::yaml as structured_yaml;
 
 use crate::collectors;
-use crate::model::Skipped;
 use crate::target::{self, ReadError, Target, TextFile};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Built-in collectors, by the variable name a predicate uses.
@@ -211,27 +214,31 @@ pub type SourceResult = Result<Arc<Loaded>, Unavailable>;
 /// A collector's facts as JSON, shared.
 pub type JsonResult = Result<Arc<Value>, Unavailable>;
 
-/// Everything the collectors need: the target, and the shared caches.
+/// Everything the collectors need: the target (through a [`Reader`]), and
+/// the shared caches.
 pub struct Scan {
-    pub target: Arc<dyn Target>,
+    reader: Reader,
     cache: Mutex<HashMap<String, Arc<OnceLock<SourceResult>>>>,
     json_cache: Mutex<HashMap<String, Arc<OnceLock<JsonResult>>>>,
-    skipped: Mutex<BTreeSet<Skipped>>,
-    names: OnceLock<Names>,
     /// Whether live network probes (TLS handshakes with local ports) may run.
     probing: std::sync::atomic::AtomicBool,
     /// Database connection URLs given with `scan --db` (live introspection).
     db_connections: Mutex<Vec<String>>,
 }
 
+impl std::ops::Deref for Scan {
+    type Target = Reader;
+    fn deref(&self) -> &Reader {
+        &self.reader
+    }
+}
+
 impl Scan {
     pub fn new(target: Arc<dyn Target>) -> Self {
         Scan {
-            target,
+            reader: Reader::new(target),
             cache: Mutex::new(HashMap::new()),
             json_cache: Mutex::new(HashMap::new()),
-            skipped: Mutex::new(BTreeSet::new()),
-            names: OnceLock::new(),
             probing: std::sync::atomic::AtomicBool::new(true),
             db_connections: Mutex::new(Vec::new()),
         }
@@ -255,38 +262,6 @@ impl Scan {
     /// Whether live network probes may run.
     pub fn probing(&self) -> bool {
         self.probing.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    /// Record something the scan could not read (listed in every report).
-    pub fn note_unreadable(&self, e: &ReadError) {
-        if e.is_not_found() {
-            return;
-        }
-        if let Ok(mut s) = self.skipped.lock() {
-            s.insert(Skipped { path: e.path().to_string(), reason: e.reason() });
-        }
-    }
-
-    pub fn skipped(&self) -> Vec<Skipped> {
-        self.skipped.lock().map(|s| s.iter().cloned().collect()).unwrap_or_default()
-    }
-
-    /// Read a text file, recording it if it cannot be read.
-    pub fn read_text(&self, path: &str) -> Result<TextFile, ReadError> {
-        let r = self.target.read_text(path);
-        if let Err(e) = &r {
-            self.note_unreadable(e);
-        }
-        r
-    }
-
-    /// Expand a glob, recording unreadable directories.
-    pub fn glob(&self, pattern: &str) -> Vec<String> {
-        let (paths, errors) = target::glob(self.target.as_ref(), pattern);
-        for e in &errors {
-            self.note_unreadable(e);
-        }
-        paths
     }
 
     /// A built-in collector's facts, loaded once per scan.
@@ -328,37 +303,6 @@ impl Scan {
             cache.entry(key).or_default().clone()
         };
         slot.get_or_init(load).clone()
-    }
-
-    /// uid → user name and gid → group name, from the target's own files.
-    pub fn names(&self) -> &Names {
-        self.names.get_or_init(|| Names::load(self))
-    }
-}
-
-/// User and group names of the target (not of the host running hardcheck).
-#[derive(Debug, Default)]
-pub struct Names {
-    pub users: HashMap<u32, String>,
-    pub groups: HashMap<u32, String>,
-}
-
-impl Names {
-    fn load(scan: &Scan) -> Names {
-        let mut n = Names::default();
-        for (file, map) in [("/etc/passwd", &mut n.users), ("/etc/group", &mut n.groups)] {
-            if let Ok(f) = scan.target.read_text(file) {
-                for line in f.text.lines() {
-                    let mut parts = line.split(':');
-                    if let (Some(name), Some(_), Some(id)) = (parts.next(), parts.next(), parts.next()) {
-                        if let Ok(id) = id.trim().parse::<u32>() {
-                            map.entry(id).or_insert_with(|| name.to_string());
-                        }
-                    }
-                }
-            }
-        }
-        n
     }
 }
 
