@@ -57,11 +57,13 @@
 //! user without a password); `exempt` says why a weak value is not a risk
 //! (an `off` user, guest limited to localhost, a file overridden).
 
-use super::redis::split_args;
+use super::mysql;
+use super::{rabbitmq, redis};
 use crate::passwords::{self, Weakness};
+use crate::sources::include::relative_to;
 use crate::sources::tree_walk::{self, Bounds};
 use crate::sources::{item, Scan, Unavailable};
-use crate::target::{self, FileType, ReadError};
+use crate::target::{FileType, ReadError};
 use regex::Regex;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeSet, HashSet};
@@ -79,10 +81,6 @@ pub const DEFAULT_MIN_SECRET: usize = 32;
 const WALK_DEPTH: usize = 6;
 const WALK_ENTRIES: usize = 100_000;
 const WALK_FILES: usize = 500;
-/// Include nesting followed in Redis configs.
-const MAX_INCLUDE_DEPTH: usize = 10;
-/// Most config files one Redis instance may pull in.
-const MAX_REDIS_FILES: usize = 256;
 
 /// Directories the walk never enters besides
 /// [`tree_walk::DEPENDENCY_DIRS`]: user data and system trees.
@@ -248,15 +246,6 @@ impl Collector {
 
 // ---------------------------------------------------------------- Redis --
 
-fn resolve(base: &str, p: &str) -> String {
-    if p.starts_with('/') {
-        target::normalize(p)
-    } else {
-        let dir = base.rsplit_once('/').map(|(d, _)| d).filter(|d| !d.is_empty()).unwrap_or("/");
-        target::normalize(&target::join(dir, p))
-    }
-}
-
 /// One Redis ACL `user` line applied rule by rule.
 fn redis_user(c: &mut Collector, path: &str, line: usize, args: &[String]) {
     let Some(name) = args.first() else { return };
@@ -324,98 +313,35 @@ fn redis_user(c: &mut Collector, path: &str, line: usize, args: &[String]) {
     }
 }
 
-/// State of one Redis instance while its files are read.
-#[derive(Default)]
-struct RedisConf {
-    requirepass: Option<Found>,
-    masterauth: Option<Found>,
-    users: Vec<(String, usize, Vec<String>)>,
-    aclfile: Option<String>,
-    stack: Vec<String>,
-    reads: usize,
-}
-
-fn redis_file(c: &mut Collector, scan: &Scan, conf: &mut RedisConf, path: &str, depth: usize) {
-    let key = scan.target.stat(path).map(|m| m.path).unwrap_or_else(|_| path.to_string());
-    if conf.stack.contains(&key) || conf.reads >= MAX_REDIS_FILES {
-        return;
-    }
-    let Some(text) = c.read(scan, path) else { return };
-    c.read.insert(path.to_string());
-    conf.reads += 1;
-    conf.stack.push(key);
-    for (i, raw) in text.lines().enumerate() {
-        let t = raw.trim();
-        if t.is_empty() || t.starts_with('#') {
-            continue;
-        }
-        let Some(args) = split_args(t) else { continue };
-        let Some(directive) = args.first().map(|d| d.to_ascii_lowercase()) else { continue };
-        let line = i + 1;
-        match directive.as_str() {
-            "include" if args.len() == 2 && depth < MAX_INCLUDE_DEPTH => {
-                let inc = resolve(path, &args[1]);
-                let files = if inc.contains(['*', '?', '[']) { scan.glob(&inc) } else { vec![inc] };
-                for f in files {
-                    redis_file(c, scan, conf, &f, depth + 1);
-                }
-            }
-            "requirepass" | "masterauth" if args.len() == 2 => {
-                let mut f = Found::new(path, Some(line), "", "redis", &directive);
-                f.value = Some(args[1].clone());
-                f.vendor = REDIS_DEFAULTS;
-                f.names = vec!["redis".into()];
-                f.detail = format!("{directive} ****");
-                if directive == "requirepass" {
-                    f.kind = "redis-requirepass";
-                    f.label = "Redis requirepass".into();
-                    conf.requirepass = Some(f);
-                } else {
-                    f.kind = "redis-masterauth";
-                    f.label = "Redis masterauth (the password this replica sends to its master)".into();
-                    conf.masterauth = Some(f);
-                }
-            }
-            "user" if args.len() >= 2 => conf.users.push((path.to_string(), line, args[1..].to_vec())),
-            "aclfile" if args.len() == 2 => conf.aclfile = Some(resolve(path, &args[1])),
-            _ => {}
-        }
-    }
-    conf.stack.pop();
-}
-
-fn redis(c: &mut Collector, scan: &Scan) {
-    let mut mains: Vec<String> = vec!["/etc/redis/redis.conf".into(), "/etc/redis.conf".into()];
-    mains.extend(scan.glob("/etc/redis/*.conf"));
-    for main in mains {
-        if c.read.contains(&main) {
-            continue;
-        }
-        let mut conf = RedisConf::default();
-        redis_file(c, scan, &mut conf, &main, 0);
-        if conf.reads == 0 {
-            continue;
-        }
+/// Redis (every configuration, Sentinel's too): the last `requirepass` and
+/// `masterauth`, every `user` line and the ACL file's users.
+fn redis(c: &mut Collector, cfg: &redis::Config) {
+    c.unreadable.extend(cfg.unreadable.iter().cloned());
+    for inst in &cfg.instances {
         c.present.insert("redis");
-        c.found.extend(conf.requirepass.take());
-        c.found.extend(conf.masterauth.take());
-        for (path, line, args) in std::mem::take(&mut conf.users) {
-            redis_user(c, &path, line, &args);
+        c.files.extend(inst.files.iter().cloned());
+        c.read.extend(inst.files.iter().cloned());
+        for (directive, kind, label) in [
+            ("requirepass", "redis-requirepass", "Redis requirepass"),
+            ("masterauth", "redis-masterauth", "Redis masterauth (the password this replica sends to its master)"),
+        ] {
+            let Some(d) = inst.all(directive).filter(|d| d.args.len() == 1).last() else { continue };
+            let mut f = Found::new(&d.path, Some(d.line), kind, "redis", directive);
+            f.value = Some(d.args[0].clone());
+            f.vendor = REDIS_DEFAULTS;
+            f.names = vec!["redis".into()];
+            f.detail = format!("{directive} ****");
+            f.label = label.into();
+            c.found.push(f);
         }
-        if let Some(acl) = conf.aclfile.take() {
-            if let Some(text) = c.read(scan, &acl) {
-                c.read.insert(acl.clone());
-                for (i, raw) in text.lines().enumerate() {
-                    let t = raw.trim();
-                    if t.is_empty() || t.starts_with('#') {
-                        continue;
-                    }
-                    if let Some(args) = split_args(t) {
-                        if args.first().is_some_and(|d| d.eq_ignore_ascii_case("user")) && args.len() >= 2 {
-                            redis_user(c, &acl, i + 1, &args[1..]);
-                        }
-                    }
-                }
+        for d in inst.all("user").filter(|d| !d.args.is_empty()) {
+            redis_user(c, &d.path, d.line, &d.args);
+        }
+        if let Some(acl) = inst.aclfile.as_ref().filter(|a| a.read) {
+            c.files.push(acl.path.clone());
+            c.read.insert(acl.path.clone());
+            for u in &acl.users {
+                redis_user(c, &u.path, u.line, &u.args);
             }
         }
     }
@@ -498,137 +424,47 @@ fn grafana(c: &mut Collector, scan: &Scan) {
 
 // ------------------------------------------------------------- RabbitMQ --
 
-fn rabbitmq(c: &mut Collector, scan: &Scan) {
-    let mut files: Vec<String> = vec!["/etc/rabbitmq/rabbitmq.conf".into()];
-    files.extend(scan.glob("/etc/rabbitmq/conf.d/*.conf"));
-    // (path, line, value) of the effective settings; later files win.
-    let mut user: Option<(String, usize, String)> = None;
-    let mut pass: Option<(String, usize, String)> = None;
-    // Users limited to localhost: guest by default.
-    let mut loopback: BTreeSet<String> = BTreeSet::from(["guest".to_string()]);
-    let mut lifted: Option<(String, usize, String)> = None;
-    let mut any = false;
-    for path in files {
-        let Some(text) = c.read(scan, &path) else { continue };
-        any = true;
-        for (i, raw) in text.lines().enumerate() {
-            let t = raw.trim();
-            if t.is_empty() || t.starts_with('#') {
-                continue;
-            }
-            let Some((k, v)) = t.split_once('=') else { continue };
-            let (k, v) = (k.trim(), v.trim().trim_matches('"').to_string());
-            let at = (path.clone(), i + 1, v.clone());
-            match k {
-                "default_user" => user = Some(at),
-                "default_pass" => pass = Some(at),
-                "loopback_users" if v == "none" => {
-                    loopback.clear();
-                    lifted = Some((path.clone(), i + 1, format!("{k} = none")));
-                }
-                _ => {
-                    if let Some(name) = k.strip_prefix("loopback_users.") {
-                        if matches!(v.as_str(), "false" | "no" | "off") {
-                            loopback.remove(name);
-                            lifted = Some((path.clone(), i + 1, format!("{k} = {v}")));
-                        } else {
-                            loopback.insert(name.to_string());
-                        }
-                    }
-                }
-            }
-        }
-    }
-    // The classic Erlang-terms form.
-    for path in ["/etc/rabbitmq/rabbitmq.config", "/etc/rabbitmq/advanced.config"] {
-        let Some(text) = c.read(scan, path) else { continue };
-        any = true;
-        for (i, raw) in text.lines().enumerate() {
-            let t = raw.split('%').next().unwrap_or("");
-            for cap in erlang_term().captures_iter(t) {
-                let key = &cap[1];
-                let val = &cap[2];
-                let at = (path.to_string(), i + 1, erlang_binary(val).unwrap_or_default());
-                match key {
-                    "loopback_users" => {
-                        let names: Vec<String> =
-                            erlang_list(val).into_iter().filter_map(|s| erlang_binary(&s)).collect();
-                        loopback = names.into_iter().collect();
-                        if !loopback.contains("guest") {
-                            lifted = Some((path.to_string(), i + 1, format!("{{loopback_users, {}}}", val.trim())));
-                        }
-                    }
-                    "default_user" => user = Some(at),
-                    "default_pass" => pass = Some(at),
-                    _ => {}
-                }
-            }
-        }
-    }
-    if !any {
+/// RabbitMQ's default user's password (guest/guest unless configured).
+fn rabbitmq(c: &mut Collector, cfg: &rabbitmq::Config) {
+    c.unreadable.extend(cfg.unreadable.iter().cloned());
+    c.files.extend(cfg.files.iter().cloned());
+    if !cfg.exists() {
         return;
     }
     c.present.insert("rabbitmq");
-    let name = user.as_ref().map(|u| u.2.clone()).unwrap_or_else(|| "guest".into());
+    let d = cfg.default_user();
+    let name = d.user.as_ref().map(|u| u.value.clone()).unwrap_or_else(|| "guest".into());
     let mut f = Found::new("", None, "rabbitmq-default-user", "rabbitmq", "default_pass");
     f.user = Some(name.clone());
     f.label = format!("RabbitMQ's default user {name}'s password");
     f.names = vec![name.clone(), "rabbitmq".into(), "rabbit".into()];
     f.vendor = RABBIT_DEFAULTS;
-    let lifted_note = lifted.as_ref().map(|l| format!("; {} lets it connect remotely", l.2)).unwrap_or_default();
-    match &pass {
-        Some((path, line, v)) => {
-            f.path = path.clone();
-            f.line = Some(*line);
+    let lifted_note = d.lifted.as_ref().map(|l| format!("; {} lets it connect remotely", l.value)).unwrap_or_default();
+    match &d.pass {
+        Some(p) => {
+            f.path = p.path.clone();
+            f.line = Some(p.line);
             f.detail = format!("default_pass = ****{lifted_note}");
-            f.value = (!v.starts_with("encrypted:")).then(|| v.clone());
+            f.value = (!p.value.starts_with("encrypted:")).then(|| p.value.clone());
         }
         None => {
             f.default = true;
             f.value = Some("guest".into());
             f.detail = format!("default_pass not set (RabbitMQ's default: guest){lifted_note}");
-            match &lifted {
-                Some((path, line, _)) => {
-                    f.path = path.clone();
-                    f.line = Some(*line);
+            match (&d.lifted, &d.user) {
+                (Some(l), _) => {
+                    f.path = l.path.clone();
+                    f.line = Some(l.line);
                 }
-                None => f.path = user.as_ref().map(|u| u.0.clone()).unwrap_or_else(|| c.files_rabbit()),
+                (None, Some(u)) => f.path = u.path.clone(),
+                (None, None) => f.path = cfg.files.first().cloned().unwrap_or_default(),
             }
         }
     }
-    if loopback.contains(&name) {
+    if d.loopback.contains(&name) {
         f.exempt = Some(format!("{name} may only connect from localhost (loopback_users)"));
     }
     c.found.push(f);
-}
-
-impl Collector {
-    fn files_rabbit(&self) -> String {
-        self.files.iter().find(|f| f.starts_with("/etc/rabbitmq/")).cloned().unwrap_or_default()
-    }
-}
-
-/// `{key, value}` pairs of the classic config we care about.
-fn erlang_term() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(
-            r#"\{\s*(loopback_users|default_user|default_pass)\s*,\s*(\[[^\]]*\]|<<\s*"[^"]*"\s*>>|"[^"]*")\s*\}"#,
-        )
-        .expect("static regex")
-    })
-}
-
-/// `<<"x">>` or `"x"` → `x`.
-fn erlang_binary(v: &str) -> Option<String> {
-    let v = v.trim();
-    let v = v.strip_prefix("<<").and_then(|v| v.strip_suffix(">>")).unwrap_or(v).trim();
-    v.strip_prefix('"').and_then(|v| v.strip_suffix('"')).map(str::to_string)
-}
-
-fn erlang_list(v: &str) -> Vec<String> {
-    let inner = v.trim().trim_start_matches('[').trim_end_matches(']');
-    inner.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
 // --------------------------------------------------------------- Tomcat --
@@ -744,23 +580,21 @@ fn client_group(g: &str) -> bool {
     )
 }
 
-fn mysql_entries(c: &mut Collector, entries: &[Value]) {
-    for e in entries {
-        let group = e["group"].as_str().unwrap_or("");
-        if e["key"] != "password" || !client_group(group) {
+fn mysql_entries(c: &mut Collector, options: &[mysql::OptionLine]) {
+    for o in options {
+        if o.key != "password" || !client_group(&o.group) {
             continue;
         }
         // A bare `password` makes the client prompt.
-        let Some(v) = e["value"].as_str() else { continue };
-        let path = e["path"].as_str().unwrap_or("");
-        let line = e["line"].as_u64().map(|l| l as usize);
-        let user = entries
+        let Some(v) = &o.value else { continue };
+        let group = &o.group;
+        let user = options
             .iter()
-            .filter(|u| u["path"] == e["path"] && u["group"] == e["group"] && u["key"] == "user")
-            .filter_map(|u| u["value"].as_str())
+            .filter(|u| u.path == o.path && u.group == o.group && u.key == "user")
+            .filter_map(|u| u.value.as_deref())
             .next_back()
             .map(str::to_string);
-        let mut f = Found::new(path, line, "mycnf-client", "mysql", "password");
+        let mut f = Found::new(&o.path, Some(o.line), "mycnf-client", "mysql", "password");
         f.label = match &user {
             Some(u) => format!("MySQL client password for {u} ([{group}])"),
             None => format!("MySQL client password ([{group}])"),
@@ -774,22 +608,21 @@ fn mysql_entries(c: &mut Collector, entries: &[Value]) {
 }
 
 fn mysql(c: &mut Collector, scan: &Scan) {
-    if let Ok(v) = scan.builtin_json("mycnf") {
-        let entries = v["entries"].as_array().cloned().unwrap_or_default();
-        if v["exists"] == true {
+    if let Ok(cfg) = scan.memo("mysql", |r| Ok(mysql::read(r))) {
+        if cfg.exists() {
             c.present.insert("mysql");
         }
-        mysql_entries(c, &entries);
+        mysql_entries(c, &cfg.options);
     }
     let mut extra = vec!["/etc/mysql/debian.cnf".to_string(), "/root/.my.cnf".to_string()];
     extra.extend(scan.glob("/home/*/.my.cnf"));
-    let (files, entries, unreadable) = crate::collectors::mycnf::read_files(scan, &extra);
-    if !files.is_empty() {
+    let clients = mysql::read_files(scan, &extra);
+    if !clients.files.is_empty() {
         c.present.insert("mysql");
     }
-    c.files.extend(files);
-    c.unreadable.extend(unreadable);
-    mysql_entries(c, &entries);
+    c.files.extend(clients.files.iter().cloned());
+    c.unreadable.extend(clients.unreadable.iter().cloned());
+    mysql_entries(c, &clients.options);
 }
 
 // ------------------------------------------------------- env and compose --
@@ -1090,7 +923,6 @@ fn compose_file(c: &mut Collector, scan: &Scan, path: &str) {
     c.present.insert("app");
     let Ok((doc, leaves)) = crate::sources::structured::yaml(&file) else { return };
     let Some(services) = doc.get("services").and_then(Value::as_object) else { return };
-    let dir = path.rsplit_once('/').map(|(d, _)| d).filter(|d| !d.is_empty()).unwrap_or("/").to_string();
     for (name, svc) in services {
         let map_prefix = format!("services.{name}.environment.");
         let list_prefix = format!("services.{name}.environment[");
@@ -1132,7 +964,7 @@ fn compose_file(c: &mut Collector, scan: &Scan, path: &str) {
         };
         for e in env_files {
             if !is_reference(&e) {
-                env_file(c, scan, &resolve(&format!("{dir}/x"), &e));
+                env_file(c, scan, &relative_to(path, &e));
             }
         }
     }
@@ -1211,9 +1043,11 @@ pub fn paths_of(name: &str) -> Vec<String> {
 /// Collect, walking `roots` for env and compose files.
 pub fn collect_with(scan: &Scan, roots: &[String]) -> Result<Value, Unavailable> {
     let mut c = Collector::default();
-    redis(&mut c, scan);
+    let redis_cfg = scan.memo("redis", |r| Ok(redis::read(r)))?;
+    redis(&mut c, &redis_cfg);
     grafana(&mut c, scan);
-    rabbitmq(&mut c, scan);
+    let rabbitmq_cfg = scan.memo("rabbitmq", |r| Ok(rabbitmq::read(r)))?;
+    rabbitmq(&mut c, &rabbitmq_cfg);
     tomcat(&mut c, scan);
     mysql(&mut c, scan);
     app(&mut c, scan, roots);
@@ -1238,15 +1072,6 @@ mod tests {
 
     fn entries(v: &Value) -> Vec<Value> {
         v["entries"].as_array().cloned().unwrap_or_default()
-    }
-
-    #[test]
-    fn sdssplitargs() {
-        assert_eq!(split_args("requirepass \"a b\\x41\"").unwrap(), vec!["requirepass", "a bA"]);
-        assert_eq!(split_args("user x on 'q\\'z'").unwrap(), vec!["user", "x", "on", "q'z"]);
-        assert_eq!(split_args("requirepass \"open"), None);
-        assert_eq!(split_args("requirepass \"a\"b"), None);
-        assert_eq!(split_args("  ").unwrap(), Vec::<String>::new());
     }
 
     #[test]

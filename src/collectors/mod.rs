@@ -7,12 +7,13 @@ pub mod apt;
 pub mod credentials;
 pub mod declared;
 pub mod listeners;
-pub mod mycnf;
+pub mod mysql;
 pub mod nginx;
 pub mod packages;
 pub mod pam;
 pub mod policy_documents;
 pub mod postgresql;
+pub mod rabbitmq;
 pub mod redis;
 pub mod secret_files;
 pub mod sql_scripts;
@@ -28,7 +29,7 @@ use serde_json::Value;
 /// Run the collector `name` (one of [`crate::sources::BUILTIN`]).
 pub fn collect(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
     match name {
-        "sshd" => sshd::collect(scan),
+        "sshd" => scan.memo("sshd", sshd::read).map(|c| c.facts()),
         "passwd" => accounts::passwd(scan),
         "shadow" => accounts::shadow(scan, "/etc/shadow"),
         "gshadow" => accounts::shadow(scan, "/etc/gshadow"),
@@ -40,7 +41,7 @@ pub fn collect(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
         "packages" => packages::collect(scan),
         "sysctl" => sysctl::collect(scan),
         "listeners" => listeners::collect(scan),
-        "mycnf" => mycnf::collect(scan),
+        "mycnf" => scan.memo("mysql", |r| Ok(mysql::read(r))).map(|c| c.facts()),
         "declared_listeners" => declared::collect(scan),
         "pam" => pam::collect(scan),
         "nginx" => nginx::collect(scan),
@@ -51,8 +52,8 @@ pub fn collect(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
         "credentials" => credentials::collect(scan),
         // The probe's own app paths: `credentials:` + paths, one per line.
         n if n.starts_with("credentials:") => credentials::collect_with(scan, &credentials::paths_of(n)),
-        "postgresql" => postgresql::collect(scan),
-        "redis" => redis::collect(scan),
+        "postgresql" => scan.memo("postgresql", postgresql::read).map(|c| c.facts()),
+        "redis" => scan.memo("redis", |r| Ok(redis::read(r))).and_then(|c| c.facts()),
         "sql_scripts" => sql_scripts::collect(scan, crate::sources::tree_walk::DEFAULT_APP_PATHS),
         n if n.starts_with("sql_scripts:") => sql_scripts::collect_named(scan, n),
         "policy_documents" => policy_documents::collect(scan, policy_documents::DEFAULT_APP_PATHS),

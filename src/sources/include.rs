@@ -106,6 +106,18 @@ impl<'r> Includes<'r> {
         }
     }
 
+    /// Record why a file listed in an included directory was not read: one
+    /// that is listed but not found is a link whose target is missing.
+    pub fn record_listed(&mut self, path: &str, skip: Skip) {
+        if skip.is_not_found() {
+            if let Ok(link) = self.reader.target.read_link(path) {
+                self.record(ReadError::DanglingSymlink { path: path.to_string(), link });
+            }
+            return;
+        }
+        self.record_skip(path, skip);
+    }
+
     /// The reason a file was skipped, as a read error naming it (`None` for
     /// a missing file).
     pub fn skip_error(&self, path: &str, skip: Skip) -> Option<ReadError> {

@@ -220,6 +220,8 @@ pub struct Scan {
     reader: Reader,
     cache: Mutex<HashMap<String, Arc<OnceLock<SourceResult>>>>,
     json_cache: Mutex<HashMap<String, Arc<OnceLock<JsonResult>>>>,
+    /// Typed values computed once per scan (program configurations).
+    memo: Mutex<HashMap<&'static str, Arc<dyn std::any::Any + Send + Sync>>>,
     /// Whether live network probes (TLS handshakes with local ports) may run.
     probing: std::sync::atomic::AtomicBool,
     /// Database connection URLs given with `scan --db` (live introspection).
@@ -239,6 +241,7 @@ impl Scan {
             reader: Reader::new(target),
             cache: Mutex::new(HashMap::new()),
             json_cache: Mutex::new(HashMap::new()),
+            memo: Mutex::new(HashMap::new()),
             probing: std::sync::atomic::AtomicBool::new(true),
             db_connections: Mutex::new(Vec::new()),
         }
@@ -262,6 +265,24 @@ impl Scan {
     /// Whether live network probes may run.
     pub fn probing(&self) -> bool {
         self.probing.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// A typed value computed once per scan under `key` (the same key must
+    /// always hold the same type).
+    pub fn memo<T: Send + Sync + 'static>(
+        &self,
+        key: &'static str,
+        load: impl FnOnce(&Reader) -> Result<T, Unavailable>,
+    ) -> Result<Arc<T>, Unavailable> {
+        type Slot<T> = OnceLock<Result<Arc<T>, Unavailable>>;
+        let slot: Arc<dyn std::any::Any + Send + Sync> = {
+            let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
+            memo.entry(key).or_insert_with(|| Arc::new(Slot::<T>::new())).clone()
+        };
+        match slot.downcast::<Slot<T>>() {
+            Ok(slot) => slot.get_or_init(|| load(&self.reader).map(Arc::new)).clone(),
+            Err(_) => Err(Unavailable::Failed(format!("internal: memo `{key}` holds another type"))),
+        }
     }
 
     /// A built-in collector's facts, loaded once per scan.

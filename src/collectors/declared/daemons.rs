@@ -3,28 +3,29 @@
 //! Elasticsearch, etcd, the kubelet and RabbitMQ.
 
 use super::{split_host_port, url_host_port, Found};
+use crate::collectors::{mysql, rabbitmq, redis, sshd};
 use crate::sources::{structured_yaml, Scan};
 use crate::target::TextFile;
 use serde_json::Value;
 
 pub(super) fn collect(scan: &Scan, found: &mut Found) {
-    sshd(scan, found);
-    redis(scan, found);
-    mysql(scan, found);
+    if let Ok(cfg) = scan.memo("sshd", crate::collectors::sshd::read) {
+        sshd(&cfg, found);
+    }
+    if let Ok(cfg) = scan.memo("redis", |r| Ok(redis::read(r))) {
+        redis(&cfg, found);
+    }
+    if let Ok(cfg) = scan.memo("mysql", |r| Ok(mysql::read(r))) {
+        mysql(&cfg, found);
+    }
     mongodb(scan, found);
     memcached(scan, found);
     elasticsearch(scan, found);
     etcd(scan, found);
     kubelet(scan, found);
-    rabbitmq(scan, found);
-}
-
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
-}
-
-fn line_of(v: &Value) -> Option<usize> {
-    v.get("line").and_then(Value::as_u64).map(|l| l as usize)
+    if let Ok(cfg) = scan.memo("rabbitmq", |r| Ok(rabbitmq::read(r))) {
+        rabbitmq(&cfg, found);
+    }
 }
 
 /// Lines that are not blank or `#` comments, with their 1-based numbers.
@@ -34,30 +35,25 @@ fn lines(f: &TextFile) -> impl Iterator<Item = (usize, &str)> {
 
 /// sshd: every `ListenAddress` (with its own port, or each `Port`); without
 /// ListenAddress, each `Port` on all interfaces (sshd_config(5)).
-fn sshd(scan: &Scan, found: &mut Found) {
-    let Ok(cfg) = scan.builtin_json("sshd") else { return };
-    let entries = |k: &str| cfg.get(k).and_then(Value::as_array).cloned().unwrap_or_default();
-    let ports: Vec<(u16, Value)> = entries("port")
-        .into_iter()
-        .filter(|e| e.get("match").is_none_or(Value::is_null))
-        .filter_map(|e| str_of(&e, "value").parse::<u16>().ok().map(|p| (p, e)))
+fn sshd(cfg: &sshd::Config, found: &mut Found) {
+    let ports: Vec<(u16, &sshd::Setting)> = cfg
+        .get("port")
+        .iter()
+        .filter(|s| s.criteria.is_none())
+        .filter_map(|s| s.args.first().and_then(|v| v.parse::<u16>().ok()).map(|p| (p, s)))
         .collect();
     let remedy = "Set `ListenAddress` to the management address (or 127.0.0.1) in /etc/ssh/sshd_config";
-    for la in entries("listenaddress") {
-        let explicit = la.get("default") != Some(&Value::Bool(true));
-        for arg in la.get("args").and_then(Value::as_array).into_iter().flatten().take(1) {
+    for la in cfg.get("listenaddress") {
+        let explicit = !la.default;
+        for arg in la.args.iter().take(1) {
             // Unset: sshd listens on 0.0.0.0 and :: (one entry, all interfaces).
-            let (host, port) = if explicit { split_host_port(arg.as_str().unwrap_or("")) } else { ("*".into(), None) };
+            let (host, port) = if explicit { split_host_port(arg) } else { ("*".into(), None) };
             let (path, line, detail) = if explicit {
-                (str_of(&la, "path").to_string(), line_of(&la), str_of(&la, "detail").to_string())
+                (la.path.clone(), la.line, la.detail.clone())
             } else {
                 match ports.first() {
-                    Some((_, p)) if p.get("default") != Some(&Value::Bool(true)) => {
-                        (str_of(p, "path").to_string(), line_of(p), str_of(p, "detail").to_string())
-                    }
-                    _ => {
-                        (str_of(&la, "path").to_string(), None, "Port and ListenAddress not set (sshd defaults)".into())
-                    }
+                    Some((_, p)) if !p.default => (p.path.clone(), p.line, p.detail.clone()),
+                    _ => (la.path.clone(), None, "Port and ListenAddress not set (sshd defaults)".into()),
                 }
             };
             let targets: Vec<u16> = match port {
@@ -71,66 +67,32 @@ fn sshd(scan: &Scan, found: &mut Found) {
     }
 }
 
-/// `key value...` directive files with `include` (redis.conf): the files in
-/// the order Redis reads them, each directive with its file and line.
-fn redis_directives(
-    scan: &Scan,
-    found: &mut Found,
-    path: &str,
-    depth: usize,
-    out: &mut Vec<(String, usize, Vec<String>)>,
-) {
-    if depth > 8 {
-        return;
-    }
-    let Some(f) = found.read(scan, path) else { return };
-    for (n, l) in lines(&f) {
-        let words: Vec<String> = l.split_whitespace().map(|w| w.trim_matches(['"', '\'']).to_string()).collect();
-        let Some(key) = words.first() else { continue };
-        if key.eq_ignore_ascii_case("include") {
-            for w in &words[1..] {
-                let targets = if w.contains(['*', '?', '[']) { scan.glob(w) } else { vec![w.clone()] };
-                for t in targets {
-                    redis_directives(scan, found, &t, depth + 1, out);
-                }
-            }
-        } else {
-            let mut words = words;
-            words[0] = words[0].to_ascii_lowercase();
-            out.push((f.path.clone(), n, words));
-        }
-    }
-}
-
-/// Redis: the last `bind` (default: all interfaces) on the last `port`
-/// (default 6379; 0 disables TCP) and `tls-port`.
-fn redis(scan: &Scan, found: &mut Found) {
-    let Some(main) = ["/etc/redis/redis.conf", "/etc/redis.conf"].into_iter().find(|p| scan.target.stat(p).is_ok())
-    else {
-        return;
-    };
-    let mut d = Vec::new();
-    redis_directives(scan, found, main, 0, &mut d);
-    let last = |k: &str| d.iter().rev().find(|(_, _, w)| w[0] == k).cloned();
-    let port = |k: &str, default: u16| match last(k) {
-        Some((_, _, w)) => w.get(1).and_then(|p| p.parse::<u16>().ok()).unwrap_or(0),
-        None => default,
-    };
-    let ports: Vec<u16> = [port("port", 6379), port("tls-port", 0)].into_iter().filter(|p| *p != 0).collect();
+/// Redis, every server: the last `bind` (default: all interfaces) on the
+/// last `port` (default 6379; 0 disables TCP) and `tls-port`.
+fn redis(cfg: &redis::Config, found: &mut Found) {
+    found.unreadable.extend(cfg.unreadable.iter().cloned());
     let remedy = "Set `bind 127.0.0.1 -::1`";
-    match last("bind") {
-        Some((path, line, w)) => {
-            for addr in &w[1..] {
-                for p in &ports {
-                    let detail = format!("bind {}", w[1..].join(" "));
-                    found.add("redis", "redis.conf", addr, Some(*p), "tcp", &path, Some(line), detail, remedy);
+    for inst in cfg.servers() {
+        found.files.extend(inst.files.iter().cloned());
+        let port = |k: &str, default: u16| match inst.last(k) {
+            Some(d) => d.args.first().and_then(|p| p.parse::<u16>().ok()).unwrap_or(0),
+            None => default,
+        };
+        let ports: Vec<u16> = [port("port", 6379), port("tls-port", 0)].into_iter().filter(|p| *p != 0).collect();
+        match inst.last("bind") {
+            Some(d) => {
+                let detail = format!("bind {}", d.args.join(" "));
+                for addr in &d.args {
+                    for p in &ports {
+                        found.add("redis", "redis.conf", addr, Some(*p), "tcp", &d.path, Some(d.line), &detail, remedy);
+                    }
                 }
             }
-        }
-        None => {
-            for p in &ports {
-                let detail = "no bind directive: Redis listens on all interfaces";
-                found.add("redis", "redis.conf", "*", Some(*p), "tcp", main, None, detail, remedy);
+            None => {
+                for p in &ports {
+                    let detail = "no bind directive: Redis listens on all interfaces";
+                    found.add("redis", "redis.conf", "*", Some(*p), "tcp", &inst.path, None, detail, remedy);
+                }
             }
         }
     }
@@ -138,38 +100,25 @@ fn redis(scan: &Scan, found: &mut Found) {
 
 /// MySQL/MariaDB: `bind-address` (comma list, default all interfaces) and
 /// `port` (default 3306) of the server groups; nothing with skip-networking.
-fn mysql(scan: &Scan, found: &mut Found) {
-    let Ok(cfg) = scan.builtin_json("mycnf") else { return };
-    let values = cfg.get("values").cloned().unwrap_or(Value::Null);
-    let is_server = cfg.get("entries").and_then(Value::as_array).is_some_and(|e| e.iter().any(|e| e["server"] == true));
-    if !is_server {
+fn mysql(cfg: &mysql::Config, found: &mut Found) {
+    if !cfg.has_server_options() {
         return;
     }
-    if let Some(skip) = values.get("skip_networking") {
-        if !matches!(str_of(skip, "value").to_ascii_lowercase().as_str(), "0" | "off" | "false") {
+    if let Some(skip) = cfg.server_value("skip_networking") {
+        if !matches!(skip.value.as_deref().unwrap_or("").to_ascii_lowercase().as_str(), "0" | "off" | "false") {
             return;
         }
     }
-    let port = values.get("port").and_then(|p| str_of(p, "value").parse::<u16>().ok()).unwrap_or(3306);
+    let port = cfg.server_value("port").and_then(|p| p.value.as_deref()?.parse::<u16>().ok()).unwrap_or(3306);
     let remedy = "Set `bind-address = 127.0.0.1` in the [mysqld] group";
-    match values.get("bind_address") {
+    match cfg.server_value("bind_address") {
         Some(b) => {
-            for a in str_of(b, "value").split(',') {
-                found.add(
-                    "mysql",
-                    "my.cnf",
-                    a.trim(),
-                    Some(port),
-                    "tcp",
-                    str_of(b, "path"),
-                    line_of(b),
-                    str_of(b, "detail"),
-                    remedy,
-                );
+            for a in b.value.as_deref().unwrap_or("").split(',') {
+                found.add("mysql", "my.cnf", a.trim(), Some(port), "tcp", &b.path, Some(b.line), &b.raw, remedy);
             }
         }
         None => {
-            let path = cfg.get("files").and_then(|f| f.get(0)).and_then(Value::as_str).unwrap_or("/etc/mysql/my.cnf");
+            let path = cfg.files.first().map(String::as_str).unwrap_or("/etc/mysql/my.cnf");
             let detail = "bind-address not set in any server group: all interfaces";
             found.add("mysql", "my.cnf", "*", Some(port), "tcp", path, None, detail, remedy);
         }
@@ -467,83 +416,44 @@ fn kubelet(scan: &Scan, found: &mut Found) {
     }
 }
 
-/// RabbitMQ (rabbitmq.conf, sysctl-like): AMQP `listeners.tcp.*` (default
-/// all interfaces, 5672) and, with the management plugin enabled,
-/// `management.tcp.ip`/`management.tcp.port` (default all, 15672).
-fn rabbitmq(scan: &Scan, found: &mut Found) {
-    let path = "/etc/rabbitmq/rabbitmq.conf";
-    let plugins = found.read(scan, "/etc/rabbitmq/enabled_plugins").map(|f| f.text).unwrap_or_default();
-    let conf = found.read(scan, path);
-    if conf.is_none() && plugins.is_empty() {
+/// RabbitMQ (rabbitmq.conf and conf.d, sysctl-like): AMQP
+/// `listeners.tcp.*` (default all interfaces, 5672) and, with the
+/// management plugin enabled, `management.tcp.ip`/`management.tcp.port`
+/// (default all, 15672).
+fn rabbitmq(cfg: &rabbitmq::Config, found: &mut Found) {
+    found.unreadable.extend(cfg.unreadable.iter().cloned());
+    if !cfg.exists() && cfg.plugins.as_deref().unwrap_or("").is_empty() {
         return;
     }
-    let mut kv: Vec<(String, String, usize)> = Vec::new();
-    if let Some(f) = &conf {
-        for (n, l) in lines(f) {
-            if let Some((k, v)) = l.split_once('=') {
-                kv.push((k.trim().to_string(), v.split('#').next().unwrap_or("").trim().to_string(), n));
-            }
-        }
-    }
-    let get = |k: &str| kv.iter().rev().find(|(key, ..)| key == k).cloned();
+    found.files.extend(cfg.files.iter().cloned());
+    let path = rabbitmq::CONF;
     let remedy = "Set `listeners.tcp.default` / `management.tcp.ip` to 127.0.0.1 (or a private address)";
-    let amqp: Vec<_> = kv.iter().filter(|(k, ..)| k.starts_with("listeners.tcp.")).cloned().collect();
+    let amqp: Vec<&rabbitmq::Setting> = cfg.settings.iter().filter(|s| s.key.starts_with("listeners.tcp.")).collect();
     if amqp.is_empty() {
-        found.add(
-            "rabbitmq",
-            "rabbitmq.conf",
-            "*",
-            Some(5672),
-            "tcp",
-            path,
-            None,
-            "no listeners.tcp: all interfaces on 5672 (default)",
-            remedy,
-        );
+        let detail = "no listeners.tcp: all interfaces on 5672 (default)";
+        found.add("rabbitmq", "rabbitmq.conf", "*", Some(5672), "tcp", path, None, detail, remedy);
     }
-    for (k, v, n) in amqp {
-        if v.eq_ignore_ascii_case("none") {
+    for s in amqp {
+        if s.value.eq_ignore_ascii_case("none") {
             continue;
         }
-        let (host, port) = split_host_port(&v);
+        let (host, port) = split_host_port(&s.value);
         let host = if host.is_empty() { "*".to_string() } else { host };
-        found.add(
-            "rabbitmq",
-            "rabbitmq.conf",
-            &host,
-            port.or(Some(5672)),
-            "tcp",
-            path,
-            Some(n),
-            format!("{k} = {v}"),
-            remedy,
-        );
+        let detail = format!("{} = {}", s.key, s.value);
+        found.add("rabbitmq", "rabbitmq.conf", &host, port.or(Some(5672)), "tcp", &s.path, Some(s.line), detail, remedy);
     }
-    if plugins.contains("rabbitmq_management") {
-        let port = get("management.tcp.port").and_then(|(_, v, _)| v.parse::<u16>().ok()).unwrap_or(15672);
-        match get("management.tcp.ip") {
-            Some((k, v, n)) => found.add(
-                "rabbitmq-management",
-                "rabbitmq.conf",
-                &v,
-                Some(port),
-                "tcp",
-                path,
-                Some(n),
-                format!("{k} = {v}"),
-                remedy,
-            ),
-            None => found.add(
-                "rabbitmq-management",
-                "rabbitmq.conf",
-                "*",
-                Some(port),
-                "tcp",
-                path,
-                None,
-                "management plugin enabled, management.tcp.ip not set: all interfaces",
-                remedy,
-            ),
+    if cfg.management() {
+        let port = cfg.last("management.tcp.port").and_then(|s| s.value.parse::<u16>().ok()).unwrap_or(15672);
+        let service = "rabbitmq-management";
+        match cfg.last("management.tcp.ip") {
+            Some(s) => {
+                let detail = format!("{} = {}", s.key, s.value);
+                found.add(service, "rabbitmq.conf", &s.value, Some(port), "tcp", &s.path, Some(s.line), detail, remedy)
+            }
+            None => {
+                let detail = "management plugin enabled, management.tcp.ip not set: all interfaces";
+                found.add(service, "rabbitmq.conf", "*", Some(port), "tcp", path, None, detail, remedy)
+            }
         }
     }
 }

@@ -20,6 +20,7 @@
 //!   `include`, `include_dir` and postgresql.auto.conf honoured.
 
 use super::Found;
+use crate::collectors::postgresql;
 use crate::sources::{Scan, Unavailable};
 use crate::target::ReadError;
 use serde_json::Value;
@@ -27,7 +28,10 @@ use serde_json::Value;
 pub(super) fn collect(scan: &Scan, found: &mut Found) {
     nginx(scan, found);
     apache(scan, found);
-    postgresql(scan, found);
+    match scan.memo("postgresql", postgresql::read) {
+        Ok(cfg) => postgresql(&cfg, found),
+        Err(u) => note_unavailable(found, &u),
+    }
 }
 
 fn s<'a>(v: &'a Value, key: &str) -> &'a str {
@@ -182,30 +186,21 @@ fn apache(scan: &Scan, found: &mut Found) {
 
 /// PostgreSQL: per cluster, one entry per `listen_addresses` address on the
 /// cluster's `port`; `''` declares no TCP listener at all.
-fn postgresql(scan: &Scan, found: &mut Found) {
-    let facts = match scan.builtin_json("postgresql") {
-        Ok(f) => f,
-        Err(u) => return note_unavailable(found, &u),
-    };
-    take_unreadable(found, &facts);
+fn postgresql(cfg: &postgresql::Config, found: &mut Found) {
+    found.unreadable.extend(cfg.unreadable.iter().cloned());
     let remedy = "Set `listen_addresses = 'localhost'` (or add only the private address the clients use)";
-    for c in facts.get("clusters").and_then(Value::as_array).into_iter().flatten() {
-        for f in c.get("files").and_then(Value::as_array).into_iter().flatten() {
-            if let Some(p) = f.as_str() {
-                found.files.push(p.to_string());
-            }
-        }
-        let values = c.get("values").cloned().unwrap_or(Value::Null);
+    for c in &cfg.clusters {
+        found.files.extend(c.files.iter().cloned());
+        let values = c.values();
         let Some(listen) = values.get("listen_addresses") else { continue };
         // An unset or unparsable port: the server default, or a server that
         // will not start (null: no port to judge).
         let port = match values.get("port") {
-            Some(p) => s(p, "value").trim().parse::<u16>().ok(),
+            Some(p) => p.value.trim().parse::<u16>().ok(),
             None => Some(5432),
         };
-        let (path, line, detail) = (s(listen, "path"), line_of(listen), s(listen, "detail"));
-        for a in s(listen, "value").split(',').map(str::trim).filter(|a| !a.is_empty()) {
-            found.add("postgresql", "postgresql.conf", a, port, "tcp", path, line, detail, remedy);
+        for a in listen.value.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+            found.add("postgresql", "postgresql.conf", a, port, "tcp", &listen.path, listen.line, &listen.detail, remedy);
         }
     }
 }

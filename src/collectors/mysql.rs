@@ -1,4 +1,4 @@
-//! `mycnf`: MySQL/MariaDB option files, read the way the server reads them
+//! MySQL/MariaDB option files (the `mycnf` facts), read the way the server reads them
 //! (MariaDB "Configuring MariaDB with Option Files", MySQL "Using Option
 //! Files", `mysys/my_default.c`):
 //!
@@ -16,8 +16,8 @@
 //! - `!include FILE` reads a file, `!includedir DIR` (and MariaDB's
 //!   `?includedir`) every file of DIR whose name ends in `.cnf`, in
 //!   alphabetical order (`.ini` only on Windows). Includes nest up to 10
-//!   levels, a file already being read (an include cycle) is skipped, and at
-//!   most 256 files are read.
+//!   levels, a file already being read (an include cycle) is skipped, and
+//!   the files read are bounded ([`crate::limits::MYSQL_INCLUDES`]).
 //! - `#` (outside quotes) and a leading `;` start a comment; `name`,
 //!   `name=value`, `name = "quoted value"`; `-` and `_` in names are the same;
 //!   the `loose-` prefix is dropped. Later settings win.
@@ -30,7 +30,9 @@
 //! unavailable source), so that a check over several datastores still judges
 //! the others.
 
-use crate::sources::{item, Scan, Unavailable};
+use crate::limits;
+use crate::sources::include::{Includes, Skip};
+use crate::sources::{item, Reader};
 use crate::target::{FileType, ReadError};
 use serde_json::{json, Map, Value};
 
@@ -38,10 +40,6 @@ use serde_json::{json, Map, Value};
 pub const DEFAULT_FILES: &[&str] = &["/etc/my.cnf", "/etc/mysql/my.cnf"];
 /// Read in place of `/etc/mysql/my.cnf` when that is missing.
 const DEBIAN_MARIADB: &str = "/etc/mysql/mariadb.cnf";
-/// Include nesting the server follows (`my_default.c`: recursion level 10).
-const MAX_DEPTH: usize = 10;
-/// Most files one configuration may pull in.
-const MAX_FILES: usize = 256;
 
 /// Whether the server reads option group `group` (lower-case).
 pub fn server_group(group: &str) -> bool {
@@ -168,158 +166,177 @@ fn resolve(base: &str, p: &str) -> String {
     }
 }
 
-struct Reader<'a> {
-    scan: &'a Scan,
-    /// Files being read (resolved paths), for include cycles.
-    stack: Vec<String>,
-    reads: usize,
-    files: Vec<String>,
-    entries: Vec<Value>,
-    unreadable: Vec<ReadError>,
+/// One option as written: `name[=value]` in an option group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptionLine {
+    pub path: String,
+    pub line: usize,
+    /// The line as written (trimmed).
+    pub raw: String,
+    /// Lower-case group name.
+    pub group: String,
+    /// Normalised option name (lower-case, `_` for `-`, no `loose_`).
+    pub key: String,
+    /// `None` for a bare `name`.
+    pub value: Option<String>,
 }
 
-impl Reader<'_> {
-    /// Read one file; a missing file is `Err(NotFound)` for the caller to judge.
-    fn read(&mut self, path: &str, depth: usize) -> Result<(), ReadError> {
-        let key = self.scan.target.stat(path).map(|m| m.path).unwrap_or_else(|_| path.to_string());
-        if self.stack.contains(&key) {
-            return Ok(()); // an include cycle: the file is already being read
+impl OptionLine {
+    /// Whether the server reads this option's group.
+    pub fn server(&self) -> bool {
+        server_group(&self.group)
+    }
+
+    fn fact(&self) -> Value {
+        let mut m: Map<String, Value> = item(Some(&self.path), Some(self.line), self.raw.clone());
+        m.insert("group".into(), self.group.clone().into());
+        m.insert("server".into(), self.server().into());
+        m.insert("key".into(), self.key.clone().into());
+        m.insert("value".into(), self.value.clone().map(Value::from).unwrap_or(Value::Null));
+        Value::Object(m)
+    }
+}
+
+/// Option files as read: every option in order, the files, and what could
+/// not be read.
+#[derive(Debug, Default)]
+pub struct Config {
+    pub files: Vec<String>,
+    pub options: Vec<OptionLine>,
+    pub unreadable: Vec<ReadError>,
+}
+
+impl Config {
+    /// Whether any option file exists (read or not).
+    pub fn exists(&self) -> bool {
+        !self.files.is_empty() || !self.unreadable.is_empty()
+    }
+
+    /// The effective value of a server option: its last setting in a group
+    /// the server reads.
+    pub fn server_value(&self, key: &str) -> Option<&OptionLine> {
+        self.options.iter().rev().find(|o| o.server() && o.key == key)
+    }
+
+    /// Whether any option is in a group the server reads.
+    pub fn has_server_options(&self) -> bool {
+        self.options.iter().any(OptionLine::server)
+    }
+
+    /// The `mycnf` facts: `{exists, files, entries, values, unreadable}`.
+    pub fn facts(&self) -> Value {
+        let mut values = Map::new();
+        for o in self.options.iter().filter(|o| o.server()) {
+            values.insert(o.key.clone(), o.fact());
         }
-        if self.reads >= MAX_FILES {
-            self.unreadable.push(ReadError::Io {
-                path: path.to_string(),
-                message: format!("not read: more than {MAX_FILES} option files"),
-            });
-            return Ok(());
-        }
-        let file = self.scan.read_text(path)?;
-        self.reads += 1;
-        self.files.push(path.to_string());
-        self.stack.push(key);
+        let unreadable: Vec<Value> =
+            self.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
+        json!({
+            "exists": self.exists(),
+            "files": self.files,
+            "entries": self.options.iter().map(OptionLine::fact).collect::<Vec<_>>(),
+            "values": values,
+            "unreadable": unreadable,
+        })
+    }
+}
+
+/// Read one option file with its includes.
+fn read_file(inc: &mut Includes, path: &str, depth: usize, out: &mut Vec<OptionLine>) -> Result<(), Skip> {
+    inc.read(path, depth, |inc, file| {
         let mut group = String::new();
         for (i, raw) in file.text.lines().enumerate() {
             match parse_line(raw) {
                 Line::Nothing => {}
                 Line::Group(g) => group = g,
                 Line::Include(arg) => {
-                    if depth < MAX_DEPTH {
-                        match self.read(&resolve(path, arg), depth + 1) {
-                            Ok(()) => {}
-                            Err(e) if e.is_not_found() => {}
-                            Err(e) => self.unreadable.push(e),
-                        }
+                    let p = resolve(path, arg);
+                    match read_file(inc, &p, depth + 1, out) {
+                        // A cycle is skipped and nesting stops at the bound, as the server does.
+                        Err(Skip::Loop | Skip::TooDeep) | Ok(()) => {}
+                        Err(skip) => inc.record_skip(&p, skip),
                     }
                 }
                 Line::IncludeDir(arg) => {
-                    if depth < MAX_DEPTH {
-                        self.read_dir(&resolve(path, arg), depth + 1);
+                    if depth < limits::MYSQL_INCLUDES.depth {
+                        include_dir(inc, &resolve(path, arg), depth + 1, out);
                     }
                 }
-                Line::Option(key, value) => {
-                    let mut m: Map<String, Value> = item(Some(path), Some(i + 1), raw.trim());
-                    m.insert("group".into(), group.clone().into());
-                    m.insert("server".into(), server_group(&group).into());
-                    m.insert("key".into(), key.into());
-                    m.insert("value".into(), value.map(Value::from).unwrap_or(Value::Null));
-                    self.entries.push(Value::Object(m));
-                }
+                Line::Option(key, value) => out.push(OptionLine {
+                    path: path.to_string(),
+                    line: i + 1,
+                    raw: raw.trim().to_string(),
+                    group: group.clone(),
+                    key,
+                    value,
+                }),
             }
         }
-        self.stack.pop();
-        Ok(())
-    }
+    })
+}
 
-    fn read_dir(&mut self, dir: &str, depth: usize) {
-        let list = match self.scan.target.read_dir(dir) {
-            Ok(list) => list,
-            Err(e) if e.is_not_found() => return,
-            Err(e) => {
-                self.scan.note_unreadable(&e);
-                self.unreadable.push(e);
-                return;
-            }
-        };
-        for e in list {
-            if !e.name.ends_with(".cnf") {
-                continue;
-            }
-            // Only regular files (after links); a subdirectory named x.cnf is not an option file.
-            if let Ok(meta) = self.scan.target.stat(&e.path) {
-                if meta.file_type != FileType::File {
-                    continue;
-                }
-            }
-            match self.read(&e.path, depth) {
-                Ok(()) => {}
-                Err(err) if err.is_not_found() => {
-                    if let Ok(link) = self.scan.target.read_link(&e.path) {
-                        let err = ReadError::DanglingSymlink { path: e.path.clone(), link };
-                        self.scan.note_unreadable(&err);
-                        self.unreadable.push(err);
-                    }
-                }
-                Err(err) => self.unreadable.push(err),
-            }
+/// `!includedir`: every regular file of the directory ending in `.cnf`.
+fn include_dir(inc: &mut Includes, dir: &str, depth: usize, out: &mut Vec<OptionLine>) {
+    let list = match inc.dir(dir) {
+        Ok(list) => list,
+        Err(e) => return inc.record(e),
+    };
+    for e in list {
+        if !e.name.ends_with(".cnf") {
+            continue;
+        }
+        // Only regular files (after links); a subdirectory named x.cnf is not an option file.
+        if inc.reader.target.stat(&e.path).is_ok_and(|m| m.file_type != FileType::File) {
+            continue;
+        }
+        match read_file(inc, &e.path, depth, out) {
+            Err(Skip::Loop | Skip::TooDeep) | Ok(()) => {}
+            Err(skip) => inc.record_listed(&e.path, skip),
         }
     }
 }
 
-pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
-    let mut r =
-        Reader { scan, stack: Vec::new(), reads: 0, files: Vec::new(), entries: Vec::new(), unreadable: Vec::new() };
+/// The server's option files, in the order it reads them.
+pub fn read(r: &Reader) -> Config {
+    let mut inc = Includes::new(r, limits::MYSQL_INCLUDES);
+    let mut options = Vec::new();
     for main in DEFAULT_FILES {
-        match r.read(main, 0) {
-            Ok(()) => {}
-            Err(e) if e.is_not_found() => {
-                if *main == "/etc/mysql/my.cnf" {
-                    match r.read(DEBIAN_MARIADB, 0) {
-                        Ok(()) => {}
-                        Err(e) if e.is_not_found() => {}
-                        Err(e) => r.unreadable.push(e),
-                    }
+        match read_file(&mut inc, main, 0, &mut options) {
+            Err(Skip::Read(e)) if e.is_not_found() && *main == "/etc/mysql/my.cnf" => {
+                if let Err(skip) = read_file(&mut inc, DEBIAN_MARIADB, 0, &mut options) {
+                    inc.record_skip(DEBIAN_MARIADB, skip);
                 }
             }
-            Err(e) => r.unreadable.push(e),
+            Err(skip) => inc.record_skip(main, skip),
+            Ok(()) => {}
         }
     }
-    let mut values = Map::new();
-    for e in &r.entries {
-        if e["server"] == Value::Bool(true) {
-            if let Some(k) = e["key"].as_str() {
-                values.insert(k.to_string(), e.clone());
-            }
-        }
-    }
-    let unreadable: Vec<Value> = r.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
-    Ok(json!({
-        "exists": !r.files.is_empty() || !r.unreadable.is_empty(),
-        "files": r.files,
-        "entries": r.entries,
-        "values": values,
-        "unreadable": unreadable,
-    }))
+    let (files, unreadable) = inc.finish();
+    Config { files, options, unreadable }
 }
 
 /// Option files read one by one (with their `!include`s), as a client
-/// reads `--defaults-extra-file` or `~/.my.cnf`: `(files, entries,
-/// unreadable)` with entries as in [`collect`]. A missing file is skipped.
-pub fn read_files(scan: &Scan, paths: &[String]) -> (Vec<String>, Vec<Value>, Vec<ReadError>) {
-    let mut r =
-        Reader { scan, stack: Vec::new(), reads: 0, files: Vec::new(), entries: Vec::new(), unreadable: Vec::new() };
+/// reads `--defaults-extra-file` or `~/.my.cnf`. A missing file is skipped.
+pub fn read_files(r: &Reader, paths: &[String]) -> Config {
+    let mut inc = Includes::new(r, limits::MYSQL_INCLUDES);
+    let mut options = Vec::new();
     for p in paths {
-        match r.read(p, 0) {
-            Ok(()) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => r.unreadable.push(e),
+        if let Err(skip) = read_file(&mut inc, p, 0, &mut options) {
+            inc.record_skip(p, skip);
         }
     }
-    (r.files, r.entries, r.unreadable)
+    let (files, unreadable) = inc.finish();
+    Config { files, options, unreadable }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::collectors::test_support::scan_with;
+
+    fn collect(r: &Reader) -> Result<Value, ()> {
+        Ok(read(r).facts())
+    }
 
     #[test]
     fn lines() {
@@ -398,13 +415,13 @@ mod tests {
     #[test]
     fn too_many_files_is_reported() {
         let mut files: Vec<(String, String)> = vec![("/etc/my.cnf".into(), "!includedir /etc/my.cnf.d\n".into())];
-        for i in 0..300 {
+        for i in 0..limits::MYSQL_INCLUDES.files + 10 {
             files.push((format!("/etc/my.cnf.d/{i:03}.cnf"), "[mysqld]\nport=1\n".into()));
         }
         let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         let (_d, scan) = scan_with(&refs);
         let v = collect(&scan).unwrap();
-        assert_eq!(v["files"].as_array().unwrap().len(), MAX_FILES);
+        assert_eq!(v["files"].as_array().unwrap().len(), limits::MYSQL_INCLUDES.files);
         assert!(!v["unreadable"].as_array().unwrap().is_empty());
     }
 }
