@@ -22,4 +22,3 @@ pub mod report;
 pub mod score;
 pub mod sources;
 pub mod target;
-pub mod tls;

@@ -3,9 +3,13 @@
 
 pub mod accounts;
 pub mod apache;
+pub mod app_env;
 pub mod apt;
+pub mod certificates;
 pub mod credentials;
 pub mod declared;
+pub mod grafana;
+pub mod handshake;
 pub mod listeners;
 pub mod mysql;
 pub mod nginx;
@@ -21,6 +25,8 @@ pub mod sshd;
 pub mod sudoers;
 pub mod sysctl;
 pub mod systemd;
+pub mod tls_refs;
+pub mod tomcat;
 pub mod webtls;
 
 use crate::sources::{Scan, Unavailable};
@@ -38,20 +44,34 @@ pub fn collect(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
         "apt_config" => apt::config(scan),
         "apt_sources" => apt::sources(scan),
         "systemd" => systemd::collect(scan),
-        "packages" => packages::collect(scan),
+        "packages" => scan.memo("packages", |r| Ok(packages::read(r))).map(|p| p.facts()),
         "sysctl" => sysctl::collect(scan),
         "listeners" => listeners::collect(scan),
         "mycnf" => scan.memo("mysql", |r| Ok(mysql::read(r))).map(|c| c.facts()),
         "declared_listeners" => declared::collect(scan),
         "pam" => pam::collect(scan),
-        "nginx" => nginx::collect(scan),
-        "apache" => apache::collect(scan),
-        "certificates" => crate::tls::disk::collect(scan),
-        "tls_ports" => crate::tls::probe::collect(scan),
-        n if n.starts_with("tls_ports:") => crate::tls::probe::collect_only(scan, &n["tls_ports:".len()..]),
-        "credentials" => credentials::collect(scan),
+        "nginx" => {
+            let packages = scan.memo("packages", |r| Ok(packages::read(r)))?;
+            scan.memo("nginx", |r| Ok(nginx::read(r, &packages))).map(|c| c.facts())
+        }
+        "apache" => scan.memo("apache", |r| Ok(apache::read(r))).map(|c| c.facts()),
+        "certificates" => {
+            let packages = scan.memo("packages", |r| Ok(packages::read(r)))?;
+            let postgresql = scan.memo("postgresql", postgresql::read);
+            let refs = tls_refs::collect(&tls_refs::Inputs {
+                nginx: &*scan.memo("nginx", |r| Ok(nginx::read(r, &packages)))?,
+                apache: &*scan.memo("apache", |r| Ok(apache::read(r)))?,
+                postgresql: postgresql.as_deref().ok(),
+                redis: &*scan.memo("redis", |r| Ok(redis::read(r)))?,
+                mysql: &*scan.memo("mysql", |r| Ok(mysql::read(r)))?,
+            });
+            certificates::collect(scan, &refs)
+        }
+        "tls_ports" => handshake::collect(scan),
+        n if n.starts_with("tls_ports:") => handshake::collect_only(scan, &n["tls_ports:".len()..]),
+        "credentials" => credentials_with(scan, &default_app_paths()),
         // The probe's own app paths: `credentials:` + paths, one per line.
-        n if n.starts_with("credentials:") => credentials::collect_with(scan, &credentials::paths_of(n)),
+        n if n.starts_with("credentials:") => credentials_with(scan, &credentials_paths(n)),
         "postgresql" => scan.memo("postgresql", postgresql::read).map(|c| c.facts()),
         "redis" => scan.memo("redis", |r| Ok(redis::read(r))).and_then(|c| c.facts()),
         "sql_scripts" => sql_scripts::collect(scan, crate::sources::tree_walk::DEFAULT_APP_PATHS),
@@ -60,6 +80,37 @@ pub fn collect(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
         n if n.starts_with("policy_documents:") => policy_documents::collect_named(scan, n),
         other => Err(Unavailable::NotFound(format!("unknown source `{other}`"))),
     }
+}
+
+fn default_app_paths() -> Vec<String> {
+    crate::sources::tree_walk::DEFAULT_APP_PATHS.iter().map(|s| s.to_string()).collect()
+}
+
+/// The source name under which credentials for `roots` are cached.
+pub fn credentials_source(roots: &[String]) -> String {
+    if *roots == default_app_paths() {
+        "credentials".into()
+    } else {
+        format!("credentials:{}", roots.join("\n"))
+    }
+}
+
+fn credentials_paths(name: &str) -> Vec<String> {
+    name.strip_prefix("credentials:").unwrap_or("").lines().filter(|l| l.starts_with('/')).map(str::to_string).collect()
+}
+
+fn credentials_with(scan: &Scan, roots: &[String]) -> Result<Value, Unavailable> {
+    let clients: Vec<String> = credentials::MYSQL_CLIENT_FILES.iter().flat_map(|g| scan.expand(g)).collect();
+    let inputs = credentials::Inputs {
+        redis: &*scan.memo("redis", |r| Ok(redis::read(r)))?,
+        grafana: &grafana::read(scan),
+        rabbitmq: &*scan.memo("rabbitmq", |r| Ok(rabbitmq::read(r)))?,
+        tomcat: &tomcat::read(scan),
+        mysql: &*scan.memo("mysql", |r| Ok(mysql::read(r)))?,
+        mysql_clients: &mysql::read_files(scan, &clients),
+        app: &app_env::read(scan, roots),
+    };
+    Ok(credentials::collect(&inputs).0)
 }
 
 /// Helpers for the collectors' unit tests.

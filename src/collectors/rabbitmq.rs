@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 
 pub const CONF: &str = "/etc/rabbitmq/rabbitmq.conf";
 const CLASSIC: &[&str] = &["/etc/rabbitmq/rabbitmq.config", "/etc/rabbitmq/advanced.config"];
-const PLUGINS: &str = "/etc/rabbitmq/enabled_plugins";
+pub const PLUGINS: &str = "/etc/rabbitmq/enabled_plugins";
 
 /// One `key = value` of rabbitmq.conf (or a conf.d file).
 #[derive(Debug, Clone, PartialEq)]

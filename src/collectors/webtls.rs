@@ -13,6 +13,108 @@
 
 use serde_json::{Map, Value};
 
+/// What else a listen entry says, by where it comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListenKind {
+    /// nginx `listen` of an `http` server (or the implicit `*:80`).
+    Http { default_server: bool, http2: bool, quic: bool, server: String },
+    /// nginx `listen` of a `stream` server; `port_last` ends a port range.
+    Stream { udp: bool, port_last: Option<u16> },
+    /// Apache `Listen`, with the `<IfModule>`-like conditions around it.
+    Listen { conditions: Vec<String> },
+    /// An Apache `<VirtualHost>` address.
+    VirtualHost,
+}
+
+/// A listening address of a web server, as configured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listen {
+    pub path: String,
+    pub line: usize,
+    pub detail: String,
+    pub address: String,
+    pub port: Option<u16>,
+    pub ssl: bool,
+    pub kind: ListenKind,
+}
+
+impl Listen {
+    /// `all`, `loopback` or `specific`.
+    pub fn scope(&self) -> &'static str {
+        scope(&self.address)
+    }
+
+    /// The fact item (see [`listen_item`]) with the kind's fields.
+    pub fn fact(&self) -> Value {
+        let mut m = listen_item(&self.path, self.line, &self.detail, &self.address, self.port, self.ssl);
+        match &self.kind {
+            ListenKind::Http { default_server, http2, quic, server } => {
+                m.insert("default_server".into(), (*default_server).into());
+                m.insert("http2".into(), (*http2).into());
+                m.insert("quic".into(), (*quic).into());
+                m.insert("server".into(), server.clone().into());
+            }
+            ListenKind::Stream { udp, port_last } => {
+                m.insert("udp".into(), (*udp).into());
+                m.insert("port_last".into(), port_last.map(Value::from).unwrap_or(Value::Null));
+            }
+            ListenKind::Listen { conditions } => {
+                m.insert("conditions".into(), conditions.clone().into());
+            }
+            ListenKind::VirtualHost => {}
+        }
+        Value::Object(m)
+    }
+}
+
+/// A directive naming a file (`ssl_certificate`, `SSLCertificateFile`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRef {
+    pub path: String,
+    pub line: usize,
+    pub detail: String,
+    pub value: String,
+}
+
+impl FileRef {
+    pub fn fact(&self) -> Value {
+        let mut m = crate::sources::item(Some(&self.path), Some(self.line), self.detail.clone());
+        m.insert("value".into(), self.value.clone().into());
+        Value::Object(m)
+    }
+}
+
+/// A directive naming hosts (`server_name`, `ServerName`, `ServerAlias`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NameDirective {
+    pub path: String,
+    pub line: usize,
+    pub detail: String,
+    pub names: Vec<String>,
+}
+
+impl NameDirective {
+    pub fn fact(&self) -> Value {
+        let mut m = crate::sources::item(Some(&self.path), Some(self.line), self.detail.clone());
+        m.insert("names".into(), self.names.clone().into());
+        Value::Object(m)
+    }
+}
+
+/// One server (nginx `server` block, Apache virtual host or main server)
+/// with what other views need: its addresses, whether it speaks TLS, its
+/// certificate and key files, its host names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    /// `www.example.com` (nginx server names), `<VirtualHost *:443> …`.
+    pub name: String,
+    pub listens: Vec<Listen>,
+    pub tls: bool,
+    pub certificates: Vec<FileRef>,
+    pub keys: Vec<FileRef>,
+    pub names: Vec<NameDirective>,
+}
+
 pub const NULL: u8 = 1;
 pub const ANON: u8 = 2;
 pub const EXPORT: u8 = 4;

@@ -17,6 +17,7 @@ mod mysql;
 mod postgres;
 mod redis;
 
+use crate::sources::text::percent_decode;
 use crate::sources::{item, JsonResult, Scan, Unavailable};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -173,25 +174,6 @@ fn display_raw(raw: &str) -> String {
     }
 }
 
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = |c: u8| (c as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// What one connection found: `{engine, url, findings: {kind: [items]},
 /// unjudged: {kind: why}}`.
 pub struct Facts {
@@ -340,15 +322,5 @@ mod tests {
         let u = Url::parse("mysql://root:Pa55-w0rd-xyz@127.0.0.1:3307/").unwrap();
         let s = u.scrub("Access denied (using password: Pa55-w0rd-xyz) for mysql://root:Pa55-w0rd-xyz@127.0.0.1:3307/");
         assert!(!s.contains("Pa55-w0rd-xyz"), "{s}");
-    }
-
-    #[test]
-    fn percent_decoding_is_total() {
-        assert_eq!(percent_decode("a%2Fb"), "a/b");
-        assert_eq!(percent_decode("%"), "%");
-        assert_eq!(percent_decode("%4"), "%4");
-        assert_eq!(percent_decode("%zz"), "%zz");
-        assert_eq!(percent_decode("é%C3%A9"), "éé");
-        assert_eq!(percent_decode("%é"), "%é");
     }
 }

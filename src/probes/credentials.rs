@@ -13,8 +13,9 @@
 //! reason, never the value), `kind`, `key`, `user`, `label`, `why`.
 
 use super::{param_i64, param_strings, Outcome};
-use crate::collectors::credentials::{self, DEFAULT_APP_PATHS, DEFAULT_MIN_PASSWORD, DEFAULT_MIN_SECRET};
+use crate::collectors::credentials::{DEFAULT_MIN_PASSWORD, DEFAULT_MIN_SECRET};
 use crate::passwords::Weakness;
+use crate::sources::tree_walk::DEFAULT_APP_PATHS;
 use crate::sources::{Scan, Unavailable};
 use crate::target::ReadError;
 use serde_json::{Map, Value};
@@ -50,7 +51,7 @@ pub fn run(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavaila
     }
     let min_pw = param_i64(params, "min_service_password_length").map_or(DEFAULT_MIN_PASSWORD, |n| n.max(0) as usize);
     let min_secret = param_i64(params, "min_secret_length").map_or(DEFAULT_MIN_SECRET, |n| n.max(0) as usize);
-    let facts = scan.builtin_json(&credentials::source_name(&roots))?;
+    let facts = scan.builtin_json(&crate::collectors::credentials_source(&roots))?;
     let present: Vec<&str> = facts["present"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
     let services: Vec<&str> = kinds.iter().map(|k| service_of(k)).collect();
     if !services.iter().any(|s| present.contains(s)) {

@@ -7,6 +7,7 @@ mod database_live;
 mod home_directories;
 mod secrets;
 mod sysctl;
+mod tls;
 mod weak_passwords;
 
 use crate::sources::{Scan, Unavailable};
@@ -52,17 +53,17 @@ pub static PROBES: &[Probe] = &[
     Probe {
         name: "tls_certificates",
         summary: "certificates on disk, in `cert_paths` and named by service configurations: expiry, key size, signature hash, self-signed, host names",
-        run: crate::tls::run_certificates,
+        run: tls::run_certificates,
     },
     Probe {
         name: "tls_private_keys",
         summary: "private key files under /etc/ssl, /etc/pki, /etc/letsencrypt and those service configurations name: not readable by other users",
-        run: crate::tls::run_private_keys,
+        run: tls::run_private_keys,
     },
     Probe {
         name: "tls_live",
         summary: "live TLS probe of listening ports: legacy protocols, served certificate, plain HTTP",
-        run: crate::tls::run_live,
+        run: tls::run_live,
     },
     Probe {
         name: "weak_passwords",

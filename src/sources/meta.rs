@@ -1,7 +1,7 @@
 //! File metadata items (`stat` and `walk` sources): mode, owner, type, with
 //! the owner resolved against the target's own passwd/group.
 
-use super::{item, Scan};
+use super::{item, Reader};
 use crate::target::{DirEntry, FileMeta, FileType, ReadError};
 use serde_json::{Map, Value};
 
@@ -24,7 +24,7 @@ pub const FLAGS: &[&str] = &[
     "symlink",
 ];
 
-fn fill(scan: &Scan, m: &mut Map<String, Value>, meta: &FileMeta) {
+fn fill(scan: &Reader, m: &mut Map<String, Value>, meta: &FileMeta) {
     let names = scan.names();
     let owner = names.users.get(&meta.uid).cloned();
     let group = names.groups.get(&meta.gid).cloned();
@@ -64,7 +64,7 @@ fn fill(scan: &Scan, m: &mut Map<String, Value>, meta: &FileMeta) {
 
 /// Metadata of one path (symlinks followed inside the target). A missing
 /// path gives `exists: false`; an unreadable one also carries `error`.
-pub fn meta_item(scan: &Scan, path: &str) -> Map<String, Value> {
+pub fn meta_item(scan: &Reader, path: &str) -> Map<String, Value> {
     let mut m = item(Some(path), None, format!("{path} does not exist"));
     match scan.target.stat(path) {
         Ok(meta) => {
@@ -100,7 +100,7 @@ pub fn meta_item(scan: &Scan, path: &str) -> Map<String, Value> {
 /// follow it: on a merged-/usr system `/bin -> usr/bin`, and walking both
 /// `/bin` and `/usr/bin` would report every file twice.
 pub fn walk(
-    scan: &Scan,
+    scan: &Reader,
     root: &str,
     max_depth: usize,
     exclude: &[String],
@@ -185,11 +185,11 @@ mod tests {
     use crate::target::FsTarget;
     use std::sync::Arc;
 
-    fn scan_of(dir: &std::path::Path) -> Scan {
-        Scan::new(Arc::new(FsTarget::root(dir).unwrap()))
+    fn scan_of(dir: &std::path::Path) -> Reader {
+        Reader::new(Arc::new(FsTarget::root(dir).unwrap()))
     }
 
-    fn walked(scan: &Scan, root: &str, depth: usize) -> Vec<(String, bool)> {
+    fn walked(scan: &Reader, root: &str, depth: usize) -> Vec<(String, bool)> {
         let mut out = Vec::new();
         let mut unreadable = Vec::new();
         walk(

@@ -11,7 +11,9 @@ pub mod include;
 mod meta;
 mod reader;
 pub(crate) mod structured;
+pub mod text;
 pub mod tree_walk;
+pub mod x509;
 
 pub use reader::{Names, Reader};
 

@@ -416,19 +416,29 @@ fn kubelet(scan: &Scan, found: &mut Found) {
     }
 }
 
-/// RabbitMQ (rabbitmq.conf and conf.d, sysctl-like): AMQP
-/// `listeners.tcp.*` (default all interfaces, 5672) and, with the
-/// management plugin enabled, `management.tcp.ip`/`management.tcp.port`
-/// (default all, 15672).
+/// RabbitMQ (rabbitmq.conf, sysctl-like): AMQP `listeners.tcp.*` (default
+/// all interfaces, 5672) and, with the management plugin enabled,
+/// `management.tcp.ip`/`management.tcp.port` (default all, 15672).
 fn rabbitmq(cfg: &rabbitmq::Config, found: &mut Found) {
-    found.unreadable.extend(cfg.unreadable.iter().cloned());
-    if !cfg.exists() && cfg.plugins.as_deref().unwrap_or("").is_empty() {
+    // Only rabbitmq.conf and enabled_plugins declare listeners here.
+    let own = |p: &str| p == rabbitmq::CONF || p == rabbitmq::PLUGINS;
+    found.unreadable.extend(cfg.unreadable.iter().filter(|e| own(e.path())).cloned());
+    if cfg.plugins.is_some() {
+        found.files.push(rabbitmq::PLUGINS.to_string());
+    }
+    let conf = cfg.files.iter().any(|f| f == rabbitmq::CONF);
+    if conf {
+        found.files.push(rabbitmq::CONF.to_string());
+    }
+    if !conf && cfg.plugins.as_deref().unwrap_or("").is_empty() {
         return;
     }
-    found.files.extend(cfg.files.iter().cloned());
     let path = rabbitmq::CONF;
     let remedy = "Set `listeners.tcp.default` / `management.tcp.ip` to 127.0.0.1 (or a private address)";
-    let amqp: Vec<&rabbitmq::Setting> = cfg.settings.iter().filter(|s| s.key.starts_with("listeners.tcp.")).collect();
+    let settings: Vec<&rabbitmq::Setting> = cfg.settings.iter().filter(|s| s.path == rabbitmq::CONF).collect();
+    let last = |k: &str| settings.iter().rev().find(|s| s.key == k).copied();
+    let amqp: Vec<&rabbitmq::Setting> =
+        settings.iter().filter(|s| s.key.starts_with("listeners.tcp.")).copied().collect();
     if amqp.is_empty() {
         let detail = "no listeners.tcp: all interfaces on 5672 (default)";
         found.add("rabbitmq", "rabbitmq.conf", "*", Some(5672), "tcp", path, None, detail, remedy);
@@ -440,12 +450,22 @@ fn rabbitmq(cfg: &rabbitmq::Config, found: &mut Found) {
         let (host, port) = split_host_port(&s.value);
         let host = if host.is_empty() { "*".to_string() } else { host };
         let detail = format!("{} = {}", s.key, s.value);
-        found.add("rabbitmq", "rabbitmq.conf", &host, port.or(Some(5672)), "tcp", &s.path, Some(s.line), detail, remedy);
+        found.add(
+            "rabbitmq",
+            "rabbitmq.conf",
+            &host,
+            port.or(Some(5672)),
+            "tcp",
+            &s.path,
+            Some(s.line),
+            detail,
+            remedy,
+        );
     }
     if cfg.management() {
-        let port = cfg.last("management.tcp.port").and_then(|s| s.value.parse::<u16>().ok()).unwrap_or(15672);
+        let port = last("management.tcp.port").and_then(|s| s.value.parse::<u16>().ok()).unwrap_or(15672);
         let service = "rabbitmq-management";
-        match cfg.last("management.tcp.ip") {
+        match last("management.tcp.ip") {
             Some(s) => {
                 let detail = format!("{} = {}", s.key, s.value);
                 found.add(service, "rabbitmq.conf", &s.value, Some(port), "tcp", &s.path, Some(s.line), detail, remedy)

@@ -20,54 +20,29 @@
 //!   `include`, `include_dir` and postgresql.auto.conf honoured.
 
 use super::Found;
-use crate::collectors::postgresql;
+use crate::collectors::webtls::ListenKind;
+use crate::collectors::{apache, nginx, packages, postgresql};
 use crate::sources::{Scan, Unavailable};
 use crate::target::ReadError;
-use serde_json::Value;
 
 pub(super) fn collect(scan: &Scan, found: &mut Found) {
-    nginx(scan, found);
-    apache(scan, found);
+    if let Ok(packages) = scan.memo("packages", |r| Ok(packages::read(r))) {
+        if let Ok(cfg) = scan.memo("nginx", |r| Ok(nginx::read(r, &packages))) {
+            nginx(&cfg, found);
+        }
+    }
+    if let Ok(cfg) = scan.memo("apache", |r| Ok(apache::read(r))) {
+        apache(&cfg, found);
+    }
     match scan.memo("postgresql", postgresql::read) {
         Ok(cfg) => postgresql(&cfg, found),
         Err(u) => note_unavailable(found, &u),
     }
 }
 
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
-}
-
-fn line_of(v: &Value) -> Option<usize> {
-    v.get("line").and_then(Value::as_u64).map(|l| l as usize)
-}
-
-fn port_of(v: &Value) -> Option<u16> {
-    v.get("port").and_then(Value::as_u64).and_then(|p| u16::try_from(p).ok())
-}
-
 /// `[::1]` → `::1` (the other declared sources write IPv6 without brackets).
 fn unbracket(a: &str) -> &str {
     a.strip_prefix('[').and_then(|a| a.strip_suffix(']')).unwrap_or(a)
-}
-
-/// The files a reader could not read (its `unreadable` list), so that a
-/// check that would pass is skipped instead.
-fn take_unreadable(found: &mut Found, facts: &Value) {
-    for u in facts.get("unreadable").and_then(Value::as_array).into_iter().flatten() {
-        let (path, reason) = (s(u, "path"), s(u, "reason"));
-        if !path.is_empty() {
-            found.unreadable.push(ReadError::Io { path: path.to_string(), message: reason.to_string() });
-        }
-    }
-}
-
-fn take_files(found: &mut Found, facts: &Value) {
-    for f in facts.get("files").and_then(Value::as_array).into_iter().flatten() {
-        if let Some(p) = f.as_str() {
-            found.files.push(p.to_string());
-        }
-    }
 }
 
 /// A collector that could not run: an unreadable or malformed file is
@@ -84,46 +59,41 @@ fn note_unavailable(found: &mut Found, u: &Unavailable) {
 
 /// nginx: every `listen` of every `server` block in `http` (or the implicit
 /// `*:80` of a server without one), with its own file and line.
-fn nginx(scan: &Scan, found: &mut Found) {
-    let facts = match scan.builtin_json("nginx") {
-        Ok(f) => f,
-        Err(u) => return note_unavailable(found, &u),
-    };
-    take_unreadable(found, &facts);
-    take_files(found, &facts);
-    for l in facts.get("listens").and_then(Value::as_array).into_iter().flatten() {
-        let address = s(l, "address");
-        if address.starts_with("unix:") {
+fn nginx(cfg: &nginx::Config, found: &mut Found) {
+    found.unreadable.extend(cfg.unreadable.iter().cloned());
+    found.files.extend(cfg.files.iter().cloned());
+    for l in &cfg.analysis.listens {
+        if l.address.starts_with("unix:") {
             continue;
         }
-        let Some(port) = port_of(l) else { continue };
-        let address = unbracket(address);
-        let remedy = loopback_listen(s(l, "detail"), &port.to_string(), "server");
-        let proto = if l.get("quic") == Some(&Value::Bool(true)) { "udp" } else { "tcp" };
-        found.add("nginx", "nginx.conf", address, Some(port), proto, s(l, "path"), line_of(l), s(l, "detail"), remedy);
+        let Some(port) = l.port else { continue };
+        let remedy = loopback_listen(&l.detail, &port.to_string(), "server");
+        let quic = matches!(l.kind, ListenKind::Http { quic: true, .. });
+        let proto = if quic { "udp" } else { "tcp" };
+        found.add(
+            "nginx",
+            "nginx.conf",
+            unbracket(&l.address),
+            Some(port),
+            proto,
+            &l.path,
+            Some(l.line),
+            &l.detail,
+            remedy,
+        );
     }
     // `stream` servers (TCP/UDP proxies): no default port; `udp`; port ranges.
-    for l in facts.get("stream_listens").and_then(Value::as_array).into_iter().flatten() {
-        let address = s(l, "address");
-        let Some(first) = port_of(l).filter(|_| !address.starts_with("unix:")) else { continue };
-        let address = unbracket(address);
-        let last = l.get("port_last").and_then(Value::as_u64).and_then(|p| u16::try_from(p).ok()).unwrap_or(first);
-        let proto = if l.get("udp") == Some(&Value::Bool(true)) { "udp" } else { "tcp" };
+    for l in &cfg.analysis.stream_listens {
+        let Some(first) = l.port.filter(|_| !l.address.starts_with("unix:")) else { continue };
+        let ListenKind::Stream { udp, port_last } = l.kind else { continue };
+        let last = port_last.unwrap_or(first);
+        let proto = if udp { "udp" } else { "tcp" };
         let ports = if last > first { format!("{first}-{last}") } else { first.to_string() };
-        let remedy = loopback_listen(s(l, "detail"), &ports, "stream server");
+        let remedy = loopback_listen(&l.detail, &ports, "stream server");
+        let address = unbracket(&l.address);
         for port in (first..=last).take(MAX_RANGE) {
-            let detail = s(l, "detail");
-            found.add(
-                "nginx",
-                "nginx.conf (stream)",
-                address,
-                Some(port),
-                proto,
-                s(l, "path"),
-                line_of(l),
-                detail,
-                &remedy,
-            );
+            let source = "nginx.conf (stream)";
+            found.add("nginx", source, address, Some(port), proto, &l.path, Some(l.line), &l.detail, &remedy);
         }
     }
 }
@@ -148,39 +118,25 @@ fn loopback_listen(detail: &str, ports: &str, block: &str) -> String {
 }
 
 /// Most ports of one `listen` port range listed one by one.
-const MAX_RANGE: usize = 64;
+const MAX_RANGE: usize = crate::limits::PORT_RANGE;
 
 /// Apache httpd: every `Listen` of the server configuration (includes
 /// followed, `<IfModule>` sections taken as active).
-fn apache(scan: &Scan, found: &mut Found) {
-    let facts = match scan.builtin_json("apache") {
-        Ok(f) => f,
-        Err(u) => return note_unavailable(found, &u),
-    };
-    take_unreadable(found, &facts);
-    take_files(found, &facts);
+fn apache(cfg: &apache::Config, found: &mut Found) {
+    found.unreadable.extend(cfg.unreadable.iter().cloned());
+    found.files.extend(cfg.files.iter().cloned());
     // The unit name, so that "restart {service}" can be pasted.
-    let service = if s(&facts, "main").starts_with("/etc/httpd") { "httpd" } else { "apache2" };
-    for l in facts.get("listens").and_then(Value::as_array).into_iter().flatten() {
-        let Some(port) = port_of(l) else { continue };
-        let address = unbracket(s(l, "address"));
+    let service = cfg.service();
+    for l in &cfg.analysis.listens {
+        let Some(port) = l.port else { continue };
         // The protocol argument (`https`) is kept.
-        let proto_arg: String = s(l, "detail").split_whitespace().skip(2).map(|w| format!(" {w}")).collect();
+        let proto_arg: String = l.detail.split_whitespace().skip(2).map(|w| format!(" {w}")).collect();
         let remedy = format!(
             "Change it to `Listen 127.0.0.1:{port}{proto_arg}` (or the private address the clients use) and bind the \
              matching <VirtualHost> to that address"
         );
-        found.add(
-            service,
-            "apache config",
-            address,
-            Some(port),
-            "tcp",
-            s(l, "path"),
-            line_of(l),
-            s(l, "detail"),
-            remedy,
-        );
+        let address = unbracket(&l.address);
+        found.add(service, "apache config", address, Some(port), "tcp", &l.path, Some(l.line), &l.detail, remedy);
     }
 }
 
@@ -200,7 +156,17 @@ fn postgresql(cfg: &postgresql::Config, found: &mut Found) {
             None => Some(5432),
         };
         for a in listen.value.split(',').map(str::trim).filter(|a| !a.is_empty()) {
-            found.add("postgresql", "postgresql.conf", a, port, "tcp", &listen.path, listen.line, &listen.detail, remedy);
+            found.add(
+                "postgresql",
+                "postgresql.conf",
+                a,
+                port,
+                "tcp",
+                &listen.path,
+                listen.line,
+                &listen.detail,
+                remedy,
+            );
         }
     }
 }

@@ -184,7 +184,15 @@ impl HbaReader {
         }
     }
 
-    fn record(&mut self, inc: &mut Includes, path: &str, line: usize, detail: &str, fields: &[Vec<Token>], depth: usize) {
+    fn record(
+        &mut self,
+        inc: &mut Includes,
+        path: &str,
+        line: usize,
+        detail: &str,
+        fields: &[Vec<Token>],
+        depth: usize,
+    ) {
         let kind = fields[0][0].text.to_ascii_lowercase();
         if fields[0][0].quoted {
             return;
@@ -356,4 +364,3 @@ pub(super) fn mark_shadowed(records: &mut [Map<String, Value>]) {
         records[j].insert("shadowed_by".into(), by.map(Value::from).unwrap_or(Value::Null));
     }
 }
-

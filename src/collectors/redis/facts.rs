@@ -141,7 +141,10 @@ fn entry(d: &Directive) -> Map<String, Value> {
     let shown: Vec<Value> = if matches!(d.key.as_str(), "requirepass" | "masterauth") {
         Vec::new()
     } else {
-        d.args.iter().map(|a| Value::from(if secret_rule(a) && d.key == "user" { "****" } else { a.as_str() })).collect()
+        d.args
+            .iter()
+            .map(|a| Value::from(if secret_rule(a) && d.key == "user" { "****" } else { a.as_str() }))
+            .collect()
     };
     let value = if shown.is_empty() || matches!(d.key.as_str(), "requirepass" | "masterauth" | "user") {
         Value::Null
@@ -223,7 +226,9 @@ fn dangerous(inst: &Instance, users: &[User]) -> Vec<Value> {
     let renamed: Vec<String> =
         inst.all("rename-command").filter_map(|d| d.args.first().map(|c| c.to_ascii_uppercase())).collect();
     let enabled = |k: &str| {
-        inst.last(k).and_then(|d| d.args.first().map(|v| v.to_ascii_lowercase())).is_some_and(|v| v == "yes" || v == "local")
+        inst.last(k)
+            .and_then(|d| d.args.first().map(|v| v.to_ascii_lowercase()))
+            .is_some_and(|v| v == "yes" || v == "local")
     };
     let mut out = Vec::new();
     for (i, (cmd, _)) in DANGEROUS.iter().enumerate() {
@@ -288,7 +293,9 @@ impl Config {
         };
         let users = all("users");
         let default_users: Vec<Value> = instances.iter().map(|i| i["default_user"].clone()).collect();
-        Ok(json!({"exists": true, "instances": instances, "users": users, "default_users": default_users, "unreadable": unreadable}))
+        Ok(
+            json!({"exists": true, "instances": instances, "users": users, "default_users": default_users, "unreadable": unreadable}),
+        )
     }
 }
 

@@ -1,23 +1,17 @@
-//! X.509 certificates and private keys: parsing (`x509-parser`) and the one
-//! judgement every TLS check shares (expired, expiring, weak key, weak
-//! signature, self-signed, hostname mismatch).
+//! X.509 certificates in PEM files and DER chains (`x509-parser`): the
+//! facts of each certificate ([`CertInfo`]) and whether it covers a host
+//! name (RFC 6125). Judging them is the TLS checks' business.
 //!
 //! [`parse_pem`] reads every certificate of a PEM file or bundle (with the
 //! line of its `BEGIN` marker); [`parse_der`] one DER certificate (a chain
-//! captured by the live probe). [`judge`] turns a [`CertInfo`] into
-//! [`Finding`]s given a [`Policy`]; [`judge_file`] does both for a file of
-//! the target, given the host names a server configuration expects (the web
-//! server parsers feed `server_name` here).
+//! captured by a live handshake).
 
-use crate::sources::Scan;
-use crate::target::ReadError;
+use crate::limits;
 use serde::{Deserialize, Serialize};
 use x509_parser::prelude::*;
 
-/// Most certificates read from one file (a CA bundle has a few hundred).
-pub const MAX_CERTS_PER_FILE: usize = 1000;
-
-const DAY: i64 = 86_400;
+/// Seconds in a day.
+pub const DAY: i64 = 86_400;
 
 /// The facts of one certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -271,7 +265,7 @@ pub fn parse_pem(text: &str) -> PemContents {
         if !matches!(label, "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE") {
             continue;
         }
-        if out.certs.len() + out.errors.len() >= MAX_CERTS_PER_FILE {
+        if out.certs.len() + out.errors.len() >= limits::CERTS_PER_FILE {
             break;
         }
         let index = out.certs.len() + out.errors.len();
@@ -286,81 +280,8 @@ pub fn parse_pem(text: &str) -> PemContents {
     out
 }
 
-/// What the judgement looks for.
-#[derive(Debug, Clone)]
-pub struct Policy {
-    /// Unix time the judgement is made at.
-    pub now: i64,
-    /// A certificate that expires within this many days is "expiring".
-    pub expiry_days: i64,
-    /// Host names the serving configuration expects (`server_name`); empty:
-    /// no hostname check.
-    pub hostnames: Vec<String>,
-    /// Whether a self-signed leaf is a finding (a certificate a server presents).
-    pub flag_self_signed: bool,
-}
-
-impl Policy {
-    pub fn new(expiry_days: i64) -> Policy {
-        Policy { now: now(), expiry_days, hostnames: Vec::new(), flag_self_signed: false }
-    }
-}
-
-/// What is wrong with a certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Problem {
-    Expired,
-    Expiring,
-    WeakKey,
-    WeakSignature,
-    SelfSigned,
-    HostnameMismatch,
-}
-
-impl Problem {
-    /// The `problem` parameter value of the checks.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Problem::Expired => "expired",
-            Problem::Expiring => "expiring",
-            Problem::WeakKey => "weak_key",
-            Problem::WeakSignature => "weak_signature",
-            Problem::SelfSigned => "self_signed",
-            Problem::HostnameMismatch => "hostname_mismatch",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Problem> {
-        [
-            Problem::Expired,
-            Problem::Expiring,
-            Problem::WeakKey,
-            Problem::WeakSignature,
-            Problem::SelfSigned,
-            Problem::HostnameMismatch,
-        ]
-        .into_iter()
-        .find(|p| p.as_str() == s)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    pub problem: Problem,
-    /// `CN=example.com expired 2025-03-01 (270 days ago)`.
-    pub detail: String,
-}
-
-fn ago(days: i64) -> String {
-    match days {
-        0 => "today".to_string(),
-        1 => "1 day ago".to_string(),
-        d => format!("{d} days ago"),
-    }
-}
-
 /// Whether `name` (a DNS name, maybe `*.` wildcard) covers `host`.
-fn name_matches(name: &str, host: &str) -> bool {
+pub fn name_matches(name: &str, host: &str) -> bool {
     let (name, host) =
         (name.trim_end_matches('.').to_ascii_lowercase(), host.trim_end_matches('.').to_ascii_lowercase());
     if let Some(rest) = name.strip_prefix("*.") {
@@ -383,114 +304,6 @@ pub fn covers(c: &CertInfo, host: &str) -> bool {
         return c.common_name.as_deref().is_some_and(|cn| name_matches(cn, host));
     }
     c.sans.iter().any(|n| name_matches(n, host))
-}
-
-/// Judge one certificate. `chain_len` is the number of certificates in its
-/// file or chain (the first one is the leaf).
-pub fn judge(c: &CertInfo, policy: &Policy) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let name = c.name();
-    let days = c.days_left(policy.now);
-    if c.not_after < policy.now {
-        out.push(Finding {
-            problem: Problem::Expired,
-            detail: format!("{name} expired {} ({})", c.expires, ago((policy.now - c.not_after).div_euclid(DAY))),
-        });
-    }
-    if c.not_after < policy.now + policy.expiry_days * DAY {
-        let when = if c.not_after < policy.now {
-            format!("expired {} ({})", c.expires, ago((policy.now - c.not_after).div_euclid(DAY)))
-        } else {
-            format!("expires {} (in {days} days; warning at {} days)", c.expires, policy.expiry_days)
-        };
-        out.push(Finding { problem: Problem::Expiring, detail: format!("{name} {when}") });
-    }
-    let weak_key = match c.key_type.as_str() {
-        "RSA" => c.key_bits > 0 && c.key_bits < 2048,
-        "EC" => c.key_bits > 0 && c.key_bits < 256,
-        "DSA" => true,
-        _ => false,
-    };
-    if weak_key {
-        let why = if c.key_type == "DSA" {
-            "DSA keys are deprecated (FIPS 186-5) and unsupported by TLS 1.3".to_string()
-        } else {
-            format!("below {} bits", if c.key_type == "RSA" { 2048 } else { 256 })
-        };
-        out.push(Finding { problem: Problem::WeakKey, detail: format!("{name} has a {} key ({why})", c.key_desc()) });
-    }
-    // A root's own signature is never checked by a client: only the hash of
-    // leaf and intermediate signatures matters.
-    if let (Some(h), false) = (&c.weak_hash, c.is_root()) {
-        let role = if c.index == 0 && !c.ca { "leaf" } else { "intermediate" };
-        out.push(Finding {
-            problem: Problem::WeakSignature,
-            detail: format!("{name} ({role}) is signed with {} ({h} is broken for signatures)", c.signature),
-        });
-    }
-    if policy.flag_self_signed && c.index == 0 && c.self_signed && !c.ca {
-        out.push(Finding {
-            problem: Problem::SelfSigned,
-            detail: format!("{name} is self-signed (issuer = subject); clients cannot verify it"),
-        });
-    }
-    if c.index == 0 && !c.ca {
-        let missing: Vec<&str> =
-            policy.hostnames.iter().map(String::as_str).filter(|h| !h.is_empty() && !covers(c, h)).collect();
-        if !missing.is_empty() {
-            let has = if c.sans.is_empty() {
-                format!("CN {}", c.common_name.as_deref().unwrap_or("-"))
-            } else {
-                format!("SANs {}", c.sans.join(", "))
-            };
-            out.push(Finding {
-                problem: Problem::HostnameMismatch,
-                detail: format!("{name} does not cover {} (has {has})", missing.join(", ")),
-            });
-        }
-    }
-    out
-}
-
-/// Certificate blocks of a file that did not decode: `(line, reason)`.
-pub type BadBlocks = Vec<(usize, String)>;
-
-/// One judged certificate of a file.
-#[derive(Debug, Clone)]
-pub struct Judged {
-    pub cert: CertInfo,
-    pub findings: Vec<Finding>,
-}
-
-/// Read a certificate file of the target and judge every certificate in it
-/// (the first one is the leaf). A PEM block that does not decode is
-/// returned in `errors` with its line.
-pub fn judge_file(scan: &Scan, path: &str, policy: &Policy) -> Result<(Vec<Judged>, BadBlocks), ReadError> {
-    let f = scan.read_text(path)?;
-    let pem = parse_pem(&f.text);
-    let judged = pem.certs.into_iter().map(|c| Judged { findings: judge(&c, policy), cert: c }).collect();
-    Ok((judged, pem.errors))
-}
-
-/// Why a private key file's permissions are too open, given its mode and
-/// its group's name (`None`: no problem). Readable by others, writable by
-/// group or others, or readable by a group other than `root`/`ssl-cert`.
-pub fn key_permission_problem(mode: u32, gid: u32, group: Option<&str>) -> Option<String> {
-    let group_name = group.map(str::to_string).unwrap_or_else(|| format!("gid {gid}"));
-    if mode & 0o004 != 0 {
-        return Some(format!("mode {mode:04o}: readable by every user"));
-    }
-    if mode & 0o002 != 0 {
-        return Some(format!("mode {mode:04o}: writable by every user"));
-    }
-    if mode & 0o020 != 0 {
-        return Some(format!("mode {mode:04o}: writable by group {group_name}"));
-    }
-    let trusted = gid == 0 || matches!(group, Some("root" | "ssl-cert"));
-    if mode & 0o040 != 0 && !trusted {
-        return Some(format!("mode {mode:04o}: readable by group {group_name}"));
-    }
-    None
 }
 
 #[cfg(test)]
@@ -538,15 +351,5 @@ mod tests {
         assert_eq!(parse_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").errors[0].0, 1);
         assert_eq!(parse_pem("-----BEGIN EC PRIVATE KEY-----\n").private_keys, 1);
         assert!(parse_der(&[0x30, 0x03, 0x02, 0x01, 0x00], 0, None).is_err());
-    }
-
-    #[test]
-    fn key_permissions() {
-        assert_eq!(key_permission_problem(0o600, 0, Some("root")), None);
-        assert_eq!(key_permission_problem(0o640, 113, Some("ssl-cert")), None);
-        assert!(key_permission_problem(0o644, 0, Some("root")).unwrap().contains("every user"));
-        assert!(key_permission_problem(0o640, 33, Some("www-data")).unwrap().contains("group www-data"));
-        assert!(key_permission_problem(0o660, 0, Some("root")).unwrap().contains("writable by group"));
-        assert!(key_permission_problem(0o640, 999, None).unwrap().contains("gid 999"));
     }
 }

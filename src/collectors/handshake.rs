@@ -20,7 +20,7 @@
 //! Every step has a short timeout, at most [`PARALLEL`] ports are probed at
 //! once, at most [`MAX_PORTS`] ports per scan, within [`BUDGET`].
 
-use super::cert::{self, CertInfo};
+use crate::sources::x509::{self as cert, CertInfo};
 use crate::sources::{item, Scan, Unavailable};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};

@@ -3,7 +3,7 @@
 //! Where: `/etc/ssl`, `/etc/pki` and `/etc/letsencrypt` (`live/*/fullchain.pem`,
 //! or `cert.pem` when there is no fullchain; keys also in `archive/`), and
 //! every certificate and key file a service configuration names
-//! ([`refs`](super::refs): nginx, Apache, PostgreSQL, Redis, MySQL), read
+//! ([`refs`](super::tls_refs): nginx, Apache, PostgreSQL, Redis, MySQL), read
 //! through the target (symlinks resolved inside the root only). A
 //! referenced certificate keeps the path the configuration gives; items
 //! carry `refs` (the naming lines) and `public_web`; `served` lists the TLS
@@ -30,8 +30,8 @@
 //! key file: `path`, `mode_octal`, `owner`, `group`, `problem` (null when its
 //! permissions are fine)); `errors` (undecodable certificate blocks), `exists`.
 
-use super::cert::{self, CertInfo};
-use super::refs;
+use super::tls_refs as refs;
+use crate::sources::x509::{self as cert, CertInfo};
 use crate::sources::{item, Scan, Unavailable};
 use crate::target::{FileType, ReadError};
 use serde_json::{json, Map, Value};
@@ -257,7 +257,7 @@ impl Collector<'_> {
         let names = self.scan.names();
         let owner = names.users.get(&uid).cloned().unwrap_or_else(|| uid.to_string());
         let group = names.groups.get(&gid).cloned();
-        let problem = cert::key_permission_problem(mode, gid, group.as_deref());
+        let problem = key_permission_problem(mode, gid, group.as_deref());
         let group = group.unwrap_or_else(|| gid.to_string());
         let detail = match &problem {
             Some(p) => format!("private key {path} ({owner}:{group}) {p}"),
@@ -360,7 +360,7 @@ pub fn cert_item(path: &str, c: &CertInfo, several: bool, origin: &str, now: i64
     m
 }
 
-pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
+pub fn collect(scan: &Scan, refs: &refs::Refs) -> Result<Value, Unavailable> {
     let mut c = Collector {
         scan,
         now: cert::now(),
@@ -379,8 +379,7 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
         c.walk(dir, 0);
     }
     c.letsencrypt();
-    let refs = refs::collect(scan);
-    let served = c.referenced(&refs);
+    let served = c.referenced(refs);
     c.notes.extend(refs.notes.iter().cloned());
     let exists = ["/etc/ssl", "/etc/pki", "/etc/letsencrypt"].iter().any(|d| scan.target.lstat(d).is_ok())
         || !refs.files.is_empty();
@@ -395,6 +394,27 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
     }))
 }
 
+/// Why a private key file's permissions are too open, given its mode and
+/// its group's name (`None`: no problem). Readable by others, writable by
+/// group or others, or readable by a group other than `root`/`ssl-cert`.
+pub fn key_permission_problem(mode: u32, gid: u32, group: Option<&str>) -> Option<String> {
+    let group_name = group.map(str::to_string).unwrap_or_else(|| format!("gid {gid}"));
+    if mode & 0o004 != 0 {
+        return Some(format!("mode {mode:04o}: readable by every user"));
+    }
+    if mode & 0o002 != 0 {
+        return Some(format!("mode {mode:04o}: writable by every user"));
+    }
+    if mode & 0o020 != 0 {
+        return Some(format!("mode {mode:04o}: writable by group {group_name}"));
+    }
+    let trusted = gid == 0 || matches!(group, Some("root" | "ssl-cert"));
+    if mode & 0o040 != 0 && !trusted {
+        return Some(format!("mode {mode:04o}: readable by group {group_name}"));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,5 +427,15 @@ mod tests {
         assert!(trust_store_name("ssl-cert-snakeoil.pem"));
         assert!(!trust_store_name("example.com.pem"));
         assert!(!trust_store_name("deadbeef.pem"));
+    }
+
+    #[test]
+    fn key_permissions() {
+        assert_eq!(key_permission_problem(0o600, 0, Some("root")), None);
+        assert_eq!(key_permission_problem(0o640, 113, Some("ssl-cert")), None);
+        assert!(key_permission_problem(0o644, 0, Some("root")).unwrap().contains("every user"));
+        assert!(key_permission_problem(0o640, 33, Some("www-data")).unwrap().contains("group www-data"));
+        assert!(key_permission_problem(0o660, 0, Some("root")).unwrap().contains("writable by group"));
+        assert!(key_permission_problem(0o640, 999, None).unwrap().contains("gid 999"));
     }
 }

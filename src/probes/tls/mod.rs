@@ -6,15 +6,14 @@
 //!   parameter → probes `tls_certificates` and `tls_private_keys`;
 //! - `tls_ports` ([`probe::collect`]) → probe `tls_live`.
 
-pub mod cert;
-pub mod disk;
-pub mod probe;
-pub mod refs;
+pub mod judge;
 
+use crate::collectors::handshake;
 use crate::probes::{param_i64, param_strings, Outcome};
+use crate::sources::x509::{self, CertInfo};
 use crate::sources::{item, Scan, Unavailable};
 use crate::target::ReadError;
-use cert::{CertInfo, Policy, Problem};
+use judge::{Policy, Problem};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
@@ -105,14 +104,14 @@ pub fn run_certificates(scan: &Scan, params: &Map<String, Value>) -> Result<Outc
         let served = e["origin"] == "letsencrypt" || e["public_web"] == true;
         let policy = Policy { flag_self_signed: served, ..base.clone() };
         let line = e["line"].as_u64().map(|l| l as usize);
-        for f in cert::judge(&c, &policy).into_iter().filter(|f| f.problem == problem) {
+        for f in judge::judge(&c, &policy).into_iter().filter(|f| f.problem == problem) {
             let detail = format!("{}{}", f.detail, named_by(e));
             out.failures.push(finding_item(path, line, &c, detail));
         }
     }
     let policy = Policy { flag_self_signed: true, ..base };
     for path in &explicit {
-        match cert::judge_file(scan, path, &policy) {
+        match judge::judge_file(scan, path, &policy) {
             Ok((judged, _)) => {
                 let several = judged.len() > 1;
                 for j in judged {
@@ -184,7 +183,7 @@ fn covers_configured(c: &CertInfo, host: &str) -> bool {
         };
         return names.iter().any(|n| n.trim_end_matches('.').eq_ignore_ascii_case(host));
     }
-    cert::covers(c, host)
+    x509::covers(c, host)
 }
 
 /// `hostname_mismatch`: every TLS web server whose host names its
@@ -271,7 +270,7 @@ pub fn run_live(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Una
     let mut out = Outcome::default();
     let policy = Policy::new(param_i64(params, "cert_expiry_days").unwrap_or(DEFAULT_EXPIRY_DAYS));
     for e in facts["entries"].as_array().into_iter().flatten() {
-        let Ok(p) = serde_json::from_value::<probe::PortProbe>(e.clone()) else { continue };
+        let Ok(p) = serde_json::from_value::<handshake::PortProbe>(e.clone()) else { continue };
         let ep = e["endpoint"].as_str().unwrap_or(&p.connect);
         let who = e["who"].as_str().unwrap_or("");
         let mut fail = |detail: String| {
@@ -292,7 +291,7 @@ pub fn run_live(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Una
                 out.checked += 1;
                 let tls = format!("{} {}", p.version.as_deref().unwrap_or("TLS"), p.suite.as_deref().unwrap_or(""));
                 for c in &p.chain {
-                    for f in cert::judge(c, &policy) {
+                    for f in judge::judge(c, &policy) {
                         if matches!(f.problem, Problem::Expired | Problem::WeakKey | Problem::WeakSignature) {
                             fail(format!("{ep}{who}: {}; {}", f.detail, tls.trim()));
                         }
