@@ -4,17 +4,17 @@
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use hardcheck::definition::{self, Check};
+use hardcheck::checks::definition::{self, Check};
+use hardcheck::checks::{engine, profile, score, surface};
+use hardcheck::collectors::dblive;
+use hardcheck::facts::{Facts, ScanOptions};
 use hardcheck::model::{Severity, Status};
 use hardcheck::report::{self, Format, Report, TargetInfo, Tool};
-use hardcheck::sources::Scan;
 use hardcheck::target::{FsTarget, Target};
-use hardcheck::{engine, profile, score};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 #[derive(Parser)]
 #[command(name = "hardcheck", version, about = "Check a Linux host, root filesystem or image against secure defaults")]
@@ -146,23 +146,16 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let checks = load_checks(&args.checks)?;
     let prof = profile::load(&args.profile)?;
     let plan = if args.only.is_empty() { prof.plan(&checks)? } else { prof.plan_only(&checks, &args.only)? };
-    let scan = Arc::new(Scan::new(target.clone()));
-    scan.set_probing(!args.no_probe);
     for url in &args.db {
-        hardcheck::dblive::Url::parse(url).map_err(|e| anyhow!(hardcheck::redact::mask(&e.to_string())))?;
+        dblive::Url::parse(url).map_err(|e| anyhow!(hardcheck::redact::mask(&e.to_string())))?;
     }
-    scan.set_db_connections(args.db.clone());
-    let results = engine::run(scan.clone(), plan, Duration::from_secs(120));
+    let options = ScanOptions { probe: !args.no_probe, db_urls: args.db.clone(), ..ScanOptions::default() };
+    let facts = Arc::new(Facts::new(target.clone(), options));
+    let results = engine::run(facts.clone(), plan);
     let sc = score::score(&results);
-    // The exposed surface of a live host, for the report's compact section.
-    let listeners = match scan.target.is_live() {
-        true => scan.builtin_json("listeners").map(|f| report::Listener::from_facts(&f, &results)).unwrap_or_default(),
-        false => Vec::new(),
-    };
-    let declared_listeners = scan
-        .builtin_json("declared_listeners")
-        .map(|f| report::DeclaredListener::from_facts(&f, &results))
-        .unwrap_or_default();
+    // The exposed surface, for the report's compact sections.
+    let listeners = surface::listeners(&facts, &results);
+    let declared_listeners = surface::declared_listeners(&facts, &results);
     let report = Report {
         schema_version: 1,
         tool: Tool { name: "hardcheck", version: env!("CARGO_PKG_VERSION") },
@@ -177,7 +170,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
         summary: score::summary(&results),
         score: sc,
         results,
-        skipped: scan.skipped(),
+        skipped: facts.reader().skipped(),
         listeners,
         declared_listeners,
     };

@@ -106,3 +106,33 @@ pub struct Skipped {
     pub path: String,
     pub reason: String,
 }
+
+/// One listening socket of a live host, as the report's "Listening ports"
+/// section shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listener {
+    pub proto: String,
+    pub address: String,
+    pub port: u64,
+    pub scope: String,
+    pub process: Option<String>,
+    pub pid: Option<u64>,
+    pub user: Option<String>,
+    /// `local only`, `exposed`, or the id of the failing check that names it.
+    pub verdict: String,
+}
+
+/// One listener a configuration file declares.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeclaredListener {
+    pub service: String,
+    pub proto: String,
+    pub address: String,
+    pub port: Option<u64>,
+    pub scope: String,
+    pub path: String,
+    pub line: Option<u64>,
+    /// `local only`, `exposed`, `specific address`, or the id of the
+    /// failing check whose evidence points at the same line.
+    pub verdict: String,
+}

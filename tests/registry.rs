@@ -81,16 +81,16 @@ fn fixture_directories_name_existing_checks() {
 #[test]
 fn every_probe_is_used_and_every_profile_plans() {
     let used: BTreeSet<String> = list().iter().filter_map(|c| c["probe"].as_str().map(str::to_string)).collect();
-    for p in hardcheck::probes::names() {
+    for p in hardcheck::checks::probes::names() {
         assert!(used.contains(p), "probe {p} is used by no check");
     }
-    let checks: Vec<_> = hardcheck::definition::load_all(&[]).unwrap().into_iter().map(std::sync::Arc::new).collect();
-    for name in hardcheck::profile::builtin_names() {
-        let p = hardcheck::profile::load(&name).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let checks: Vec<_> = hardcheck::checks::definition::load_all(&[]).unwrap().into_iter().map(std::sync::Arc::new).collect();
+    for name in hardcheck::checks::profile::builtin_names() {
+        let p = hardcheck::checks::profile::load(&name).unwrap_or_else(|e| panic!("{name}: {e}"));
         let plan = p.plan(&checks).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(!plan.is_empty(), "{name} selects nothing");
     }
-    assert!(hardcheck::profile::builtin_names().len() >= 3);
+    assert!(hardcheck::checks::profile::builtin_names().len() >= 3);
 }
 
 #[test]

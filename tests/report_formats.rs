@@ -6,7 +6,7 @@
 
 use hardcheck::model::{CheckResult, Evidence, Severity, Skipped, Status};
 use hardcheck::report::{self, html, junit, markdown, sarif, Format, Report, TargetInfo, Tool};
-use hardcheck::score;
+use hardcheck::checks::score;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;

@@ -6,8 +6,10 @@
 //! `apt_sources`: one-line `sources.list` entries and deb822 `.sources`
 //! stanzas, with their options (`trusted`, `signed-by`).
 
-use crate::sources::{item, parse_int, Scan, Unavailable};
-use crate::target::{ReadError, TextFile};
+use crate::limits;
+use crate::sources::include::{Includes, Skip};
+use crate::sources::{item, parse_int, Fact, Reader, Unavailable};
+use crate::target::TextFile;
 use serde_json::{json, Map, Value};
 
 /// A file name `GetListOfFilesInDir` accepts: `[A-Za-z0-9_:.-]`, not ending
@@ -178,7 +180,12 @@ fn strip_comments(line: &str, in_comment: &mut bool) -> String {
 /// `;`, `{` or `}` outside quotes; `Tag Value;` with the value quoted or
 /// not; `Tag { … };` scopes; a bare `"value";` appends to the enclosing
 /// list; `#clear` and `#include` directives.
-fn parse_conf(scan: Option<&Scan>, f: &TextFile, depth: usize, out: &mut Vec<Event>) -> Result<(), Unavailable> {
+fn parse_conf(
+    mut inc: Option<&mut Includes>,
+    f: &TextFile,
+    depth: usize,
+    out: &mut Vec<Event>,
+) -> Result<(), Unavailable> {
     let malformed = |line: usize, message: &str| Unavailable::Malformed {
         path: f.path.clone(),
         line,
@@ -261,8 +268,15 @@ fn parse_conf(scan: Option<&Scan>, f: &TextFile, depth: usize, out: &mut Vec<Eve
                         if depth > 10 {
                             return Err(malformed(buffer_line, "too many nested includes"));
                         }
-                        if let Some(scan) = scan {
-                            include(scan, &word, depth + 1, out)?;
+                        if let Some(inc) = inc.as_deref_mut() {
+                            match include(inc, &word, depth + 1, out) {
+                                Err(Skip::Loop | Skip::TooDeep) => {
+                                    return Err(malformed(buffer_line, "too many nested includes"))
+                                }
+                                Err(Skip::TooMany) => inc.record_skip(&word, Skip::TooMany),
+                                Err(Skip::Read(e)) => return Err(Unavailable::Unreadable(e)),
+                                Ok(r) => r?,
+                            }
                         }
                     }
                     "x-apt-configure-index" => {}
@@ -308,9 +322,9 @@ fn parse_conf(scan: Option<&Scan>, f: &TextFile, depth: usize, out: &mut Vec<Eve
 }
 
 /// `#include FILE;` or `#include DIR/;` (the directory read like apt.conf.d).
-fn include(scan: &Scan, target: &str, depth: usize, out: &mut Vec<Event>) -> Result<(), Unavailable> {
+fn include(inc: &mut Includes, target: &str, depth: usize, out: &mut Vec<Event>) -> Result<Result<(), Unavailable>, Skip> {
     let paths: Vec<String> = if target.ends_with('/') {
-        match scan.target.read_dir(target.trim_end_matches('/')) {
+        match inc.dir(target.trim_end_matches('/')) {
             Ok(list) => list.into_iter().filter(|e| part_name_ok(&e.name, &["conf"], true)).map(|e| e.path).collect(),
             Err(_) => Vec::new(),
         }
@@ -318,20 +332,17 @@ fn include(scan: &Scan, target: &str, depth: usize, out: &mut Vec<Event>) -> Res
         vec![target.to_string()]
     };
     for p in paths {
-        match scan.read_text(&p) {
-            Ok(f) => parse_conf(Some(scan), &f, depth, out)?,
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(Unavailable::Unreadable(e)),
+        match inc.read(&p, depth, |inc, f| parse_conf(Some(inc), &f, depth, out)) {
+            Ok(Ok(())) => {}
+            Ok(Err(u)) => return Ok(Err(u)),
+            Err(skip) if skip.is_not_found() => {}
+            Err(skip) => return Err(skip),
         }
     }
-    Ok(())
+    Ok(Ok(()))
 }
 
-fn unreadable_json(errs: &[ReadError]) -> Vec<Value> {
-    errs.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect()
-}
-
-pub fn config(scan: &Scan) -> Result<Value, Unavailable> {
+pub fn config(scan: &Reader) -> Result<Fact, Unavailable> {
     // apt reads Dir::Etc::Parts (apt.conf.d, sorted) first, then Dir::Etc::Main.
     let mut paths: Vec<String> = match scan.target.read_dir("/etc/apt/apt.conf.d") {
         Ok(list) => list.into_iter().filter(|e| part_name_ok(&e.name, &["conf"], true)).map(|e| e.path).collect(),
@@ -340,14 +351,17 @@ pub fn config(scan: &Scan) -> Result<Value, Unavailable> {
     paths.push("/etc/apt/apt.conf".into());
     let (mut events, mut files, mut unreadable) = (Vec::new(), Vec::new(), Vec::new());
     for p in &paths {
-        match scan.read_text(p) {
-            Ok(f) => {
+        let mut inc = Includes::new(scan, limits::INCLUDES);
+        match inc.read(p, 0, |inc, f| parse_conf(Some(inc), &f, 0, &mut events)) {
+            Ok(r) => {
                 files.push(p.clone());
-                parse_conf(Some(scan), &f, 0, &mut events)?;
+                r?;
             }
-            Err(e) if e.is_not_found() => {}
-            Err(e) => unreadable.push(e),
+            Err(skip) if skip.is_not_found() => {}
+            Err(Skip::Read(e)) => unreadable.push(e),
+            Err(_) => {}
         }
+        unreadable.extend(inc.finish().1);
     }
     let exists = scan.target.stat("/etc/apt").is_ok();
     let mut values = Map::new();
@@ -366,9 +380,7 @@ pub fn config(scan: &Scan) -> Result<Value, Unavailable> {
             }
         }
     }
-    Ok(
-        json!({"exists": exists, "files": files, "entries": entries, "values": values, "unreadable": unreadable_json(&unreadable)}),
-    )
+    Ok(Fact::new(json!({"exists": exists, "files": files, "entries": entries, "values": values}), unreadable))
 }
 
 /// apt's `StringToBool`: `0`/`1` (as strtol reads them), or one of the
@@ -514,7 +526,7 @@ fn deb822(f: &TextFile, out: &mut Vec<Value>) {
     flush(&mut fields, &mut lines_of, start, out);
 }
 
-pub fn sources(scan: &Scan) -> Result<Value, Unavailable> {
+pub fn sources(scan: &Reader) -> Result<Fact, Unavailable> {
     let mut paths = vec!["/etc/apt/sources.list".to_string()];
     if let Ok(list) = scan.target.read_dir("/etc/apt/sources.list.d") {
         paths.extend(list.into_iter().filter(|e| part_name_ok(&e.name, &["list", "sources"], false)).map(|e| e.path));
@@ -534,9 +546,7 @@ pub fn sources(scan: &Scan) -> Result<Value, Unavailable> {
             Err(e) => unreadable.push(e),
         }
     }
-    Ok(
-        json!({"exists": !files.is_empty(), "files": files, "entries": entries, "unreadable": unreadable_json(&unreadable)}),
-    )
+    Ok(Fact::new(json!({"exists": !files.is_empty(), "files": files, "entries": entries}), unreadable))
 }
 
 #[cfg(test)]

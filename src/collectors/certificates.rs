@@ -32,15 +32,15 @@
 
 use super::tls_refs as refs;
 use crate::sources::x509::{self as cert, CertInfo};
-use crate::sources::{item, Scan, Unavailable};
+use crate::sources::{item, Reader};
 use crate::target::{FileType, ReadError};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Deepest directory level visited below each location.
-const MAX_DEPTH: usize = 6;
+const MAX_DEPTH: usize = crate::limits::CERT_WALK.depth;
 /// Most files examined in one scan.
-const MAX_FILES: usize = 5000;
+const MAX_FILES: usize = crate::limits::CERT_WALK.files;
 
 /// Directories of the trust store: only regular, non-CA files in them are
 /// local certificates.
@@ -74,12 +74,12 @@ fn key_name(name: &str) -> bool {
 }
 
 struct Collector<'a> {
-    scan: &'a Scan,
+    scan: &'a Reader,
     now: i64,
     certs: Vec<Value>,
     keys: Vec<Value>,
     errors: Vec<Value>,
-    unreadable: Vec<Value>,
+    unreadable: Vec<ReadError>,
     seen_keys: BTreeSet<String>,
     files: usize,
     notes: Vec<Value>,
@@ -91,7 +91,7 @@ impl Collector<'_> {
             return;
         }
         self.scan.note_unreadable(e);
-        self.unreadable.push(json!({"path": e.path(), "reason": e.reason()}));
+        self.unreadable.push(e.clone());
     }
 
     /// Walk one location (not following symlinks).
@@ -173,7 +173,7 @@ impl Collector<'_> {
     /// one already collected gets the referencing lines (`refs`) and
     /// `public_web`; others are read where the configuration says.
     fn referenced(&mut self, refs: &refs::Refs) -> Vec<Value> {
-        let resolved = |scan: &Scan, p: &str| scan.target.stat(p).map(|m| m.path).unwrap_or_else(|_| p.to_string());
+        let resolved = |scan: &Reader, p: &str| scan.target.stat(p).map(|m| m.path).unwrap_or_else(|_| p.to_string());
         let mut by_file: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, c) in self.certs.iter().enumerate() {
             by_file.entry(resolved(self.scan, c["path"].as_str().unwrap_or(""))).or_default().push(i);
@@ -300,7 +300,7 @@ impl Collector<'_> {
             // privkey.pem links to the archive, where the walk judged it;
             // a key somewhere else is judged under the name it has there.
             let mut key = format!("{}/privkey.pem", d.path);
-            for _ in 0..crate::target::MAX_SYMLINKS {
+            for _ in 0..crate::limits::SYMLINK_HOPS {
                 match self.scan.target.read_link(&key) {
                     Ok(link) => {
                         let dir = key.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
@@ -360,7 +360,39 @@ pub fn cert_item(path: &str, c: &CertInfo, several: bool, origin: &str, now: i64
     m
 }
 
-pub fn collect(scan: &Scan, refs: &refs::Refs) -> Result<Value, Unavailable> {
+/// Certificates and keys: on disk, and those the configurations name.
+#[derive(Debug, Default)]
+pub struct Certificates {
+    pub exists: bool,
+    /// Certificate items ([`cert_item`], with `refs` and `public_web`).
+    pub certificates: Vec<Value>,
+    /// Private key items (`mode_octal`, `owner`, `group`, `problem`, `refs`).
+    pub keys: Vec<Value>,
+    /// TLS web servers with their names and leaf certificates.
+    pub served: Vec<Value>,
+    /// What was named but not judged.
+    pub notes: Vec<Value>,
+    /// Certificate blocks that did not decode.
+    pub errors: Vec<Value>,
+    pub unreadable: Vec<ReadError>,
+}
+
+impl Certificates {
+    /// The `certificates` facts.
+    pub fn facts(&self) -> Value {
+        json!({
+            "exists": self.exists,
+            "certificates": self.certificates,
+            "keys": self.keys,
+            "served": self.served,
+            "notes": self.notes,
+            "errors": self.errors,
+        })
+    }
+}
+
+/// Walk the certificate locations and read what `refs` names.
+pub fn collect(scan: &Reader, refs: &refs::Refs) -> Certificates {
     let mut c = Collector {
         scan,
         now: cert::now(),
@@ -383,15 +415,15 @@ pub fn collect(scan: &Scan, refs: &refs::Refs) -> Result<Value, Unavailable> {
     c.notes.extend(refs.notes.iter().cloned());
     let exists = ["/etc/ssl", "/etc/pki", "/etc/letsencrypt"].iter().any(|d| scan.target.lstat(d).is_ok())
         || !refs.files.is_empty();
-    Ok(json!({
-        "exists": exists,
-        "certificates": c.certs,
-        "keys": c.keys,
-        "served": served,
-        "notes": c.notes,
-        "errors": c.errors,
-        "unreadable": c.unreadable,
-    }))
+    Certificates {
+        exists,
+        certificates: c.certs,
+        keys: c.keys,
+        served,
+        notes: c.notes,
+        errors: c.errors,
+        unreadable: c.unreadable,
+    }
 }
 
 /// Why a private key file's permissions are too open, given its mode and

@@ -1,4 +1,4 @@
-//! Live TLS probe: what each listening TCP port of the live host speaks.
+//! Live handshakes: what each listening TCP port of the live host speaks.
 //!
 //! For every listening TCP socket (from the `listeners` source) the probe
 //! connects to a *local* address only: 127.0.0.1 or ::1 for a wildcard
@@ -21,7 +21,9 @@
 //! once, at most [`MAX_PORTS`] ports per scan, within [`BUDGET`].
 
 use crate::sources::x509::{self as cert, CertInfo};
-use crate::sources::{item, Scan, Unavailable};
+use super::listeners::{Listener, Listeners};
+use crate::limits;
+use crate::sources::{item, Reader};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
@@ -34,15 +36,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Connect and handshake timeout of one step.
-pub const STEP_TIMEOUT: Duration = Duration::from_millis(1500);
+pub const STEP_TIMEOUT: Duration = limits::HANDSHAKE_STEP;
 /// How long to wait for a server that speaks first.
-const BANNER_WAIT: Duration = Duration::from_millis(250);
+const BANNER_WAIT: Duration = limits::HANDSHAKE_BANNER_WAIT;
 /// Ports probed at once.
-pub const PARALLEL: usize = 4;
+pub const PARALLEL: usize = limits::HANDSHAKE_PARALLEL;
 /// Most ports probed in one scan.
-pub const MAX_PORTS: usize = 128;
+pub const MAX_PORTS: usize = limits::HANDSHAKE_PORTS;
 /// Time budget for probing every port.
-pub const BUDGET: Duration = Duration::from_secs(60);
+pub const BUDGET: Duration = limits::HANDSHAKE_BUDGET;
 
 /// What one port speaks.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -261,10 +263,10 @@ pub fn probe(addr: SocketAddr) -> PortProbe {
     out
 }
 
-type Handshake = (String, String, Vec<CertInfo>);
+type Session = (String, String, Vec<CertInfo>);
 
 /// A rustls handshake; on failure, the bytes the server sent and why.
-fn handshake(stream: &TcpStream, ip: IpAddr) -> Result<Handshake, (Vec<u8>, String)> {
+fn handshake(stream: &TcpStream, ip: IpAddr) -> Result<Session, (Vec<u8>, String)> {
     let cfg = client_config().map_err(|e| (Vec::new(), e))?;
     let mut conn = ClientConnection::new(cfg, ServerName::from(ip)).map_err(|e| (Vec::new(), e.to_string()))?;
     let mut io = Recorder { stream, seen: Vec::new(), deadline: Instant::now() + STEP_TIMEOUT };
@@ -389,7 +391,7 @@ fn endpoint(a: &SocketAddr) -> String {
 
 /// Addresses assigned to this host's interfaces (IPv4 from the kernel's
 /// local routing table, IPv6 from if_inet6).
-fn local_addresses(scan: &Scan) -> BTreeSet<IpAddr> {
+fn local_addresses(scan: &Reader) -> BTreeSet<IpAddr> {
     let mut out = BTreeSet::new();
     if let Ok(f) = scan.target.read_text("/proc/net/fib_trie") {
         let mut last: Option<Ipv4Addr> = None;
@@ -441,51 +443,53 @@ pub fn connect_address(bound: IpAddr, local: &BTreeSet<IpAddr>) -> Option<IpAddr
     }
 }
 
-/// `tls_ports`: one entry per probed listening TCP port.
-pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
-    probe_ports(scan, None)
+/// One listening port and what it speaks.
+#[derive(Debug, Clone)]
+pub struct Handshake {
+    pub listener: Listener,
+    pub probe: PortProbe,
 }
 
-/// `tls_ports:P1,P2,…`: the same, for the listed ports only (the checks'
-/// `probe_ports` parameter; the list is part of the cache key).
-pub fn collect_only(scan: &Scan, ports: &str) -> Result<Value, Unavailable> {
-    let only: BTreeSet<u16> = ports.split(',').filter_map(|p| p.trim().parse().ok()).collect();
-    probe_ports(scan, Some(&only))
+/// Every port probed, and those that were not (with the reason).
+#[derive(Debug, Default)]
+pub struct Handshakes {
+    pub entries: Vec<Handshake>,
+    pub skipped: Vec<Value>,
 }
 
-fn probe_ports(scan: &Scan, only: Option<&BTreeSet<u16>>) -> Result<Value, Unavailable> {
-    if !scan.target.is_live() {
-        return Err(Unavailable::NotFound("offline target: TLS probing needs a live host".into()));
+impl Handshakes {
+    /// The `tls_ports` facts: `{exists, entries, skipped}`.
+    pub fn facts(&self) -> Value {
+        let entries: Vec<Value> =
+            self.entries.iter().map(|h| Value::Object(port_item(&h.listener.item(), &h.probe))).collect();
+        json!({"exists": true, "entries": entries, "skipped": self.skipped})
     }
-    if !scan.probing() {
-        return Err(Unavailable::NotFound("probing disabled (--no-probe)".into()));
-    }
-    let listeners = scan.builtin_json("listeners")?;
+}
+
+/// Handshake with every listening TCP port (or only `ports`) over a local
+/// address.
+pub fn collect(scan: &Reader, listeners: &Listeners, ports: &[u16]) -> Handshakes {
+    let only: Option<BTreeSet<u16>> = (!ports.is_empty()).then(|| ports.iter().copied().collect());
     let local = local_addresses(scan);
-    // (connect address, listener entry); a port bound on both 0.0.0.0 and
-    // [::] is probed once, through 127.0.0.1.
-    let mut jobs: Vec<(SocketAddr, serde_json::Map<String, Value>)> = Vec::new();
+    // (connect address, listener); a port bound on both 0.0.0.0 and [::] is
+    // probed once, through 127.0.0.1.
+    let mut jobs: Vec<(SocketAddr, Listener)> = Vec::new();
     let mut seen: BTreeSet<SocketAddr> = BTreeSet::new();
     let mut skipped = Vec::new();
-    let entries = listeners["entries"].as_array().cloned().unwrap_or_default();
-    let mut sorted: Vec<&Value> = entries.iter().filter(|e| e["proto"] == "tcp").collect();
+    let mut sorted: Vec<&Listener> = listeners.entries.iter().filter(|l| l.socket.proto == "tcp").collect();
     // IPv4 first, so a dual wildcard is probed over 127.0.0.1.
-    sorted.sort_by_key(|e| (e["port"].as_u64(), e["family"].as_u64()));
-    for e in sorted {
-        let (Some(addr), Some(port)) =
-            (e["address"].as_str().and_then(|a| a.parse::<IpAddr>().ok()), e["port"].as_u64())
-        else {
-            continue;
-        };
-        if only.is_some_and(|o| !o.contains(&(port as u16))) {
+    sorted.sort_by_key(|l| (l.socket.port, l.socket.family));
+    for l in sorted {
+        let (addr, port) = (l.socket.address, l.socket.port);
+        if only.as_ref().is_some_and(|o| !o.contains(&port)) {
             continue;
         }
         let Some(ip) = connect_address(addr, &local) else {
-            skipped.push(json!({"endpoint": e["endpoint"], "reason": "not a local address"}));
+            skipped.push(json!({"endpoint": l.endpoint(), "reason": "not a local address"}));
             continue;
         };
-        let target = SocketAddr::new(ip, port as u16);
-        let v4_twin = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port as u16);
+        let target = SocketAddr::new(ip, port);
+        let v4_twin = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
         if ip == IpAddr::V6(Ipv6Addr::LOCALHOST) && addr.is_unspecified() && seen.contains(&v4_twin) {
             continue;
         }
@@ -493,10 +497,10 @@ fn probe_ports(scan: &Scan, only: Option<&BTreeSet<u16>>) -> Result<Value, Unava
             continue;
         }
         if jobs.len() >= MAX_PORTS {
-            skipped.push(json!({"endpoint": e["endpoint"], "reason": format!("more than {MAX_PORTS} ports")}));
+            skipped.push(json!({"endpoint": l.endpoint(), "reason": format!("more than {MAX_PORTS} ports")}));
             continue;
         }
-        jobs.push((target, e.as_object().cloned().unwrap_or_default()));
+        jobs.push((target, l.clone()));
     }
     let results: Mutex<Vec<Option<PortProbe>>> = Mutex::new(vec![None; jobs.len()]);
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -523,12 +527,13 @@ fn probe_ports(scan: &Scan, only: Option<&BTreeSet<u16>>) -> Result<Value, Unava
         }
     });
     let results = results.into_inner().unwrap_or_default();
-    let mut out = Vec::new();
+    let mut entries = Vec::new();
     for ((_, listener), r) in jobs.into_iter().zip(results) {
-        let Some(r) = r else { continue };
-        out.push(Value::Object(port_item(&listener, &r)));
+        if let Some(probe) = r {
+            entries.push(Handshake { listener, probe });
+        }
     }
-    Ok(json!({"exists": true, "entries": out, "skipped": skipped, "unreadable": []}))
+    Handshakes { entries, skipped }
 }
 
 /// An entry of `tls_ports`: the listener's fields (`endpoint`, `port`,

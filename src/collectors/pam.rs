@@ -41,7 +41,9 @@
 //! override them all. faillock.conf(5) and pwhistory.conf(5): one file (or
 //! the module's `conf=` argument), overridden by module arguments.
 
-use crate::sources::{item, Scan, Unavailable};
+use crate::limits;
+use crate::sources::include::{Includes, Skip};
+use crate::sources::{item, Fact, Reader, Unavailable};
 use crate::target::{FileType, ReadError};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -49,13 +51,13 @@ use std::collections::BTreeMap;
 /// Where libpam looks for a service's file, in order.
 pub const PAM_DIRS: &[&str] = &["/etc/pam.d", "/usr/lib/pam.d"];
 /// `PAM_SUBSTACK_MAX_LEVEL` in libpam.
-const MAX_LEVEL: usize = 16;
+const MAX_LEVEL: usize = limits::PAM_LEVELS;
 /// Most services read.
-const MAX_SERVICES: usize = 512;
+const MAX_SERVICES: usize = limits::PAM_SERVICES;
 /// Most rules kept per flattened stack.
-const MAX_ENTRIES: usize = 4096;
-/// Most distinct files read overall.
-const MAX_FILES: usize = 1024;
+const MAX_ENTRIES: usize = limits::PAM_RULES;
+/// Include bounds of one service's stack.
+const STACK_BOUNDS: limits::Includes = limits::Includes { depth: limits::PAM_LEVELS, files: limits::PAM_FILES, ..limits::INCLUDES };
 
 pub const PWQUALITY_CONF: &str = "/etc/security/pwquality.conf";
 pub const PWQUALITY_DIR: &str = "/etc/security/pwquality.conf.d";
@@ -288,8 +290,8 @@ struct ConfFile {
     settings: Vec<(String, Value)>,
 }
 
-struct Reader<'a> {
-    scan: &'a Scan,
+struct Loader<'a> {
+    scan: &'a Reader,
     files: Vec<String>,
     unreadable: Vec<ReadError>,
     texts: BTreeMap<String, Option<String>>,
@@ -307,9 +309,9 @@ struct Stack {
     problems: Vec<Value>,
 }
 
-impl<'a> Reader<'a> {
-    fn new(scan: &'a Scan) -> Self {
-        Reader {
+impl<'a> Loader<'a> {
+    fn new(scan: &'a Reader) -> Self {
+        Loader {
             scan,
             files: Vec::new(),
             unreadable: Vec::new(),
@@ -320,22 +322,31 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The text of a file (cached); `None` when it does not exist or cannot be read.
+    fn read_file(&mut self, path: &str) {
+        if !self.files.iter().any(|f| f == path) {
+            self.files.push(path.to_string());
+        }
+    }
+
+    fn unreadable(&mut self, e: ReadError) {
+        if !e.is_not_found() && !self.unreadable.contains(&e) {
+            self.unreadable.push(e);
+        }
+    }
+
+    /// The text of a configuration file (cached); `None` when it does not
+    /// exist or cannot be read.
     fn text(&mut self, path: &str) -> Option<String> {
         if let Some(t) = self.texts.get(path) {
             return t.clone();
         }
-        if self.texts.len() >= MAX_FILES {
-            return None;
-        }
         let t = match self.scan.read_text(path) {
             Ok(f) => {
-                self.files.push(path.to_string());
+                self.read_file(path);
                 Some(f.text)
             }
-            Err(e) if e.is_not_found() => None,
             Err(e) => {
-                self.unreadable.push(e);
+                self.unreadable(e);
                 None
             }
         };
@@ -343,21 +354,16 @@ impl<'a> Reader<'a> {
         t
     }
 
-    /// The file libpam opens for `name`: absolute as is, else the first of PAM_DIRS that has it.
-    fn resolve(&mut self, name: &str) -> Option<(String, String)> {
+    /// The file libpam opens for `name`: absolute as is, else the first of
+    /// PAM_DIRS that has it.
+    fn resolve(&self, name: &str) -> Option<String> {
         if name.starts_with('/') {
-            return self.text(name).map(|t| (name.to_string(), t));
+            return Some(name.to_string());
         }
         if name.is_empty() || name.contains('/') || name == "." || name == ".." {
             return None;
         }
-        for d in PAM_DIRS {
-            let p = format!("{d}/{name}");
-            if let Some(t) = self.text(&p) {
-                return Some((p, t));
-            }
-        }
-        None
+        PAM_DIRS.iter().map(|d| format!("{d}/{name}")).find(|p| self.scan.target.stat(p).is_ok())
     }
 
     fn security_dirs(&mut self) -> Vec<String> {
@@ -380,7 +386,7 @@ impl<'a> Reader<'a> {
 
     /// Whether the module exists in the target: `None` when no security directory exists at all.
     fn module_found(&mut self, module_path: &str) -> Option<bool> {
-        let exists = |s: &Scan, p: &str| s.target.stat(p).is_ok_and(|m| m.file_type == FileType::File);
+        let exists = |s: &Reader, p: &str| s.target.stat(p).is_ok_and(|m| m.file_type == FileType::File);
         if module_path.starts_with('/') {
             return Some(exists(self.scan, module_path));
         }
@@ -474,24 +480,34 @@ impl<'a> Reader<'a> {
     }
 
     /// Read `name` into `stack`; `kind` restricts to one type (an include).
-    fn load(
-        &mut self,
-        service: &str,
-        name: &str,
-        kind: Option<&str>,
-        level: usize,
-        chain: &mut Vec<String>,
-        stack: &mut Stack,
-    ) -> bool {
-        let Some((path, text)) = self.resolve(name) else { return false };
-        if chain.contains(&path) {
-            stack.problems.push(
-                json!({"path": path, "line": null, "detail": format!("include cycle: {} is already being read", path)}),
-            );
-            return true;
+    /// `false` when the file does not exist (or cannot be read).
+    fn load(&mut self, inc: &mut Includes, service: &str, name: &str, kind: Option<&str>, level: usize, chain: &mut Vec<String>, stack: &mut Stack) -> bool {
+        let Some(path) = self.resolve(name) else { return false };
+        let r = inc.read(&path, level, |inc, file| {
+            self.read_file(&path);
+            chain.push(path.clone());
+            self.rules(inc, service, &path, &file.text, kind, level, chain, stack);
+            chain.pop();
+        });
+        match r {
+            Ok(()) | Err(Skip::TooDeep | Skip::TooMany) => true,
+            Err(Skip::Loop) => {
+                stack.problems.push(
+                    json!({"path": path, "line": null, "detail": format!("include cycle: {} is already being read", path)}),
+                );
+                true
+            }
+            Err(Skip::Read(e)) => {
+                self.unreadable(e);
+                false
+            }
         }
-        chain.push(path.clone());
-        for l in assemble(&text) {
+    }
+
+    /// The rules of one file.
+    #[allow(clippy::too_many_arguments)]
+    fn rules(&mut self, inc: &mut Includes, service: &str, path: &str, text: &str, kind: Option<&str>, level: usize, chain: &mut Vec<String>, stack: &mut Stack) {
+        for l in assemble(text) {
             if stack.entries.len() >= MAX_ENTRIES {
                 break;
             }
@@ -499,7 +515,7 @@ impl<'a> Reader<'a> {
             match parse_rule(&l.text) {
                 Rule::Empty => {}
                 Rule::AtInclude(target) => {
-                    self.include(service, &target, kind, level, chain, stack, &path, l.line, &detail, "@include");
+                    self.include(inc, service, &target, kind, level, chain, stack, path, l.line, &detail, "@include");
                 }
                 Rule::Entry { kind: k, optional_load, control, module, args } => {
                     if !matches!(k.as_str(), "auth" | "account" | "password" | "session") {
@@ -512,7 +528,7 @@ impl<'a> Reader<'a> {
                     }
                     if control == "include" || control == "substack" {
                         let target = module.unwrap_or_default();
-                        self.include(service, &target, Some(&k), level, chain, stack, &path, l.line, &detail, &control);
+                        self.include(inc, service, &target, Some(&k), level, chain, stack, path, l.line, &detail, &control);
                         continue;
                     }
                     let Some(module_path) = module else {
@@ -520,44 +536,50 @@ impl<'a> Reader<'a> {
                             "why": "no module name (libpam makes the stack fail)"}));
                         continue;
                     };
-                    let opts: Vec<(String, String)> = args
-                        .iter()
-                        .map(|a| match a.split_once('=') {
-                            Some((k, v)) => (k.to_string(), v.to_string()),
-                            None => (a.clone(), String::new()),
-                        })
-                        .collect();
-                    let modname = basename(&module_path).to_string();
-                    let found = if optional_load { self.module_found(&module_path) } else { None };
-                    let settings = self.settings(&modname, &opts, &path, l.line, &detail);
-                    let mut m = item(Some(&path), Some(l.line), detail);
-                    m.insert("service".into(), service.into());
-                    m.insert("type".into(), k.into());
-                    m.insert("control".into(), control.into());
-                    m.insert("optional_load".into(), optional_load.into());
-                    m.insert("module".into(), modname.into());
-                    m.insert("module_path".into(), module_path.into());
-                    m.insert("args".into(), args.into());
-                    let mut om = Map::new();
-                    for (k, v) in opts {
-                        om.insert(k, v.into());
-                    }
-                    m.insert("opts".into(), Value::Object(om));
-                    m.insert("module_found".into(), found.map(Value::from).unwrap_or(Value::Null));
-                    m.insert("active".into(), (found != Some(false)).into());
-                    m.insert("settings".into(), settings);
-                    m.insert("via".into(), chain[..chain.len() - 1].to_vec().into());
-                    stack.entries.push(Value::Object(m));
+                    let e = self.entry(service, path, l.line, detail, &k, optional_load, control, module_path, args, chain);
+                    stack.entries.push(e);
                 }
             }
         }
-        chain.pop();
-        true
+    }
+
+    /// The fact item of one module rule.
+    #[allow(clippy::too_many_arguments)]
+    fn entry(&mut self, service: &str, path: &str, line: usize, detail: String, kind: &str, optional_load: bool, control: String, module_path: String, args: Vec<String>, chain: &[String]) -> Value {
+        let opts: Vec<(String, String)> = args
+            .iter()
+            .map(|a| match a.split_once('=') {
+                Some((k, v)) => (k.to_string(), v.to_string()),
+                None => (a.clone(), String::new()),
+            })
+            .collect();
+        let modname = basename(&module_path).to_string();
+        let found = if optional_load { self.module_found(&module_path) } else { None };
+        let settings = self.settings(&modname, &opts, path, line, &detail);
+        let mut m = item(Some(path), Some(line), detail);
+        m.insert("service".into(), service.into());
+        m.insert("type".into(), kind.into());
+        m.insert("control".into(), control.into());
+        m.insert("optional_load".into(), optional_load.into());
+        m.insert("module".into(), modname.into());
+        m.insert("module_path".into(), module_path.into());
+        m.insert("args".into(), args.into());
+        let mut om = Map::new();
+        for (k, v) in opts {
+            om.insert(k, v.into());
+        }
+        m.insert("opts".into(), Value::Object(om));
+        m.insert("module_found".into(), found.map(Value::from).unwrap_or(Value::Null));
+        m.insert("active".into(), (found != Some(false)).into());
+        m.insert("settings".into(), settings);
+        m.insert("via".into(), chain[..chain.len().saturating_sub(1)].to_vec().into());
+        Value::Object(m)
     }
 
     #[allow(clippy::too_many_arguments)]
     fn include(
         &mut self,
+        inc: &mut Includes,
         service: &str,
         target: &str,
         kind: Option<&str>,
@@ -579,7 +601,7 @@ impl<'a> Reader<'a> {
                 "why": format!("more than {MAX_LEVEL} levels of includes (libpam makes the stack fail)")}));
             return;
         }
-        if self.load(service, target, kind, level + 1, chain, stack) {
+        if self.load(inc, service, target, kind, level + 1, chain, stack) {
             let n = basename(target).to_string();
             if !stack.includes.contains(&n) {
                 stack.includes.push(n);
@@ -605,8 +627,8 @@ fn conf_values(c: &ConfFile) -> Value {
     json!({"values": m})
 }
 
-pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
-    let mut r = Reader::new(scan);
+pub fn collect(scan: &Reader) -> Result<Fact, Unavailable> {
+    let mut r = Loader::new(scan);
     let mut names: Vec<String> = Vec::new();
     let mut any_dir = false;
     for d in PAM_DIRS {
@@ -642,8 +664,9 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
     for name in &names {
         let mut stack = Stack::default();
         let mut chain = Vec::new();
-        let path = r.resolve(name).map(|(p, _)| p);
-        if !r.load(name, name, None, 0, &mut chain, &mut stack) {
+        let path = r.resolve(name);
+        let mut inc = Includes::new(scan, STACK_BOUNDS);
+        if !r.load(&mut inc, name, name, None, 0, &mut chain, &mut stack) {
             continue;
         }
         services.push(json!({
@@ -658,16 +681,15 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
     let pwq = r.pwquality();
     let faillock = r.conf(FAILLOCK_CONF);
     let pwhistory = r.conf(PWHISTORY_CONF);
-    let unreadable: Vec<Value> = r.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
-    Ok(json!({
+    let value = json!({
         "exists": true,
         "files": r.files,
         "services": services,
         "pwquality": conf_values(&pwq),
         "faillock": conf_values(&faillock),
         "pwhistory": conf_values(&pwhistory),
-        "unreadable": unreadable,
-    }))
+    });
+    Ok(Fact::new(value, r.unreadable))
 }
 
 #[cfg(test)]
@@ -738,7 +760,7 @@ mod tests {
             ("/etc/pam.d/loop", "@include loop\nauth include loop\n"),
             ("/etc/security/pwquality.conf", "minlen\n= 3\n==\nminlen = abc\n#\n"),
         ]);
-        let v = collect(&scan).unwrap();
+        let v = collect(&scan).unwrap().value;
         assert!(!service(&v, "weird")["problems"].as_array().unwrap().is_empty());
         assert!(!service(&v, "loop")["problems"].as_array().unwrap().is_empty());
     }
@@ -761,7 +783,7 @@ mod tests {
             ("/etc/security/pwquality.conf", "minlen = 10\nminclass = 3\n"),
             ("/etc/security/pwquality.conf.d/50-x.conf", "minclass = 2\ndcredit=-1\n"),
         ]);
-        let v = collect(&scan).unwrap();
+        let v = collect(&scan).unwrap().value;
         let p = service(&v, "passwd");
         let e = &p["entries"][0];
         assert_eq!(e["path"], "/etc/pam.d/common-password");
@@ -792,7 +814,7 @@ mod tests {
             ),
             ("/usr/lib64/security/pam_unix.so", ""),
         ]);
-        let v = collect(&scan).unwrap();
+        let v = collect(&scan).unwrap().value;
         let p = service(&v, "passwd");
         let mods: Vec<_> = p["entries"].as_array().unwrap().iter().map(|e| e["module"].as_str().unwrap()).collect();
         assert_eq!(mods, ["pam_env.so", "pam_pwquality.so", "pam_unix.so", "pam_gnome_keyring.so"]);

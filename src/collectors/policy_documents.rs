@@ -27,27 +27,25 @@
 //! `iam-wildcard-policy`, `iam-passrole-wildcard`, `ci-workflow-permissions`,
 //! `vault-sudo-wildcard`) and `line` the line of the offending key or value.
 
-use crate::probes::{param_strings, Outcome};
 use crate::sources::tree_walk::{self, Bounds, Entry};
-use crate::sources::{item, Scan, Unavailable};
+use crate::sources::{item, Reader};
 use crate::target::{FileType, ReadError};
 use serde_json::{json, Map, Value};
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
 use std::collections::{BTreeSet, HashMap};
 
-pub use crate::sources::tree_walk::DEFAULT_APP_PATHS;
 /// Directory levels below a start.
-pub const MAX_DEPTH: usize = 8;
+pub const MAX_DEPTH: usize = crate::limits::POLICY_WALK.depth;
 /// Directory entries visited per scan.
-pub const MAX_ENTRIES: usize = 100_000;
+pub const MAX_ENTRIES: usize = crate::limits::POLICY_WALK.entries;
 /// Candidate files read per scan.
-pub const MAX_FILES: usize = 2_000;
+pub const MAX_FILES: usize = crate::limits::POLICY_WALK.files;
 /// Larger files are not read.
-pub const MAX_BYTES: u64 = 1024 * 1024;
+pub const MAX_BYTES: u64 = crate::limits::POLICY_BYTES;
 /// Most YAML nodes one file may expand to (aliases included).
-const MAX_NODES: usize = 200_000;
+const MAX_NODES: usize = crate::limits::POLICY_NODES;
 /// Deepest YAML nesting accepted.
-const MAX_NESTING: usize = 64;
+const MAX_NESTING: usize = crate::limits::POLICY_NESTING;
 /// Where the kubelet reads static pods by default: they get no
 /// service-account token (a static pod cannot refer to a ServiceAccount).
 const STATIC_POD_DIRS: &[&str] = &["/etc/kubernetes/manifests/"];
@@ -56,6 +54,7 @@ const WORKLOADS: &[&str] =
     &["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"];
 
 /// The document family a concern belongs to.
+/// The document family a concern belongs to.
 pub fn family_of(concern: &str) -> &'static str {
     match concern.split('-').next().unwrap_or("") {
         "k8s" => "k8s",
@@ -63,16 +62,6 @@ pub fn family_of(concern: &str) -> &'static str {
         "ci" => "workflow",
         "vault" => "vault",
         _ => "",
-    }
-}
-
-fn describe_family(f: &str) -> &'static str {
-    match f {
-        "k8s" => "no Kubernetes manifest",
-        "iam" => "no IAM policy document",
-        "workflow" => "no GitHub Actions workflow",
-        "vault" => "no Vault policy",
-        _ => "no policy document",
     }
 }
 
@@ -860,12 +849,12 @@ fn candidate(path: &str, name: &str) -> Option<&'static [&'static str]> {
 
 /// A candidate file that could not be read: listed in the report's skipped
 /// paths, and it makes the checks of its families skip.
-fn unreadable(scan: &Scan, list: &mut Vec<Value>, e: &ReadError, families: &[&str]) {
+fn unreadable(scan: &Reader, list: &mut Vec<(ReadError, Vec<&'static str>)>, e: &ReadError, families: &[&'static str]) {
     if e.is_not_found() {
         return;
     }
     scan.note_unreadable(e);
-    list.push(json!({"path": e.path(), "reason": e.reason(), "families": families}));
+    list.push((e.clone(), families.to_vec()));
 }
 
 /// Which directories the walk enters: not hidden ones (but `.github` and
@@ -880,8 +869,45 @@ fn enter(e: &Entry) -> bool {
     }
 }
 
+/// What the search found.
+#[derive(Debug, Default)]
+pub struct Documents {
+    /// Files that hold a recognised document.
+    pub files: Vec<String>,
+    /// Documents per family (`k8s`, `iam`, `workflow`, `vault`).
+    pub documents: Map<String, Value>,
+    /// Finding items (`concern`, `family`, `what`, `path`, `line`, `detail`…).
+    pub findings: Vec<Map<String, Value>>,
+    /// Documents with a syntax error: `{path, line, message, families}`.
+    pub unparsed: Vec<Value>,
+    /// Candidates that could not be read, with the families they may hold.
+    pub unreadable_files: Vec<(ReadError, Vec<&'static str>)>,
+    pub truncated: bool,
+}
+
+impl Documents {
+    /// Everything that could not be read.
+    pub fn unreadable(&self) -> Vec<ReadError> {
+        self.unreadable_files.iter().map(|(e, _)| e.clone()).collect()
+    }
+
+    /// The `policy_documents` facts.
+    pub fn facts(&self) -> Value {
+        json!({
+            "exists": !self.files.is_empty(),
+            "files": self.files,
+            "documents": self.documents,
+            "findings": self.findings,
+            "unparsed": self.unparsed,
+            "truncated": self.truncated,
+        })
+    }
+}
+
 /// Read and judge every policy document under `paths`.
-pub fn collect(scan: &Scan, paths: &[&str]) -> Result<Value, Unavailable> {
+pub fn collect(scan: &Reader, paths: &[String]) -> Documents {
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let paths = paths.as_slice();
     let bounds = Bounds { depth: MAX_DEPTH, entries: MAX_ENTRIES, files: MAX_FILES };
     let walked = tree_walk::walk(scan, paths, bounds, |e| match e.kind {
         FileType::Dir => enter(e),
@@ -976,88 +1002,7 @@ pub fn collect(scan: &Scan, paths: &[&str]) -> Result<Value, Unavailable> {
         .iter()
         .map(|f| (f.to_string(), docs.get(f).copied().unwrap_or(0).into()))
         .collect();
-    Ok(json!({
-        "exists": !files.is_empty(),
-        "files": files,
-        "documents": documents,
-        "findings": findings,
-        "unparsed": unparsed,
-        "unreadable": unreadable_files,
-        "truncated": walked.truncated,
-    }))
-}
-
-/// The source name of the collector over other application paths.
-pub fn source_name(paths: &[String]) -> String {
-    format!("policy_documents:{}", paths.join("\n"))
-}
-
-/// `policy_documents:PATH\nPATH…` (cached per scan under that name).
-pub fn collect_named(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
-    let list = name.strip_prefix("policy_documents:").unwrap_or("");
-    let paths: Vec<&str> = list.split('\n').filter(|p| !p.is_empty()).collect();
-    collect(scan, &paths)
-}
-
-/// The `policy_documents` probe: params `concern` (one of the concerns
-/// above) and `app_paths`. No document of the concern's family: not
-/// applicable.
-pub fn probe(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavailable> {
-    let concern = params.get("concern").and_then(Value::as_str).unwrap_or("");
-    let family = family_of(concern);
-    let mut paths = param_strings(params, "app_paths");
-    if !params.contains_key("app_paths") {
-        paths = DEFAULT_APP_PATHS.iter().map(|s| s.to_string()).collect();
-    }
-    let facts = scan.builtin_json(&source_name(&paths))?;
-    let of_family = |v: &Value| v["families"].as_array().is_some_and(|f| f.iter().any(|x| x == family));
-    let unreadable: Vec<ReadError> = facts["unreadable"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|u| of_family(u))
-        .filter_map(|u| Some(ReadError::Io { path: u["path"].as_str()?.into(), message: u["reason"].as_str()?.into() }))
-        .collect();
-    let documents = facts["documents"][family].as_u64().unwrap_or(0) as usize;
-    let unparsed: Vec<String> = facts["unparsed"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|u| of_family(u))
-        .map(|u| {
-            format!(
-                "{}:{} was not judged ({})",
-                u["path"].as_str().unwrap_or(""),
-                u["line"],
-                u["message"].as_str().unwrap_or("")
-            )
-        })
-        .collect();
-    if documents == 0 && unreadable.is_empty() {
-        let mut why = format!(
-            "{} in {}",
-            describe_family(family),
-            if paths.is_empty() { "(no application paths)".to_string() } else { paths.join(", ") }
-        );
-        for u in &unparsed {
-            why.push_str("; ");
-            why.push_str(u);
-        }
-        return Err(Unavailable::NotFound(why));
-    }
-    let mut out = Outcome { checked: documents, unreadable, ..Outcome::default() };
-    out.notes.extend(unparsed);
-    if facts["truncated"] == true {
-        out.notes.push(format!("the search stopped after {MAX_ENTRIES} entries or {MAX_FILES} files"));
-    }
-    for f in facts["findings"].as_array().into_iter().flatten() {
-        if f["concern"] == concern {
-            if let Some(m) = f.as_object() {
-                out.failures.push(m.clone());
-            }
-        }
-    }
-    Ok(out)
+    Documents { files, documents, findings, unparsed, unreadable_files, truncated: walked.truncated }
 }
 
 #[cfg(test)]
@@ -1227,8 +1172,8 @@ mod tests {
         std::fs::write(root.join("srv/app/.git/p.json"), admin).unwrap();
         std::fs::write(root.join("srv/app/.github/workflows/sub/w.yml"), "on: push\njobs:\n  a: {}\n").unwrap();
         std::fs::write(root.join("srv/app/ok/p.json"), admin).unwrap();
-        let scan = Scan::new(Arc::new(FsTarget::root(&root).unwrap()));
-        let v = collect(&scan, &["/srv"]).unwrap();
+        let scan = crate::sources::Reader::new(Arc::new(FsTarget::root(&root).unwrap()));
+        let v = collect(&scan, &["/srv".to_string()]).facts();
         let paths: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
         assert_eq!(paths, ["/srv/app/ok/p.json"], "{v}");
         assert_eq!(v["documents"]["workflow"], 0);

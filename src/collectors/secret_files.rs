@@ -39,23 +39,24 @@
 //!   masked one), unless every masked part is a variable reference.
 
 use crate::redact;
-use crate::sources::{item, JsonResult, Scan};
+use crate::sources::{item, Reader};
 use crate::target::{FileMeta, FileType, ReadError};
 use regex::Regex;
-use serde_json::{json, Map, Value};
+use super::accounts;
+use serde_json::{Map, Value};
 use std::collections::BTreeSet;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 /// Default search paths (the `secret_paths` parameter overrides them).
 pub const DEFAULT_PATHS: &[&str] = &["/etc", "/root", "/home", "/srv", "/opt", "/var/www", "/var/lib/jenkins"];
 /// Directory levels below a start.
-pub const MAX_DEPTH: usize = 10;
+pub const MAX_DEPTH: usize = crate::limits::SECRET_WALK.depth;
 /// Entries visited per scan.
-pub const MAX_ENTRIES: usize = 200_000;
+pub const MAX_ENTRIES: usize = crate::limits::SECRET_WALK.entries;
 /// Files read per scan.
-pub const MAX_FILES: usize = 20_000;
+pub const MAX_FILES: usize = crate::limits::SECRET_WALK.files;
 /// Larger files are not read (histories may be up to the target's limit).
-pub const MAX_SCAN_BYTES: u64 = 1024 * 1024;
+pub const MAX_SCAN_BYTES: u64 = crate::limits::SECRET_SCAN_BYTES;
 
 /// Shell and REPL history files, by name.
 pub const HISTORIES: &[&str] = &[
@@ -100,23 +101,39 @@ fn is_code(path: &str) -> bool {
     name_of(path).rsplit_once('.').is_some_and(|(stem, ext)| !stem.is_empty() && CODE_EXT.contains(&ext))
 }
 
-/// The search: findings and what could not be read.
-pub fn findings(scan: &Scan, paths: &[String]) -> JsonResult {
-    let key = format!("secret_files:{}", paths.join("\u{0}"));
-    scan.shared_json(&key, || Ok(Arc::new(search(scan, paths))))
+/// A file the search could not read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unreadable {
+    pub error: ReadError,
+    /// Whether others could read it: a file nobody else can read cannot
+    /// expose anything to them.
+    pub others_can_read: bool,
+    /// A shell or client history.
+    pub history: bool,
+}
+
+/// What the search found.
+#[derive(Debug, Default)]
+pub struct Search {
+    /// Finding items (`kind`, `what`, `path`, `line`, `detail`, mode and owner fields…).
+    pub findings: Vec<Value>,
+    pub unreadable: Vec<Unreadable>,
+    pub files_read: usize,
 }
 
 struct State<'a> {
-    scan: &'a Scan,
+    scan: &'a Reader,
     findings: Vec<Value>,
-    unreadable: Vec<Value>,
+    unreadable: Vec<Unreadable>,
     seen: BTreeSet<String>,
     entries: usize,
     files: usize,
     stopped: bool,
 }
 
-fn search(scan: &Scan, paths: &[String]) -> Value {
+/// One bounded search for exposed secrets under `paths`, histories and
+/// environment files.
+pub fn search(scan: &Reader, paths: &[String], passwd: Option<&accounts::Database>) -> Search {
     let mut st = State {
         scan,
         findings: Vec::new(),
@@ -130,7 +147,7 @@ fn search(scan: &Scan, paths: &[String]) -> Value {
     for p in paths {
         walk(&mut st, p, &env_targets);
     }
-    for h in history_files(scan) {
+    for h in history_files(scan, passwd) {
         if let Ok(meta) = scan.target.stat(&h) {
             scan_file(&mut st, &h, &meta, env_targets.contains(&h));
         }
@@ -142,7 +159,7 @@ fn search(scan: &Scan, paths: &[String]) -> Value {
             Err(err) => unreadable(&mut st, &err, None),
         }
     }
-    json!({"findings": st.findings, "unreadable": st.unreadable, "files_read": st.files})
+    Search { findings: st.findings, unreadable: st.unreadable, files_read: st.files }
 }
 
 fn unreadable(st: &mut State, e: &ReadError, meta: Option<&FileMeta>) {
@@ -150,14 +167,11 @@ fn unreadable(st: &mut State, e: &ReadError, meta: Option<&FileMeta>) {
         return;
     }
     st.scan.note_unreadable(e);
-    st.unreadable.push(json!({
-        "path": e.path(),
-        "reason": e.reason(),
-        // Whether others could read it: a file nobody else can read cannot
-        // expose anything to them.
-        "others_can_read": meta.is_none_or(|m| m.mode & 0o044 != 0),
-        "history": is_history(e.path()),
-    }));
+    st.unreadable.push(Unreadable {
+        error: e.clone(),
+        others_can_read: meta.is_none_or(|m| m.mode & 0o044 != 0),
+        history: is_history(e.path()),
+    });
 }
 
 fn name_of(path: &str) -> &str {
@@ -316,7 +330,7 @@ const UNIT_DIRS: &[&str] =
 
 /// Files named by `EnvironmentFile=` in unit files and their drop-ins
 /// (`-` prefix dropped, globs expanded inside the target).
-pub fn environment_files(scan: &Scan) -> BTreeSet<String> {
+pub fn environment_files(scan: &Reader) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut units = Vec::new();
     for d in UNIT_DIRS {
@@ -331,7 +345,7 @@ pub fn environment_files(scan: &Scan) -> BTreeSet<String> {
             }
         }
     }
-    for u in units.into_iter().take(5000) {
+    for u in units.into_iter().take(crate::limits::SECRET_UNITS) {
         let Ok(f) = scan.target.read_text(&u) else { continue };
         for line in f.text.lines() {
             let Some(v) = line.trim().strip_prefix("EnvironmentFile") else { continue };
@@ -353,16 +367,13 @@ pub fn environment_files(scan: &Scan) -> BTreeSet<String> {
 }
 
 /// History files in every passwd home (and /root).
-fn history_files(scan: &Scan) -> Vec<String> {
+fn history_files(scan: &Reader, passwd: Option<&accounts::Database>) -> Vec<String> {
     let mut homes = BTreeSet::new();
     homes.insert("/root".to_string());
-    if let Ok(p) = scan.builtin_json("passwd") {
-        for u in p["entries"].as_array().into_iter().flatten() {
-            if let Some(h) = u["home"].as_str() {
-                if h.starts_with('/') && h != "/" && !h.starts_with("/proc") {
-                    homes.insert(crate::target::normalize(h));
-                }
-            }
+    for u in passwd.map(|p| p.records.as_slice()).unwrap_or_default() {
+        let h = u.field(5);
+        if h.starts_with('/') && h != "/" && !h.starts_with("/proc") {
+            homes.insert(crate::target::normalize(h));
         }
     }
     let mut out = Vec::new();

@@ -34,19 +34,18 @@
 //! with a concern): `{path, line, detail (the statement, one line,
 //! passwords masked, at most 240 characters), concerns}`.
 
-use crate::probes::{param_strings, Outcome};
-use crate::sources::tree_walk::{self, Bounds, DEFAULT_APP_PATHS};
-use crate::sources::{item, Scan, Unavailable};
+use crate::sources::tree_walk::{self, Bounds};
+use crate::sources::{item, Reader};
 use crate::target::{FileType, ReadError};
 use regex::Regex;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
-const INITDB: &str = "/docker-entrypoint-initdb.d";
-const MAX_DEPTH: usize = 8;
-const MAX_ENTRIES: usize = 100_000;
-const MAX_FILES: usize = 500;
-const MAX_DETAIL: usize = 240;
+pub const INITDB: &str = "/docker-entrypoint-initdb.d";
+const MAX_DEPTH: usize = crate::limits::SQL_WALK.depth;
+const MAX_ENTRIES: usize = crate::limits::SQL_WALK.entries;
+const MAX_FILES: usize = crate::limits::SQL_WALK.files;
+const MAX_DETAIL: usize = crate::limits::SQL_DETAIL_CHARS;
 
 /// One statement: the line it starts on, its text as written, and its text
 /// with comments removed and string contents kept (`code`).
@@ -268,10 +267,30 @@ fn detail(code: &str) -> String {
     }
 }
 
+/// The SQL files found and their statements of concern.
+#[derive(Debug, Default)]
+pub struct Scripts {
+    pub files: Vec<String>,
+    pub truncated: bool,
+    /// Statement items (`path`, `line`, `detail`, `concerns`).
+    pub statements: Vec<Map<String, Value>>,
+    pub unreadable: Vec<ReadError>,
+}
+
+/// The `sql_scripts` facts.
+pub fn facts(s: &Scripts) -> Value {
+    json!({
+        "exists": !s.files.is_empty(),
+        "files": s.files,
+        "truncated": s.truncated,
+        "statements": s.statements,
+    })
+}
+
 /// Parse every SQL file under `/docker-entrypoint-initdb.d` and `paths`.
-pub fn collect(scan: &Scan, paths: &[&str]) -> Result<Value, Unavailable> {
+pub fn collect(scan: &Reader, paths: &[String]) -> Scripts {
     let mut roots = vec![INITDB];
-    roots.extend(paths.iter().filter(|p| **p != INITDB));
+    roots.extend(paths.iter().map(String::as_str).filter(|p| *p != INITDB));
     let bounds = Bounds { depth: MAX_DEPTH, entries: MAX_ENTRIES, files: MAX_FILES };
     let walked = tree_walk::walk(scan, &roots, bounds, |e| match e.kind {
         FileType::Dir => !e.name.starts_with('.') && !tree_walk::DEPENDENCY_DIRS.contains(&e.name),
@@ -300,61 +319,10 @@ pub fn collect(scan: &Scan, paths: &[&str]) -> Result<Value, Unavailable> {
             }
             let mut m = item(Some(path), Some(s.line), detail(&s.code));
             m.insert("concerns".into(), c.into());
-            statements.push(Value::Object(m));
+            statements.push(m);
         }
     }
-    let unreadable: Vec<Value> = unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
-    Ok(json!({
-        "exists": !files.is_empty(),
-        "files": files,
-        "truncated": walked.truncated,
-        "statements": statements,
-        "unreadable": unreadable,
-    }))
-}
-
-/// `sql_scripts:PATH\nPATH…`: the collector over other application paths
-/// (cached per scan under that name).
-pub fn collect_named(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
-    let list = name.strip_prefix("sql_scripts:").unwrap_or("");
-    let paths: Vec<&str> = list.split('\n').filter(|p| !p.is_empty()).collect();
-    collect(scan, &paths)
-}
-
-/// The `sql_scripts` probe: params `concern` (one of the concerns above) and
-/// `app_paths` (directories searched besides /docker-entrypoint-initdb.d).
-/// No SQL file at all: not applicable.
-pub fn probe(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavailable> {
-    let concern = params.get("concern").and_then(Value::as_str).unwrap_or("");
-    let mut paths = param_strings(params, "app_paths");
-    if !params.contains_key("app_paths") {
-        paths = DEFAULT_APP_PATHS.iter().map(|s| s.to_string()).collect();
-    }
-    let facts = scan.builtin_json(&format!("sql_scripts:{}", paths.join("\n")))?;
-    let files = facts["files"].as_array().map(Vec::len).unwrap_or(0);
-    let unreadable: Vec<ReadError> = facts["unreadable"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|u| Some(ReadError::Io { path: u["path"].as_str()?.into(), message: u["reason"].as_str()?.into() }))
-        .collect();
-    if files == 0 && unreadable.is_empty() {
-        return Err(Unavailable::NotFound(format!(
-            "no SQL files in {INITDB} or {}",
-            if paths.is_empty() { "(no application paths)".to_string() } else { paths.join(", ") }
-        )));
-    }
-    let mut out = Outcome { checked: files, unreadable, ..Outcome::default() };
-    for s in facts["statements"].as_array().into_iter().flatten() {
-        if s["concerns"].as_array().is_some_and(|c| c.iter().any(|c| c == concern)) {
-            if let Some(m) = s.as_object() {
-                let mut m = m.clone();
-                m.insert("statement".into(), m["detail"].clone());
-                out.failures.push(m);
-            }
-        }
-    }
-    Ok(out)
+    Scripts { files, truncated: walked.truncated, statements, unreadable }
 }
 
 #[cfg(test)]

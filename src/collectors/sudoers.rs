@@ -8,7 +8,7 @@
 
 use crate::limits;
 use crate::sources::include::{relative_to, Includes, Skip};
-use crate::sources::{item, Reader, Unavailable};
+use crate::sources::{item, Fact, Reader, Unavailable};
 use crate::target::FileType;
 use serde_json::{json, Map, Value};
 
@@ -177,7 +177,7 @@ fn entry(path: &str, line: usize, t: &str) -> Option<Value> {
     Some(Value::Object(m))
 }
 
-pub fn collect(r: &Reader) -> Result<Value, Unavailable> {
+pub fn collect(r: &Reader) -> Result<Fact, Unavailable> {
     let mut inc = Includes::new(r, limits::SUDOERS_INCLUDES);
     let mut entries = Vec::new();
     match read_file(&mut inc, MAIN, 0, &mut entries) {
@@ -188,8 +188,7 @@ pub fn collect(r: &Reader) -> Result<Value, Unavailable> {
         _ => {}
     }
     let (files, unreadable) = inc.finish();
-    let unreadable: Vec<Value> = unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
-    Ok(json!({"exists": true, "files": files, "entries": entries, "unreadable": unreadable}))
+    Ok(Fact::new(json!({"exists": true, "files": files, "entries": entries}), unreadable))
 }
 
 #[cfg(test)]

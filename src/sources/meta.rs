@@ -65,6 +65,12 @@ fn fill(scan: &Reader, m: &mut Map<String, Value>, meta: &FileMeta) {
 /// Metadata of one path (symlinks followed inside the target). A missing
 /// path gives `exists: false`; an unreadable one also carries `error`.
 pub fn meta_item(scan: &Reader, path: &str) -> Map<String, Value> {
+    meta_entry(scan, path).0
+}
+
+/// [`meta_item`], and why the path could not be examined (named as asked).
+pub fn meta_entry(scan: &Reader, path: &str) -> (Map<String, Value>, Option<ReadError>) {
+    let mut error = None;
     let mut m = item(Some(path), None, format!("{path} does not exist"));
     match scan.target.stat(path) {
         Ok(meta) => {
@@ -84,10 +90,11 @@ pub fn meta_item(scan: &Reader, path: &str) -> Map<String, Value> {
                 scan.note_unreadable(&e);
                 m.insert("error".into(), e.reason().into());
                 m.insert("detail".into(), e.to_string().into());
+                error = Some(ReadError::Io { path: path.to_string(), message: e.reason() });
             }
         }
     }
-    m
+    (m, error)
 }
 
 /// Visit everything below `root` (not following symlinks, staying on the

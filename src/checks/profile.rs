@@ -1,8 +1,9 @@
 //! Profiles (`benchmarks-profiles/*.toml`): which checks run, severity
 //! overrides, parameters and default gates. A profile can extend another.
 
-use crate::definition::{embedded_profiles, Check};
-use crate::engine::Planned;
+use super::definition::{embedded_profiles, Check, DefStatus};
+use super::engine::Planned;
+use super::probes;
 use crate::model::Severity;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -66,6 +67,8 @@ pub enum ProfileError {
     Cycle { file: String, chain: String },
     #[error("{profile}: `{pattern}` matches no check (see `hardcheck checks list`)")]
     NoMatch { profile: String, pattern: String },
+    #[error("profile `{profile}`: parameters of {check}: {message}")]
+    Param { profile: String, check: String, message: String },
 }
 
 fn is_path(spec: &str) -> bool {
@@ -188,7 +191,7 @@ impl Profile {
         for id in self.severity.keys() {
             hits(id)?;
         }
-        Ok(selected.into_iter().filter_map(|i| self.planned(&checks[i])).collect())
+        selected.into_iter().filter_map(|i| self.planned(&checks[i]).transpose()).collect()
     }
 
     /// Only the checks matching `patterns` (ids or globs), whether or not the
@@ -199,12 +202,15 @@ impl Profile {
                 return Err(ProfileError::NoMatch { profile: "--check".into(), pattern: pat.clone() });
             }
         }
-        Ok(checks.iter().filter(|c| patterns.iter().any(|p| matches(p, c))).filter_map(|c| self.planned(c)).collect())
+        checks.iter().filter(|c| patterns.iter().any(|p| matches(p, c))).filter_map(|c| self.planned(c).transpose()).collect()
     }
 
-    fn planned(&self, c: &Arc<Check>) -> Option<Planned> {
-        if c.def.status != crate::definition::DefStatus::Active {
-            return None;
+    /// The check with this profile's severity and parameters (`None`: a
+    /// deprecated check). A probe's parameters must still fit its
+    /// parameter struct after the profile's overrides.
+    fn planned(&self, c: &Arc<Check>) -> Result<Option<Planned>, ProfileError> {
+        if c.def.status != DefStatus::Active {
+            return Ok(None);
         }
         let severity = self.severity.iter().find(|(id, _)| matches(id, c)).map(|(_, s)| *s).unwrap_or(c.def.severity);
         // A named parameter applies to every check that declares it; a table
@@ -216,6 +222,13 @@ impl Profile {
                 *v = o.clone();
             }
         }
-        Some(Planned { check: c.clone(), severity, params })
+        if let Some(probe) = c.def.probe.as_deref().and_then(probes::find) {
+            (probe.check)(&params).map_err(|message| ProfileError::Param {
+                profile: self.name.clone(),
+                check: c.def.id.clone(),
+                message,
+            })?;
+        }
+        Ok(Some(Planned { check: c.clone(), severity, params }))
     }
 }

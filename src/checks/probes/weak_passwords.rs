@@ -20,22 +20,121 @@
 //! What was not tried (an unsupported scheme, a cost above the cap, the
 //! budget running out) is said in the result's notes.
 
-use super::{param_i64, param_strings, Outcome};
+use super::params::Params;
+use super::Outcome;
+use crate::collectors::accounts::{self, hash_scheme};
+use crate::facts::Facts;
 use crate::passwords::hash::{self, Hash, Limits, Scheme, Unsupported};
 use crate::passwords::{self, Weakness};
-use crate::sources::{item, Scan, Unavailable};
-use serde_json::{Map, Value};
+use crate::sources::{item, Reader, Unavailable};
+use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-const DEFAULT_BUDGET_MS: i64 = 5_000;
-const DEFAULT_COMMON: i64 = 100;
 /// Most accounts/entries judged per check (a hostile file cannot make the
 /// candidate table unbounded).
-const MAX_ENTRIES: usize = 10_000;
+const MAX_ENTRIES: usize = crate::limits::PASSWORD_ENTRIES;
 /// Most names listed in one note.
-const NOTE_NAMES: usize = 5;
+const NOTE_NAMES: usize = crate::limits::NOTE_NAMES;
+
+
+fn max_sha_rounds() -> u64 {
+    Limits::default().sha_rounds
+}
+
+fn max_bcrypt_cost() -> u64 {
+    Limits::default().bcrypt_cost
+}
+
+fn max_yescrypt_factor() -> u64 {
+    Limits::default().yescrypt_work / hash::YESCRYPT_DEBIAN_NRP
+}
+
+/// The caps on the cost of a hash computed (`password_max_sha_rounds`,
+/// `password_max_bcrypt_cost`, `password_max_yescrypt_factor` in multiples
+/// of Debian's default N·r).
+fn caps(sha_rounds: u64, bcrypt_cost: u64, yescrypt_factor: u64) -> Limits {
+    Limits { sha_rounds, bcrypt_cost, yescrypt_work: yescrypt_factor.saturating_mul(hash::YESCRYPT_DEBIAN_NRP) }
+}
+
+/// Parameters of the `weak_passwords` probe.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuessParams {
+    #[serde(default)]
+    pub source: Source,
+    /// Files to read (globs) instead of the source's usual places.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// How many of the most common passwords are tried.
+    #[serde(default = "common_passwords")]
+    pub common_passwords: usize,
+    /// Time for all the guesses of one check.
+    #[serde(default = "budget_ms")]
+    pub password_check_budget_ms: u64,
+    #[serde(default = "max_sha_rounds")]
+    pub password_max_sha_rounds: u64,
+    #[serde(default = "max_bcrypt_cost")]
+    pub password_max_bcrypt_cost: u64,
+    #[serde(default = "max_yescrypt_factor")]
+    pub password_max_yescrypt_factor: u64,
+}
+
+fn common_passwords() -> usize {
+    100
+}
+
+fn budget_ms() -> u64 {
+    5_000
+}
+
+impl Params for GuessParams {}
+
+/// What `password_hashes` judges.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Judge {
+    /// A cost above the verification caps.
+    #[default]
+    Cost,
+    /// A weak scheme.
+    Scheme,
+}
+
+/// Parameters of the `password_hashes` probe.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HashParams {
+    #[serde(default)]
+    pub source: Source,
+    #[serde(default)]
+    pub judge: Judge,
+    /// SHA-crypt hashes with fewer rounds are weak.
+    #[serde(default = "min_sha_rounds")]
+    pub min_sha_rounds: i64,
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default = "max_sha_rounds")]
+    pub password_max_sha_rounds: u64,
+    #[serde(default = "max_bcrypt_cost")]
+    pub password_max_bcrypt_cost: u64,
+    #[serde(default = "max_yescrypt_factor")]
+    pub password_max_yescrypt_factor: u64,
+}
+
+fn min_sha_rounds() -> i64 {
+    5000
+}
+
+impl Params for HashParams {
+    fn validate(&self) -> Result<(), String> {
+        if self.source == Source::Jenkins {
+            return Err("`password_hashes` reads `shadow` or `htpasswd`, not `jenkins`".into());
+        }
+        Ok(())
+    }
+}
 
 const HTPASSWD_PATHS: &[&str] = &[
     "/etc/nginx/.htpasswd",
@@ -62,23 +161,16 @@ struct Entry {
 }
 
 /// Where the entries come from, and how their hash field is read.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Source {
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    #[default]
     Shadow,
     Htpasswd,
     Jenkins,
 }
 
 impl Source {
-    fn from_params(params: &Map<String, Value>) -> Result<Source, Unavailable> {
-        match params.get("source").and_then(Value::as_str).unwrap_or("shadow") {
-            "shadow" => Ok(Source::Shadow),
-            "htpasswd" => Ok(Source::Htpasswd),
-            "jenkins" => Ok(Source::Jenkins),
-            other => Err(Unavailable::NotFound(format!("unknown password source `{other}`"))),
-        }
-    }
-
     fn parse(self, field: &str) -> Result<Hash, Unsupported> {
         match self {
             Source::Htpasswd => hash::parse_htpasswd(field),
@@ -95,51 +187,29 @@ impl Source {
     }
 }
 
-fn limits(params: &Map<String, Value>) -> Limits {
-    let d = Limits::default();
-    let get = |k: &str, dflt: u64| param_i64(params, k).and_then(|v| u64::try_from(v).ok()).unwrap_or(dflt);
-    Limits {
-        sha_rounds: get("password_max_sha_rounds", d.sha_rounds),
-        bcrypt_cost: get("password_max_bcrypt_cost", d.bcrypt_cost),
-        yescrypt_work: get("password_max_yescrypt_factor", d.yescrypt_work / hash::YESCRYPT_DEBIAN_NRP)
-            .saturating_mul(hash::YESCRYPT_DEBIAN_NRP),
-    }
-}
-
-fn not_found(path: &str, e: crate::target::ReadError) -> Unavailable {
-    if e.is_not_found() {
-        Unavailable::NotFound(format!("{path} not found"))
-    } else {
-        Unavailable::Unreadable(e)
-    }
-}
-
 /// Usable hashes of the target's /etc/shadow (locked, empty and
 /// placeholder fields cannot be logged into with a password).
-fn shadow_entries(scan: &Scan) -> Result<Vec<Entry>, Unavailable> {
-    let path = "/etc/shadow";
-    let f = scan.read_text(path).map_err(|e| not_found(path, e))?;
+fn shadow_entries(f: &Facts) -> Result<Vec<Entry>, Unavailable> {
+    let db = f.accounts(accounts::SHADOW)?;
     let mut out = Vec::new();
-    for (i, l) in f.text.lines().enumerate() {
-        let t = l.trim_end_matches('\r').trim_start();
-        if t.trim().is_empty() || t.starts_with('#') {
+    for r in &db.records {
+        let (user, field) = (r.field(0), r.field(1));
+        if r.fields.len() < 2 {
             continue;
         }
-        let mut fields = t.split(':');
-        let (Some(user), Some(field)) = (fields.next(), fields.next()) else { continue };
-        let scheme = crate::collectors::accounts::hash_scheme(field);
+        let scheme = hash_scheme(field);
         if field.starts_with(['!', '*']) || matches!(scheme, "empty" | "locked" | "shadowed" | "invalid") {
             continue;
         }
-        out.push(Entry { path: path.into(), line: i + 1, user: user.into(), field: field.into() });
+        out.push(Entry { path: db.path.clone(), line: r.line, user: user.into(), field: field.into() });
     }
     Ok(out)
 }
 
 /// The files named by the `paths` param (globs), or the defaults; missing
 /// ones are left out, unreadable ones recorded.
-fn files(scan: &Scan, params: &Map<String, Value>, defaults: &[&str], out: &mut Outcome) -> Vec<(String, String)> {
-    let mut patterns = param_strings(params, "paths");
+fn files(scan: &Reader, paths: &[String], defaults: &[&str], out: &mut Outcome) -> Vec<(String, String)> {
+    let mut patterns = paths.to_vec();
     if patterns.is_empty() {
         patterns = defaults.iter().map(|s| s.to_string()).collect();
     }
@@ -198,17 +268,13 @@ fn jenkins_entry(path: &str, text: &str) -> Option<Entry> {
     Some(Entry { path: path.into(), line, user, field })
 }
 
-fn entries(
-    scan: &Scan,
-    source: Source,
-    params: &Map<String, Value>,
-    out: &mut Outcome,
-) -> Result<Vec<Entry>, Unavailable> {
+fn entries(f: &Facts, source: Source, paths: &[String], out: &mut Outcome) -> Result<Vec<Entry>, Unavailable> {
     let mut list = Vec::new();
+    let scan = f.reader();
     match source {
-        Source::Shadow => list = shadow_entries(scan)?,
+        Source::Shadow => list = shadow_entries(f)?,
         Source::Htpasswd => {
-            let files = files(scan, params, HTPASSWD_PATHS, out);
+            let files = files(scan, paths, HTPASSWD_PATHS, out);
             if files.is_empty() && out.unreadable.is_empty() {
                 return Err(Unavailable::NotFound("no htpasswd file found".into()));
             }
@@ -217,7 +283,7 @@ fn entries(
             }
         }
         Source::Jenkins => {
-            let files = files(scan, params, JENKINS_PATHS, out);
+            let files = files(scan, paths, JENKINS_PATHS, out);
             if files.is_empty() && out.unreadable.is_empty() {
                 return Err(Unavailable::NotFound("no Jenkins user (users/*/config.xml) found".into()));
             }
@@ -335,14 +401,15 @@ fn crack(hashes: &[(&Entry, Hash)], common: &[&'static str], budget: Duration) -
 }
 
 /// Probe `weak_passwords`.
-pub fn run(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavailable> {
-    let source = Source::from_params(params)?;
-    let limits = limits(params);
-    let budget_ms = param_i64(params, "password_check_budget_ms").unwrap_or(DEFAULT_BUDGET_MS).max(0);
-    let top = usize::try_from(param_i64(params, "common_passwords").unwrap_or(DEFAULT_COMMON)).unwrap_or(0);
+pub fn run(f: &Facts, params: &GuessParams) -> Result<Outcome, Unavailable> {
+    let source = params.source;
+    let limits =
+        caps(params.password_max_sha_rounds, params.password_max_bcrypt_cost, params.password_max_yescrypt_factor);
+    let budget_ms = params.password_check_budget_ms;
+    let top = params.common_passwords;
     let common = &passwords::common()[..top.min(passwords::common().len())];
     let mut out = Outcome::default();
-    let list = entries(scan, source, params, &mut out)?;
+    let list = entries(f, source, &params.paths, &mut out)?;
     let mut hashes = Vec::new();
     let mut unverified = Vec::new();
     for e in &list {
@@ -351,7 +418,7 @@ pub fn run(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavaila
             Err(why) => unverified.push(format!("{} ({why})", who(e))),
         }
     }
-    let c = crack(&hashes, common, Duration::from_millis(budget_ms as u64));
+    let c = crack(&hashes, common, Duration::from_millis(budget_ms));
     let what = source.what();
     for (i, (e, h)) in hashes.iter().enumerate() {
         if let Some((why, at)) = &c.found[i] {
@@ -411,21 +478,21 @@ pub fn run(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavaila
 }
 
 /// Probe `password_hashes`.
-pub fn run_hashes(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavailable> {
-    let source = Source::from_params(params)?;
-    let judge = params.get("judge").and_then(Value::as_str).unwrap_or("cost");
-    let limits = limits(params);
-    let min_sha_rounds = param_i64(params, "min_sha_rounds").unwrap_or(5000);
+pub fn run_hashes(f: &Facts, params: &HashParams) -> Result<Outcome, Unavailable> {
+    let source = params.source;
+    let limits =
+        caps(params.password_max_sha_rounds, params.password_max_bcrypt_cost, params.password_max_yescrypt_factor);
+    let min_sha_rounds = params.min_sha_rounds;
     let mut out = Outcome::default();
-    let list = entries(scan, source, params, &mut out)?;
+    let list = entries(f, source, &params.paths, &mut out)?;
     for e in &list {
         out.checked += 1;
-        let problem = match (judge, source.parse(&e.field)) {
-            ("cost", Ok(h)) => match h.check_cost(&limits) {
+        let problem = match (params.judge, source.parse(&e.field)) {
+            (Judge::Cost, Ok(h)) => match h.check_cost(&limits) {
                 Err(why) => Some(why.to_string()),
                 Ok(()) => None,
             },
-            ("scheme", Ok(h)) => match h.scheme {
+            (Judge::Scheme, Ok(h)) => match h.scheme {
                 Scheme::Plain => Some("the password is stored in plaintext".to_string()),
                 Scheme::Des => Some("DES crypt hash (only the first 8 characters count)".to_string()),
                 Scheme::Sha1 => Some("{SHA} hash: unsalted SHA-1".to_string()),
@@ -440,7 +507,7 @@ pub fn run_hashes(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, U
                 }
                 _ => None,
             },
-            ("scheme", Err(Unsupported::Scheme(s))) => Some(format!("{s} hash")),
+            (Judge::Scheme, Err(Unsupported::Scheme(s))) => Some(format!("{s} hash")),
             _ => None,
         };
         if let Some(p) = problem {

@@ -25,8 +25,9 @@ impl Policy {
     }
 }
 
-/// What is wrong with a certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// What is wrong with a certificate (the `problem` parameter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Problem {
     Expired,
     Expiring,
@@ -34,33 +35,6 @@ pub enum Problem {
     WeakSignature,
     SelfSigned,
     HostnameMismatch,
-}
-
-impl Problem {
-    /// The `problem` parameter value of the checks.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Problem::Expired => "expired",
-            Problem::Expiring => "expiring",
-            Problem::WeakKey => "weak_key",
-            Problem::WeakSignature => "weak_signature",
-            Problem::SelfSigned => "self_signed",
-            Problem::HostnameMismatch => "hostname_mismatch",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Problem> {
-        [
-            Problem::Expired,
-            Problem::Expiring,
-            Problem::WeakKey,
-            Problem::WeakSignature,
-            Problem::SelfSigned,
-            Problem::HostnameMismatch,
-        ]
-        .into_iter()
-        .find(|p| p.as_str() == s)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,10 +4,11 @@
 //! (`build.rs`); `--checks DIR` adds a user's own. A broken definition is
 //! reported like a compiler error: file, line, what was expected.
 
-use crate::expr::{self, Expr};
+use super::expr::{self, Expr};
+use super::probes;
+use crate::facts;
 use crate::model::Severity;
-use crate::probes;
-use crate::sources::{self, FileSource};
+use crate::sources::FileSource;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -37,13 +38,15 @@ pub struct CheckDef {
     /// The check needs live state (sockets, /proc): `skip` on offline targets.
     #[serde(default)]
     pub live_only: bool,
-    /// Built-in collectors the predicate reads (`sshd`, `passwd`, …).
+    /// Registry facts the predicate reads (`sshd`, `passwd`, …).
     #[serde(default)]
     pub sources: Vec<String>,
     /// Generic file sources, by the variable name the predicate uses.
     #[serde(default)]
     pub files: BTreeMap<String, FileSource>,
     /// Parameters with their defaults; a profile can override them by name.
+    /// A probe's parameters are checked against its parameter struct when
+    /// the definition loads, and its defaults filled in.
     #[serde(default)]
     pub params: BTreeMap<String, serde_json::Value>,
     /// CEL: whether the check applies (false: `skip`, "not applicable").
@@ -140,7 +143,7 @@ fn line_of_key(text: &str, key: &str) -> Option<usize> {
 /// Parse and validate one definition file.
 pub fn parse(file: &str, text: &str) -> Result<Check, DefError> {
     let opts = serde_saphyr::options! { strict_booleans: true };
-    let def: CheckDef = serde_saphyr::from_str_with_options(text, opts)
+    let mut def: CheckDef = serde_saphyr::from_str_with_options(text, opts)
         .map_err(|e| DefError::Invalid { file: file.to_string(), message: e.to_string().replace('\n', " ") })?;
     let at = |key: &str, message: String| match line_of_key(text, key) {
         Some(line) => DefError::InvalidAt { file: file.to_string(), line, message },
@@ -167,9 +170,18 @@ pub fn parse(file: &str, text: &str) -> Result<Check, DefError> {
     }
     match (&def.probe, &def.for_each, &def.expect) {
         (Some(p), None, None) => {
-            if probes::find(p).is_none() {
+            let Some(probe) = probes::find(p) else {
                 return Err(at("probe", format!("unknown probe `{p}` (known: {})", probes::names().join(", "))));
-            }
+            };
+            // A misspelt parameter or value is an error here, with its line.
+            let params = (probe.load)(text).map_err(|e| {
+                let message = format!("probe `{p}` params: {}", e.message);
+                match e.line {
+                    Some(line) => DefError::InvalidAt { file: file.to_string(), line, message },
+                    None => at(if text.lines().any(|l| l.starts_with("params:")) { "params" } else { "probe" }, message),
+                }
+            })?;
+            def.params = params.into_iter().collect();
         }
         (None, Some(_), Some(_)) => {}
         (Some(_), _, _) => return Err(at("probe", "`probe` cannot be combined with `for_each`/`expect`".into())),
@@ -182,8 +194,9 @@ pub fn parse(file: &str, text: &str) -> Result<Check, DefError> {
     }
     let mut vars: BTreeSet<String> = ["params", "target", "it"].iter().map(|s| s.to_string()).collect();
     for s in &def.sources {
-        if !sources::is_builtin(s) {
-            return Err(at("sources", format!("unknown source `{s}` (known: {})", sources::BUILTIN.join(", "))));
+        if facts::find(s).is_none() {
+            let known: Vec<&str> = facts::names().collect();
+            return Err(at("sources", format!("unknown source `{s}` (known: {})", known.join(", "))));
         }
         vars.insert(s.clone());
     }

@@ -7,10 +7,10 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 
 /// Longest status line, bulk string, array and nesting accepted from a server.
-const MAX_LINE: usize = 64 * 1024;
-const MAX_BULK: usize = 16 * 1024 * 1024;
-const MAX_ARRAY: usize = 100_000;
-const MAX_DEPTH: usize = 8;
+const MAX_LINE: usize = crate::limits::RESP_LINE;
+const MAX_BULK: usize = crate::limits::RESP_BULK;
+const MAX_ARRAY: usize = crate::limits::RESP_ARRAY;
+const MAX_DEPTH: usize = crate::limits::RESP_DEPTH;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Reply {

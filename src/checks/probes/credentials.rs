@@ -12,13 +12,85 @@
 //! (`${VAR}`) are not judged. Failing items carry `what` (the label and the
 //! reason, never the value), `kind`, `key`, `user`, `label`, `why`.
 
-use super::{param_i64, param_strings, Outcome};
+use super::params::{default_app_paths, Params};
+use super::Outcome;
 use crate::collectors::credentials::{DEFAULT_MIN_PASSWORD, DEFAULT_MIN_SECRET};
+use crate::facts::{Facts, Params as FactParams};
 use crate::passwords::Weakness;
-use crate::sources::tree_walk::DEFAULT_APP_PATHS;
-use crate::sources::{Scan, Unavailable};
-use crate::target::ReadError;
-use serde_json::{Map, Value};
+use crate::sources::Unavailable;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The kinds of credentials the collector tells apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    RedisRequirepass,
+    RedisMasterauth,
+    RedisAcl,
+    RedisAclNopass,
+    GrafanaAdmin,
+    RabbitmqDefaultUser,
+    TomcatUser,
+    MycnfClient,
+    Env,
+    ComposeEnv,
+    Dsn,
+    JwtSecret,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::RedisRequirepass => "redis-requirepass",
+            Kind::RedisMasterauth => "redis-masterauth",
+            Kind::RedisAcl => "redis-acl",
+            Kind::RedisAclNopass => "redis-acl-nopass",
+            Kind::GrafanaAdmin => "grafana-admin",
+            Kind::RabbitmqDefaultUser => "rabbitmq-default-user",
+            Kind::TomcatUser => "tomcat-user",
+            Kind::MycnfClient => "mycnf-client",
+            Kind::Env => "env",
+            Kind::ComposeEnv => "compose-env",
+            Kind::Dsn => "dsn",
+            Kind::JwtSecret => "jwt-secret",
+        }
+    }
+}
+
+/// Parameters of the `credentials` probe.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialParams {
+    /// The kinds this check judges.
+    pub kinds: Vec<Kind>,
+    /// Directories walked for env and compose files.
+    #[serde(default = "default_app_paths")]
+    pub app_paths: Vec<String>,
+    /// Passwords shorter than this are weak.
+    #[serde(default = "min_password")]
+    pub min_service_password_length: usize,
+    /// JWT and session secrets shorter than this are weak.
+    #[serde(default = "min_secret")]
+    pub min_secret_length: usize,
+}
+
+fn min_password() -> usize {
+    DEFAULT_MIN_PASSWORD
+}
+
+fn min_secret() -> usize {
+    DEFAULT_MIN_SECRET
+}
+
+impl Params for CredentialParams {
+    fn validate(&self) -> Result<(), String> {
+        if self.kinds.is_empty() {
+            return Err("`kinds` is empty".into());
+        }
+        Ok(())
+    }
+}
 
 /// Which service a kind belongs to (for "not applicable").
 fn service_of(kind: &str) -> &'static str {
@@ -43,31 +115,21 @@ fn describe_service(s: &str) -> &'static str {
     }
 }
 
-pub fn run(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavailable> {
-    let kinds = param_strings(params, "kinds");
-    let mut roots = param_strings(params, "app_paths");
-    if !params.contains_key("app_paths") {
-        roots = DEFAULT_APP_PATHS.iter().map(|s| s.to_string()).collect();
-    }
-    let min_pw = param_i64(params, "min_service_password_length").map_or(DEFAULT_MIN_PASSWORD, |n| n.max(0) as usize);
-    let min_secret = param_i64(params, "min_secret_length").map_or(DEFAULT_MIN_SECRET, |n| n.max(0) as usize);
-    let facts = scan.builtin_json(&crate::collectors::credentials_source(&roots))?;
+pub fn run(f: &Facts, params: &CredentialParams) -> Result<Outcome, Unavailable> {
+    let kinds: Vec<&str> = params.kinds.iter().map(|k| k.as_str()).collect();
+    let (min_pw, min_secret) = (params.min_service_password_length, params.min_secret_length);
+    let fact = f.get_with("credentials", &FactParams::AppPaths(params.app_paths.clone()))?;
+    let facts = &fact.value;
     let present: Vec<&str> = facts["present"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
     let services: Vec<&str> = kinds.iter().map(|k| service_of(k)).collect();
     if !services.iter().any(|s| present.contains(s)) {
         let why = services.first().map(|s| describe_service(s)).unwrap_or("no credentials to judge");
         return Err(Unavailable::NotFound(why.to_string()));
     }
-    let mut out = Outcome::default();
-    for u in facts["unreadable"].as_array().into_iter().flatten() {
-        out.unreadable.push(ReadError::Io {
-            path: u["path"].as_str().unwrap_or("").to_string(),
-            message: u["reason"].as_str().unwrap_or("").to_string(),
-        });
-    }
+    let mut out = Outcome { unreadable: fact.unreadable.clone(), ..Outcome::default() };
     for f in facts["entries"].as_array().into_iter().flatten() {
         let kind = f["kind"].as_str().unwrap_or("");
-        if !kinds.iter().any(|k| k == kind) || f["reference"] == true || !f["exempt"].is_null() {
+        if !kinds.contains(&kind) || f["reference"] == true || !f["exempt"].is_null() {
             continue;
         }
         out.checked += 1;

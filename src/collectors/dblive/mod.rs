@@ -1,8 +1,8 @@
 //! Live database introspection (`hardcheck scan --db URL`): read-only
 //! queries against a running PostgreSQL, MySQL/MariaDB or Redis server.
 //!
-//! Each URL is connected to once per scan ([`facts`] caches the result in
-//! the [`Scan`]); the `database_live` probe then picks one kind of finding
+//! Each URL is connected to once per scan ([`introspect`], memoised by the
+//! facts layer); the `database_live` probe then picks one kind of finding
 //! per check. A finding names the role or user (and host), never a password
 //! or hash, and the URL's password never reaches any output: URLs are shown
 //! without it ([`Url::display`]), and every error text is scrubbed of it and
@@ -18,15 +18,14 @@ mod postgres;
 mod redis;
 
 use crate::sources::text::percent_decode;
-use crate::sources::{item, JsonResult, Scan, Unavailable};
+use crate::sources::{item, Unavailable};
 use serde_json::{json, Map, Value};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Connect, read and write timeout of every connection.
-pub const TIMEOUT: Duration = Duration::from_secs(5);
+pub const TIMEOUT: Duration = crate::limits::DB_TIMEOUT;
 /// Most findings kept per kind and connection.
-pub const MAX_FINDINGS: usize = 500;
+pub const MAX_FINDINGS: usize = crate::limits::DB_FINDINGS;
 
 /// The database engines `--db` understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,17 +234,14 @@ pub fn collect(url: &Url) -> Result<Value, DbError> {
 
 /// The facts of one connection, collected once per scan and shared by the
 /// checks of its engine. A failed connection is an `error` for each of them.
-pub fn facts(scan: &Scan, url: &Url) -> JsonResult {
-    scan.shared_json(&format!("dblive:{}", url.raw), || match collect_within(url, DEADLINE) {
-        Ok(v) => Ok(Arc::new(v)),
-        Err(e) => Err(Unavailable::Failed(url.scrub(&e.to_string()))),
-    })
+pub fn introspect(url: &Url) -> Result<Value, Unavailable> {
+    collect_within(url, DEADLINE).map_err(|e| Unavailable::Failed(url.scrub(&e.to_string())))
 }
 
 /// Longest a whole connection (connect, authenticate, every query) may take:
 /// a server that accepts but never answers the startup (PostgreSQL's client
 /// has no read timeout) must not hold the scan.
-pub const DEADLINE: Duration = Duration::from_secs(15);
+pub const DEADLINE: Duration = crate::limits::DB_DEADLINE;
 
 /// [`collect`] on its own thread, given up after `deadline` (the thread
 /// ends with the process or when its socket times out).

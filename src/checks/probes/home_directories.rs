@@ -7,9 +7,41 @@
 //! when the directory exists, `mode_octal` and `owner`, for the message and
 //! fix templates.
 
-use super::{param_i64, Outcome};
-use crate::sources::{item, Scan, Unavailable};
-use serde_json::{Map, Value};
+use super::params::Params;
+use super::Outcome;
+use crate::collectors::accounts;
+use crate::facts::Facts;
+use crate::sources::{item, Unavailable};
+use serde::{Deserialize, Serialize};
+use serde_json::Map;
+
+/// Parameters of the `home_directories` probe.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HomeParams {
+    /// Accounts with a UID at or above this are judged.
+    #[serde(default = "default_min_uid")]
+    pub min_uid: i64,
+    /// The most permissive mode allowed (octal).
+    #[serde(default = "default_max_mode")]
+    pub max_mode: String,
+}
+
+fn default_min_uid() -> i64 {
+    1000
+}
+
+fn default_max_mode() -> String {
+    "0750".into()
+}
+
+impl Params for HomeParams {
+    fn validate(&self) -> Result<(), String> {
+        u32::from_str_radix(self.max_mode.trim_start_matches("0o"), 8)
+            .map(|_| ())
+            .map_err(|_| format!("`max_mode: {}` is not an octal mode", self.max_mode))
+    }
+}
 
 /// Shells that do not give an interactive login (by basename, wherever the
 /// distribution installs them: /usr/sbin/nologin, /sbin/nologin,
@@ -22,26 +54,23 @@ fn is_login_shell(shell: &str) -> bool {
     !NO_LOGIN.contains(&base)
 }
 
-pub fn run(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavailable> {
-    let passwd = scan.builtin_json("passwd")?;
-    let min_uid = param_i64(params, "min_uid").unwrap_or(1000);
-    let max_mode = params.get("max_mode").and_then(Value::as_str).unwrap_or("0750");
-    let max_mode = u32::from_str_radix(max_mode.trim_start_matches("0o"), 8).unwrap_or(0o750) & 0o7777;
+pub fn run(f: &Facts, params: &HomeParams) -> Result<Outcome, Unavailable> {
+    let passwd = f.accounts(accounts::PASSWD)?;
+    let min_uid = params.min_uid;
+    let max_mode = u32::from_str_radix(params.max_mode.trim_start_matches("0o"), 8).unwrap_or(0o750) & 0o7777;
     let want = format!("{max_mode:04o}");
-    let names = scan.names();
+    let names = f.reader().names();
     let user_name = |uid: u32| names.users.get(&uid).cloned().unwrap_or_else(|| format!("uid {uid}"));
     let mut out = Outcome::default();
-    for u in passwd["entries"].as_array().into_iter().flatten() {
-        let uid = u["uid"].as_i64().unwrap_or(-1);
-        let shell = u["shell"].as_str().unwrap_or("");
-        let home = u["home"].as_str().unwrap_or("");
-        let name = u["name"].as_str().unwrap_or("");
+    for u in &passwd.records {
+        let uid = u.number(2).unwrap_or(-1);
+        let (name, home, shell) = (u.field(0), u.field(5), u.field(6));
         if uid < min_uid || uid == 65534 || !is_login_shell(shell) || home.is_empty() || home == "/" {
             continue;
         }
         out.checked += 1;
         let mut fields = Map::new();
-        let problem = match scan.target.stat(home) {
+        let problem = match f.target().stat(home) {
             Ok(m) => {
                 fields.insert("mode_octal".into(), format!("{:04o}", m.mode).into());
                 fields.insert("owner".into(), user_name(m.uid).into());
@@ -60,7 +89,7 @@ pub fn run(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavaila
             }
             Err(e) if e.is_not_found() => Some(format!("{home} ({name}'s home) does not exist")),
             Err(e) => {
-                scan.note_unreadable(&e);
+                f.note_unreadable(&e);
                 out.unreadable.push(e);
                 None
             }

@@ -4,22 +4,63 @@
 //! threads with large stacks; a check that does not finish within the time
 //! budget becomes an `error` result and the scan goes on.
 
-use crate::definition::{Check, WhenEmpty};
-use crate::expr;
+use super::definition::{Check, WhenEmpty};
+use super::expr;
+use super::probes::{self, Outcome};
+use crate::facts::{Fact, FactResult, Facts};
+use crate::limits;
 use crate::model::{CheckResult, Evidence, Severity, Status};
-use crate::probes::{self, Outcome};
 use crate::redact::mask;
-use crate::sources::{Scan, Unavailable};
+use crate::sources::{FileSource, Unavailable};
 use crate::target::ReadError;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
-use std::time::{Duration, Instant};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::time::Instant;
 
 /// Stack of each worker thread (deeply nested CEL must not overflow it).
-const WORKER_STACK: usize = 64 * 1024 * 1024;
+const WORKER_STACK: usize = limits::WORKER_STACK;
 /// Most evidence entries kept per result.
-const MAX_EVIDENCE: usize = 200;
+const MAX_EVIDENCE: usize = limits::EVIDENCE_PER_RESULT;
+
+/// A fact converted to CEL once per scan, with what could not be read.
+type Cel = Result<Arc<(cel::Value, Vec<ReadError>)>, Unavailable>;
+
+/// The facts of a scan, and their CEL values (converted once, shared by
+/// every check that reads them).
+pub struct Session {
+    facts: Arc<Facts>,
+    cel: Mutex<HashMap<String, Arc<OnceLock<Cel>>>>,
+}
+
+impl Session {
+    pub fn new(facts: Arc<Facts>) -> Session {
+        Session { facts, cel: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn facts(&self) -> &Facts {
+        &self.facts
+    }
+
+    fn cel(&self, key: String, load: impl FnOnce() -> FactResult) -> Cel {
+        let slot = {
+            let mut map = self.cel.lock().unwrap_or_else(|p| p.into_inner());
+            map.entry(key).or_default().clone()
+        };
+        slot.get_or_init(|| load().map(|f: Arc<Fact>| Arc::new((expr::to_cel(&f.value), f.unreadable.clone())))).clone()
+    }
+
+    /// A registry fact as CEL.
+    fn source(&self, name: &str) -> Cel {
+        self.cel(format!("fact:{name}"), || self.facts.get(name))
+    }
+
+    /// A check's generic file source as CEL.
+    fn file(&self, spec: &FileSource) -> Cel {
+        self.cel(format!("file:{}", serde_json::to_string(spec).unwrap_or_default()), || self.facts.file_source(spec))
+    }
+}
 
 /// A check as the profile selected it.
 #[derive(Debug, Clone)]
@@ -30,11 +71,13 @@ pub struct Planned {
 }
 
 /// Run every planned check; results are in the order given.
-pub fn run(scan: Arc<Scan>, plan: Vec<Planned>, budget: Duration) -> Vec<CheckResult> {
+pub fn run(facts: Arc<Facts>, plan: Vec<Planned>) -> Vec<CheckResult> {
+    let budget = facts.options().budget;
+    let scan = Arc::new(Session::new(facts));
     let plan = Arc::new(plan);
     let next = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = mpsc::channel::<(usize, CheckResult)>();
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 4);
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, limits::WORKERS);
     for _ in 0..workers.min(plan.len().max(1)) {
         let (plan, next, tx, scan) = (plan.clone(), next.clone(), tx.clone(), scan.clone());
         let spawned = std::thread::Builder::new().stack_size(WORKER_STACK).spawn(move || loop {
@@ -224,14 +267,15 @@ fn unreadable_message(list: &[ReadError]) -> String {
 }
 
 /// Judge one check.
-pub fn run_one(scan: &Scan, p: &Planned) -> CheckResult {
+pub fn run_one(scan: &Session, p: &Planned) -> CheckResult {
     let c = &p.check;
     let d = &c.def;
-    if d.live_only && !scan.target.is_live() {
+    let target = scan.facts().target();
+    if d.live_only && !target.is_live() {
         return result(p, Status::Skip, "needs a live host (offline target)".into(), Vec::new(), None);
     }
     if let Some(name) = &d.probe {
-        return match probes::find(name).map(|probe| (probe.run)(scan, &p.params)) {
+        return match probes::find(name).map(|probe| (probe.run)(scan.facts(), &p.params)) {
             Some(Ok(outcome)) => from_outcome(p, outcome),
             Some(Err(u)) => unavailable(p, &u),
             None => result(p, Status::Error, format!("unknown probe `{name}`"), Vec::new(), None),
@@ -239,26 +283,18 @@ pub fn run_one(scan: &Scan, p: &Planned) -> CheckResult {
     }
     let mut ctx = expr::context();
     let mut unreadable: Vec<ReadError> = Vec::new();
-    for name in &d.sources {
-        match scan.builtin(name) {
+    let loaded = d.sources.iter().map(|n| (n, scan.source(n))).chain(d.files.iter().map(|(n, s)| (n, scan.file(s))));
+    for (name, fact) in loaded {
+        match fact {
             Ok(l) => {
-                unreadable.extend(l.unreadable.iter().cloned());
-                ctx.add_variable_from_value(name.clone(), l.cel.clone());
-            }
-            Err(u) => return unavailable(p, &u),
-        }
-    }
-    for (name, spec) in &d.files {
-        match scan.file_source(spec) {
-            Ok(l) => {
-                unreadable.extend(l.unreadable.iter().cloned());
-                ctx.add_variable_from_value(name.clone(), l.cel.clone());
+                unreadable.extend(l.1.iter().cloned());
+                ctx.add_variable_from_value(name.clone(), l.0.clone());
             }
             Err(u) => return unavailable(p, &u),
         }
     }
     ctx.add_variable_from_value("params", expr::to_cel(&Value::Object(p.params.clone())));
-    let target = serde_json::json!({"kind": scan.target.kind().as_str(), "live": scan.target.is_live()});
+    let target = serde_json::json!({"kind": target.kind().as_str(), "live": target.is_live()});
     ctx.add_variable_from_value("target", expr::to_cel(&target));
 
     if let Some(applies) = &c.applies {

@@ -11,9 +11,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 /// Longest expression accepted.
-pub const MAX_EXPR_LEN: usize = 4096;
+pub const MAX_EXPR_LEN: usize = crate::limits::EXPR_BYTES;
 /// Deepest bracket nesting accepted (guards the recursive parser's stack).
-pub const MAX_NESTING: usize = 32;
+pub const MAX_NESTING: usize = crate::limits::EXPR_NESTING;
 
 /// A compiled expression with its source text.
 #[derive(Debug)]
@@ -74,8 +74,8 @@ pub fn compile(src: &str) -> Result<Expr, String> {
     }
     // Long chains of binary operators recurse in the parser as brackets do.
     let operators = src.matches("&&").count() + src.matches("||").count() + src.matches(" + ").count();
-    if operators > 256 {
-        return Err(format!("expression has {operators} operators (limit 256)"));
+    if operators > crate::limits::EXPR_OPERATORS {
+        return Err(format!("expression has {operators} operators (limit {})", crate::limits::EXPR_OPERATORS));
     }
     let program =
         env().compile(src).map_err(|e| format!("invalid CEL: {}", e.to_string().trim().replace('\n', " ")))?;

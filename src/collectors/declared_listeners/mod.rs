@@ -20,7 +20,8 @@ mod daemons;
 mod units;
 mod web;
 
-use crate::sources::{item, Scan, Unavailable};
+use super::{apache, mysql, nginx, postgresql, rabbitmq, redis, sshd, systemd};
+use crate::sources::{item, Fact, Reader, Unavailable};
 use crate::target::ReadError;
 use serde_json::{json, Value};
 use std::net::IpAddr;
@@ -42,7 +43,7 @@ pub struct Declared {
 }
 
 impl Declared {
-    fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> Value {
         let mut m = item(Some(&self.path), self.line, self.detail.clone());
         m.insert("service".into(), self.service.clone().into());
         m.insert("source".into(), self.source.into());
@@ -66,7 +67,7 @@ pub(crate) struct Found {
 
 impl Found {
     /// Read a file; a missing file is not an error, an unreadable one is recorded.
-    pub fn read(&mut self, scan: &Scan, path: &str) -> Option<crate::target::TextFile> {
+    pub fn read(&mut self, scan: &Reader, path: &str) -> Option<crate::target::TextFile> {
         match scan.read_text(path) {
             Ok(f) => {
                 self.files.push(f.path.clone());
@@ -120,7 +121,7 @@ pub fn scope(address: &str) -> &'static str {
         _ => {}
     }
     match a.parse::<IpAddr>() {
-        Ok(ip) => crate::collectors::listeners::scope(&ip),
+        Ok(ip) => super::listeners::scope(&ip),
         Err(_) => "specific",
     }
 }
@@ -155,23 +156,49 @@ pub fn url_host_port(url: &str) -> Option<(String, Option<u16>)> {
     Some(split_host_port(authority))
 }
 
-pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
+/// The program configurations whose listeners are declared here (each
+/// read once per scan); other sources are read here.
+pub struct Inputs<'a> {
+    pub sshd: Option<&'a sshd::Config>,
+    pub mysql: &'a mysql::Config,
+    pub redis: &'a redis::Config,
+    pub rabbitmq: &'a rabbitmq::Config,
+    pub systemd: &'a systemd::Units,
+    pub nginx: &'a nginx::Config,
+    pub apache: &'a apache::Config,
+    pub postgresql: Result<&'a postgresql::Config, &'a Unavailable>,
+}
+
+/// Every declared listener, the files read, what could not be read.
+#[derive(Debug, Default)]
+pub struct Declarations {
+    pub listeners: Vec<Declared>,
+    pub files: Vec<String>,
+    pub unreadable: Vec<ReadError>,
+}
+
+impl Declarations {
+    /// The `declared_listeners` facts: `{exists, listeners, files}`.
+    pub fn fact(&self) -> Fact {
+        let value = json!({
+            "exists": !self.listeners.is_empty(),
+            "listeners": self.listeners.iter().map(Declared::to_json).collect::<Vec<_>>(),
+            "files": self.files,
+        });
+        Fact::new(value, self.unreadable.clone())
+    }
+}
+
+/// Every declared listener.
+pub fn collect(r: &Reader, i: &Inputs) -> Declarations {
     let mut found = Found::default();
-    daemons::collect(scan, &mut found);
-    containers::collect(scan, &mut found);
-    units::collect(scan, &mut found);
-    web::collect(scan, &mut found);
-    let listeners: Vec<Value> = found.listeners.iter().map(Declared::to_json).collect();
-    let unreadable: Vec<Value> =
-        found.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
+    daemons::collect(r, i, &mut found);
+    containers::collect(r, &mut found);
+    units::collect(r, i.systemd, &mut found);
+    web::collect(i, &mut found);
     found.files.sort();
     found.files.dedup();
-    Ok(json!({
-        "exists": !found.listeners.is_empty(),
-        "listeners": listeners,
-        "files": found.files,
-        "unreadable": unreadable,
-    }))
+    Declarations { listeners: found.listeners, files: found.files, unreadable: found.unreadable }
 }
 
 #[cfg(test)]

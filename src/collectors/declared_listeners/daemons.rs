@@ -2,30 +2,24 @@
 //! own configuration: sshd, Redis, MySQL/MariaDB, MongoDB, memcached,
 //! Elasticsearch, etcd, the kubelet and RabbitMQ.
 
-use super::{split_host_port, url_host_port, Found};
+use super::{split_host_port, url_host_port, Found, Inputs};
 use crate::collectors::{mysql, rabbitmq, redis, sshd};
-use crate::sources::{structured_yaml, Scan};
+use crate::sources::{structured_yaml, Reader};
 use crate::target::TextFile;
 use serde_json::Value;
 
-pub(super) fn collect(scan: &Scan, found: &mut Found) {
-    if let Ok(cfg) = scan.memo("sshd", crate::collectors::sshd::read) {
-        sshd(&cfg, found);
+pub(super) fn collect(scan: &Reader, i: &Inputs, found: &mut Found) {
+    if let Some(cfg) = i.sshd {
+        sshd(cfg, found);
     }
-    if let Ok(cfg) = scan.memo("redis", |r| Ok(redis::read(r))) {
-        redis(&cfg, found);
-    }
-    if let Ok(cfg) = scan.memo("mysql", |r| Ok(mysql::read(r))) {
-        mysql(&cfg, found);
-    }
+    redis(i.redis, found);
+    mysql(i.mysql, found);
     mongodb(scan, found);
     memcached(scan, found);
     elasticsearch(scan, found);
     etcd(scan, found);
     kubelet(scan, found);
-    if let Ok(cfg) = scan.memo("rabbitmq", |r| Ok(rabbitmq::read(r))) {
-        rabbitmq(&cfg, found);
-    }
+    rabbitmq(i.rabbitmq, found);
 }
 
 /// Lines that are not blank or `#` comments, with their 1-based numbers.
@@ -127,7 +121,7 @@ fn mysql(cfg: &mysql::Config, found: &mut Found) {
 
 /// The leaves of a YAML file keyed by dotted path (flat `a.b:` and nested
 /// `a: {b:}` give the same key), or nothing when absent or malformed.
-fn yaml_leaves(scan: &Scan, found: &mut Found, path: &str) -> Option<Vec<serde_json::Map<String, Value>>> {
+fn yaml_leaves(scan: &Reader, found: &mut Found, path: &str) -> Option<Vec<serde_json::Map<String, Value>>> {
     let f = found.read(scan, path)?;
     structured_yaml(&f).ok().map(|(_, leaves)| leaves)
 }
@@ -163,7 +157,7 @@ fn lineno(l: &serde_json::Map<String, Value>) -> Option<usize> {
 
 /// MongoDB (mongod.conf): `net.bindIpAll: true`, else `net.bindIp` (comma
 /// list, default localhost) on `net.port` (default 27017).
-fn mongodb(scan: &Scan, found: &mut Found) {
+fn mongodb(scan: &Reader, found: &mut Found) {
     let path = "/etc/mongod.conf";
     let Some(leaves) = yaml_leaves(scan, found, path) else { return };
     let port = leaf(&leaves, "net.port").and_then(|l| l.get("value")).and_then(Value::as_u64).unwrap_or(27017) as u16;
@@ -206,7 +200,7 @@ fn mongodb(scan: &Scan, found: &mut Found) {
 /// interfaces), `-p`/`--port` (11211), `-U`/`--udp-port` (0 since 1.5.6),
 /// from Debian's /etc/memcached.conf (one option per line) or RHEL's
 /// /etc/sysconfig/memcached (`PORT=`, `OPTIONS=`).
-fn memcached(scan: &Scan, found: &mut Found) {
+fn memcached(scan: &Reader, found: &mut Found) {
     let mut opts: Vec<(String, usize, String)> = Vec::new(); // (path, line, option text)
     let mut sources = Vec::new();
     if let Some(f) = found.read(scan, "/etc/memcached.conf") {
@@ -277,7 +271,7 @@ fn memcached(scan: &Scan, found: &mut Found) {
 
 /// Elasticsearch: `http.host`/`http.bind_host`, else `network.host`/
 /// `network.bind_host` (default `_local_`: loopback), on `http.port` (9200).
-fn elasticsearch(scan: &Scan, found: &mut Found) {
+fn elasticsearch(scan: &Reader, found: &mut Found) {
     let path = "/etc/elasticsearch/elasticsearch.yml";
     let Some(leaves) = yaml_leaves(scan, found, path) else { return };
     let port = leaf(&leaves, "http.port")
@@ -325,7 +319,7 @@ fn elasticsearch(scan: &Scan, found: &mut Found) {
 
 /// etcd: `listen-client-urls` (YAML config) or `ETCD_LISTEN_CLIENT_URLS`
 /// (environment file); default http://localhost:2379.
-fn etcd(scan: &Scan, found: &mut Found) {
+fn etcd(scan: &Reader, found: &mut Found) {
     let remedy = "Set `listen-client-urls` to https://127.0.0.1:2379 (plus the node's private address with client TLS)";
     let yml = "/etc/etcd/etcd.conf.yml";
     if let Some(leaves) = yaml_leaves(scan, found, yml) {
@@ -387,7 +381,7 @@ fn etcd(scan: &Scan, found: &mut Found) {
 
 /// kubelet (KubeletConfiguration): `address` (default 0.0.0.0) on `port`
 /// (10250), and `readOnlyPort` when set to a non-zero port.
-fn kubelet(scan: &Scan, found: &mut Found) {
+fn kubelet(scan: &Reader, found: &mut Found) {
     let path = "/var/lib/kubelet/config.yaml";
     let Some(leaves) = yaml_leaves(scan, found, path) else { return };
     let remedy =
@@ -480,13 +474,12 @@ fn rabbitmq(cfg: &rabbitmq::Config, found: &mut Found) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::collect;
-    use crate::collectors::test_support::scan_with;
+    use crate::collectors::test_support::{declared, scan_with};
     use serde_json::Value;
 
     fn scan(files: &[(&str, &str)]) -> Value {
         let (_dir, scan) = scan_with(files);
-        collect(&scan).unwrap()
+        declared(&scan)
     }
 
     fn summary(v: &Value) -> Vec<String> {

@@ -19,24 +19,18 @@
 //!   default `localhost`) on `port` (default 5432), per cluster, with
 //!   `include`, `include_dir` and postgresql.auto.conf honoured.
 
-use super::Found;
+use super::{Found, Inputs};
 use crate::collectors::webtls::ListenKind;
-use crate::collectors::{apache, nginx, packages, postgresql};
-use crate::sources::{Scan, Unavailable};
+use crate::collectors::{apache, nginx, postgresql};
+use crate::sources::Unavailable;
 use crate::target::ReadError;
 
-pub(super) fn collect(scan: &Scan, found: &mut Found) {
-    if let Ok(packages) = scan.memo("packages", |r| Ok(packages::read(r))) {
-        if let Ok(cfg) = scan.memo("nginx", |r| Ok(nginx::read(r, &packages))) {
-            nginx(&cfg, found);
-        }
-    }
-    if let Ok(cfg) = scan.memo("apache", |r| Ok(apache::read(r))) {
-        apache(&cfg, found);
-    }
-    match scan.memo("postgresql", postgresql::read) {
-        Ok(cfg) => postgresql(&cfg, found),
-        Err(u) => note_unavailable(found, &u),
+pub(super) fn collect(i: &Inputs, found: &mut Found) {
+    nginx(i.nginx, found);
+    apache(i.apache, found);
+    match i.postgresql {
+        Ok(cfg) => postgresql(cfg, found),
+        Err(u) => note_unavailable(found, u),
     }
 }
 
@@ -173,13 +167,12 @@ fn postgresql(cfg: &postgresql::Config, found: &mut Found) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::collect;
-    use crate::collectors::test_support::scan_with;
+    use crate::collectors::test_support::{declared, scan_with};
     use serde_json::Value;
 
     fn scan(files: &[(&str, &str)]) -> Value {
         let (_dir, scan) = scan_with(files);
-        collect(&scan).unwrap()
+        declared(&scan)
     }
 
     /// `service address:port proto scope path:line`.

@@ -2,7 +2,7 @@
 //! `EXPOSE` and the Docker daemon's `hosts`.
 
 use super::{url_host_port, Found};
-use crate::sources::{structured_yaml, Scan};
+use crate::sources::{structured_yaml, Reader};
 use serde_json::Value;
 
 /// Compose file names (compose spec: compose.yaml preferred, then the
@@ -14,7 +14,7 @@ const COMPOSE_NAMES: &[&str] = &["compose.yaml", "compose.yml", "docker-compose.
 /// Where applications are deployed; searched to two directory levels.
 const APP_DIRS: &[&str] = &["/srv", "/opt", "/var/www", "/home/*", "/root", "/etc", "/app", "/usr/src/app"];
 
-pub(super) fn collect(scan: &Scan, found: &mut Found) {
+pub(super) fn collect(scan: &Reader, found: &mut Found) {
     for dir in APP_DIRS {
         for depth in ["", "/*", "/*/*"] {
             for name in COMPOSE_NAMES {
@@ -41,7 +41,7 @@ fn text(v: Option<&Value>) -> String {
 /// `services.<name>.ports`: short syntax `[HOST:]HOST_PORT:CONTAINER_PORT[/proto]`
 /// or `CONTAINER_PORT` (published on a random host port, all interfaces),
 /// and long syntax (`target`, `published`, `host_ip`, `protocol`).
-fn compose(scan: &Scan, found: &mut Found, path: &str) {
+fn compose(scan: &Reader, found: &mut Found, path: &str) {
     let Some(f) = found.read(scan, path) else { return };
     let Ok((_, leaves)) = structured_yaml(&f) else { return };
     let remedy = "Publish the port on loopback only (`\"127.0.0.1:HOST:CONTAINER\"`) or drop `ports:` and use an internal network";
@@ -114,7 +114,7 @@ fn short_syntax(spec: &str) -> (String, String) {
 
 /// Dockerfile `EXPOSE port[/proto] ...`: the ports the image's service
 /// listens on inside its network namespace (every interface there).
-fn dockerfile(scan: &Scan, found: &mut Found, path: &str) {
+fn dockerfile(scan: &Reader, found: &mut Found, path: &str) {
     let Some(f) = found.read(scan, path) else { return };
     let remedy = "Publish the port only on loopback or an internal network when running the image";
     for (i, l) in f.text.lines().enumerate() {
@@ -138,7 +138,7 @@ fn dockerfile(scan: &Scan, found: &mut Found, path: &str) {
 
 /// Docker daemon `hosts` in /etc/docker/daemon.json (`tcp://` entries;
 /// unix sockets and fd:// are not network listeners).
-fn docker_daemon(scan: &Scan, found: &mut Found) {
+fn docker_daemon(scan: &Reader, found: &mut Found) {
     let path = "/etc/docker/daemon.json";
     let Some(f) = found.read(scan, path) else { return };
     let Ok((_, leaves)) = structured_yaml(&f) else { return };

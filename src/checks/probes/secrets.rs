@@ -19,19 +19,65 @@
 //! home named by the target's passwd, and at cluster admin/service-account
 //! token files.
 
-use super::{param_strings, Outcome};
-use crate::collectors::secret_files;
-use crate::sources::{item, Scan, Unavailable};
-use crate::target::{FileMeta, FileType, ReadError};
-use serde_json::{Map, Value};
+use super::params::{NoParams, Params};
+use super::Outcome;
+use crate::collectors::{accounts, secret_files};
+use crate::facts::Facts;
+use crate::sources::{item, Unavailable};
+use crate::target::{FileMeta, FileType};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-fn strings_or(params: &Map<String, Value>, key: &str, default: &[&str]) -> Vec<String> {
-    if params.contains_key(key) {
-        param_strings(params, key)
-    } else {
-        default.iter().map(|s| s.to_string()).collect()
-    }
+/// What a `secret_files` check judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Find {
+    PrivateKeys,
+    Tokens,
+    EnvFiles,
+    ShellHistory,
 }
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// Parameters of the `secret_files` probe.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretParams {
+    pub find: Find,
+    /// Where the search walks.
+    #[serde(default = "default_paths")]
+    pub secret_paths: Vec<String>,
+    /// Groups that may read private keys (Debian's `ssl-cert`, RHEL's `ssh_keys`).
+    #[serde(default = "default_key_groups")]
+    pub allowed_key_groups: Vec<String>,
+    /// Groups whose read access counts as exposure.
+    #[serde(default = "default_broad_groups")]
+    pub broad_groups: Vec<String>,
+    /// Directories a web server serves.
+    #[serde(default = "default_web_roots")]
+    pub web_roots: Vec<String>,
+}
+
+fn default_paths() -> Vec<String> {
+    strings(secret_files::DEFAULT_PATHS)
+}
+
+fn default_key_groups() -> Vec<String> {
+    strings(&["ssl-cert", "ssh_keys"])
+}
+
+fn default_broad_groups() -> Vec<String> {
+    strings(&["users", "staff"])
+}
+
+fn default_web_roots() -> Vec<String> {
+    strings(&["/var/www/", "/srv/www/", "/srv/http/", "/usr/share/nginx/html/", "/public_html/", "/htdocs/"])
+}
+
+impl Params for SecretParams {}
 
 const TOKEN_KINDS: &[&str] = &[
     "aws_access_key_id",
@@ -43,32 +89,18 @@ const TOKEN_KINDS: &[&str] = &[
     "stripe_key",
 ];
 
-pub fn run_secret_files(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavailable> {
-    let paths = strings_or(params, "secret_paths", secret_files::DEFAULT_PATHS);
-    let find = params.get("find").and_then(Value::as_str).unwrap_or("");
-    if !matches!(find, "private_keys" | "tokens" | "env_files" | "shell_history") {
-        return Err(Unavailable::Malformed {
-            path: "check definition".into(),
-            line: 0,
-            message: format!("secret_files: unknown `find: {find}`"),
-        });
-    }
-    let allowed_groups = strings_or(params, "allowed_key_groups", &["ssl-cert", "ssh_keys"]);
-    let broad_groups = strings_or(params, "broad_groups", &["users", "staff"]);
-    let web_roots = strings_or(
-        params,
-        "web_roots",
-        &["/var/www/", "/srv/www/", "/srv/http/", "/usr/share/nginx/html/", "/public_html/", "/htdocs/"],
-    );
-    let facts = secret_files::findings(scan, &paths)?;
-    let mut out = Outcome { checked: facts["files_read"].as_u64().unwrap_or(0) as usize, ..Default::default() };
-    for f in facts["findings"].as_array().into_iter().flatten() {
+pub fn run_secret_files(f: &Facts, params: &SecretParams) -> Result<Outcome, Unavailable> {
+    let find = params.find;
+    let (allowed_groups, broad_groups, web_roots) = (&params.allowed_key_groups, &params.broad_groups, &params.web_roots);
+    let search = f.secret_search(&params.secret_paths)?;
+    let mut out = Outcome { checked: search.files_read, ..Default::default() };
+    for f in &search.findings {
         let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
         let b = |k: &str| f[k].as_bool().unwrap_or(false);
         let (kind, what, path, group, mode) = (s("kind"), s("what"), s("path"), s("group"), s("mode_octal"));
         let who = format!("mode {mode} {}:{group}", s("owner"));
         let problem = match find {
-            "private_keys" if kind == "private_key" => {
+            Find::PrivateKeys if kind == "private_key" => {
                 if b("world_readable") {
                     Some(format!("{what} is readable by every user ({who})"))
                 } else if b("group_readable") && !allowed_groups.contains(&group) {
@@ -79,7 +111,7 @@ pub fn run_secret_files(scan: &Scan, params: &Map<String, Value>) -> Result<Outc
                     None
                 }
             }
-            "tokens" if TOKEN_KINDS.contains(&kind.as_str()) || (kind == "secret_assignment" && b("high_entropy")) => {
+            Find::Tokens if TOKEN_KINDS.contains(&kind.as_str()) || (kind == "secret_assignment" && b("high_entropy")) => {
                 if b("world_readable") {
                     Some(format!("{what} in a file every user can read ({who})"))
                 } else if b("group_readable") && broad_groups.contains(&group) {
@@ -88,10 +120,10 @@ pub fn run_secret_files(scan: &Scan, params: &Map<String, Value>) -> Result<Outc
                     None
                 }
             }
-            "env_files" if kind == "secret_assignment" && b("env_file") && b("world_readable") => {
+            Find::EnvFiles if kind == "secret_assignment" && b("env_file") && b("world_readable") => {
                 Some(format!("{what} in an environment file every user can read ({who})"))
             }
-            "shell_history" if kind == "history" => Some(s("detail")),
+            Find::ShellHistory if kind == "history" => Some(s("detail")),
             _ => None,
         };
         if let Some(p) = problem {
@@ -100,13 +132,10 @@ pub fn run_secret_files(scan: &Scan, params: &Map<String, Value>) -> Result<Outc
             out.failures.push(m);
         }
     }
-    for u in facts["unreadable"].as_array().into_iter().flatten() {
-        let relevant = if find == "shell_history" { u["history"] == true } else { u["others_can_read"] == true };
+    for u in &search.unreadable {
+        let relevant = if find == Find::ShellHistory { u.history } else { u.others_can_read };
         if relevant {
-            out.unreadable.push(ReadError::Io {
-                path: u["path"].as_str().unwrap_or("").into(),
-                message: u["reason"].as_str().unwrap_or("").into(),
-            });
+            out.unreadable.push(u.error.clone());
         }
     }
     Ok(out)
@@ -154,18 +183,18 @@ const SYSTEM_FILES: &[(&str, &str)] = &[
 const SA_TOKENS: &[&str] =
     &["/var/run/secrets/kubernetes.io/serviceaccount/token", "/run/secrets/kubernetes.io/serviceaccount/token"];
 
-pub fn run_credential_files(scan: &Scan, _params: &Map<String, Value>) -> Result<Outcome, Unavailable> {
-    let passwd = scan.builtin_json("passwd")?;
+pub fn run_credential_files(f: &Facts, _params: &NoParams) -> Result<Outcome, Unavailable> {
+    let passwd = f.accounts(accounts::PASSWD)?;
+    let scan = f.reader();
     let names = scan.names();
     let user = |uid: u32| names.users.get(&uid).cloned().unwrap_or_else(|| uid.to_string());
     let group = |gid: u32| names.groups.get(&gid).cloned().unwrap_or_else(|| gid.to_string());
     let who = |m: &FileMeta| format!("mode {:04o} {}:{}", m.mode, user(m.uid), group(m.gid));
     let mut out = Outcome::default();
     let mut homes: Vec<(String, String, u32)> = Vec::new();
-    for u in passwd["entries"].as_array().into_iter().flatten() {
-        let (Some(home), Some(name), Some(uid)) = (u["home"].as_str(), u["name"].as_str(), u["uid"].as_u64()) else {
-            continue;
-        };
+    for u in &passwd.records {
+        let (home, name) = (u.field(5), u.field(0));
+        let Some(uid) = u.number(2).and_then(|n| u64::try_from(n).ok()) else { continue };
         let home = crate::target::normalize(home);
         if home == "/" || home.starts_with("/proc") || homes.iter().any(|h| h.0 == home) {
             continue;

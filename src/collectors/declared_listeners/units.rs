@@ -2,8 +2,8 @@
 //! accept TCP connections.
 
 use super::{split_host_port, Found};
-use crate::sources::Scan;
-use serde_json::Value;
+use crate::collectors::systemd;
+use crate::sources::Reader;
 
 /// Unit search path, highest priority first (systemd.unit(5)).
 const UNIT_DIRS: &[&str] = &[
@@ -14,13 +14,13 @@ const UNIT_DIRS: &[&str] = &[
     "/lib/systemd/system",
 ];
 
-pub(super) fn collect(scan: &Scan, found: &mut Found) {
-    sockets(scan, found);
+pub(super) fn collect(scan: &Reader, units: &systemd::Units, found: &mut Found) {
+    sockets(scan, units, found);
     x11(scan, found);
 }
 
 /// The unit file and its drop-ins, in the order systemd applies them.
-fn unit_files(scan: &Scan, name: &str) -> Vec<String> {
+fn unit_files(scan: &Reader, name: &str) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(main) = UNIT_DIRS.iter().map(|d| format!("{d}/{name}")).find(|p| scan.target.stat(p).is_ok()) {
         out.push(main);
@@ -40,10 +40,8 @@ fn unit_files(scan: &Scan, name: &str) -> Vec<String> {
 /// Enabled `.socket` units: every network `ListenStream=`/`ListenDatagram=`
 /// (an empty assignment resets the list; a bare port listens on all
 /// interfaces; paths, abstract and vsock sockets are not network listeners).
-fn sockets(scan: &Scan, found: &mut Found) {
-    let Ok(systemd) = scan.builtin_json("systemd") else { return };
-    let Some(enabled) = systemd.get("enabled").and_then(Value::as_object) else { return };
-    for unit in enabled.keys().filter(|u| u.ends_with(".socket")) {
+fn sockets(scan: &Reader, units: &systemd::Units, found: &mut Found) {
+    for unit in units.enabled.keys().filter(|u| u.ends_with(".socket")) {
         let mut listens: Vec<(String, usize, String, &'static str, String)> = Vec::new();
         for path in unit_files(scan, unit) {
             let Some(f) = found.read(scan, &path) else { continue };
@@ -89,7 +87,7 @@ fn sockets(scan: &Scan, found: &mut Found) {
 
 /// X11 on TCP port 6000: GDM `[security] DisallowTCP=false`, LightDM
 /// `xserver-allow-tcp=true`, or `-listen tcp` in xserverrc.
-fn x11(scan: &Scan, found: &mut Found) {
+fn x11(scan: &Reader, found: &mut Found) {
     let remedy = "Remove the setting (X servers listen on TCP only when asked) and use SSH X11 forwarding";
     let mut files: Vec<String> = vec![
         "/etc/gdm3/custom.conf".into(),

@@ -20,19 +20,63 @@
 //! `conf` (where to write it: the offending `/etc` line, or an
 //! `/etc/sysctl.d` file that is loaded late enough to win).
 
-use super::{param_i64, param_strings, Outcome};
-use crate::sources::{item, Scan, Unavailable};
+use super::params::Params;
+use super::Outcome;
+use crate::collectors::sysctl::Assignment;
+use crate::facts::Facts;
+use crate::sources::{item, Unavailable};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
-fn ok(v: i64, p: &Map<String, Value>) -> bool {
-    if let Some(e) = param_i64(p, "equals") {
-        return v == e;
-    }
-    param_i64(p, "min").is_none_or(|m| v >= m) && param_i64(p, "max").is_none_or(|m| v <= m)
+/// Parameters of the `sysctl` probe.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SysctlParams {
+    /// The kernel parameters that must all comply.
+    pub keys: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equals: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<i64>,
+    /// The value the kernel uses when nothing sets a key (offline targets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_default: Option<i64>,
+    /// Per-key kernel defaults.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub defaults: BTreeMap<String, i64>,
+    /// The /etc/sysctl.d file the fix names when no editable line is to blame.
+    #[serde(default = "default_fix_file")]
+    pub fix_file: String,
 }
 
-fn wanted(p: &Map<String, Value>) -> String {
-    match (param_i64(p, "equals"), param_i64(p, "min"), param_i64(p, "max")) {
+fn default_fix_file() -> String {
+    "60-hardening.conf".into()
+}
+
+impl Params for SysctlParams {
+    fn validate(&self) -> Result<(), String> {
+        if self.keys.is_empty() {
+            return Err("`keys` is empty".into());
+        }
+        if self.equals.is_none() && self.min.is_none() && self.max.is_none() {
+            return Err("one of `equals`, `min`, `max` is needed".into());
+        }
+        Ok(())
+    }
+}
+
+fn ok(v: i64, p: &SysctlParams) -> bool {
+    if let Some(e) = p.equals {
+        return v == e;
+    }
+    p.min.is_none_or(|m| v >= m) && p.max.is_none_or(|m| v <= m)
+}
+
+fn wanted(p: &SysctlParams) -> String {
+    match (p.equals, p.min, p.max) {
         (Some(e), _, _) => format!("{e}"),
         (None, Some(a), Some(b)) => format!("between {a} and {b}"),
         (None, Some(a), None) => format!("{a} or more"),
@@ -42,12 +86,8 @@ fn wanted(p: &Map<String, Value>) -> String {
 }
 
 /// A value that complies, to write in the fix.
-fn to_set(p: &Map<String, Value>) -> String {
-    param_i64(p, "equals")
-        .or_else(|| param_i64(p, "min"))
-        .or_else(|| param_i64(p, "max"))
-        .map(|v| v.to_string())
-        .unwrap_or_default()
+fn to_set(p: &SysctlParams) -> String {
+    p.equals.or(p.min).or(p.max).map(|v| v.to_string()).unwrap_or_default()
 }
 
 /// `a.b/c` (dotted form) as the path under /proc/sys: `a/b.c`.
@@ -71,13 +111,9 @@ fn glob_matches(pattern: &str, key: &str) -> bool {
 
 /// The entry that decides a key at boot: the last explicit assignment (or
 /// exclusion), else the last glob that matches.
-fn effective<'a>(entries: &'a [Value], key: &str) -> Option<&'a Value> {
-    let is_pattern = |e: &Value| e["pattern"] == Value::Bool(true);
-    entries.iter().rev().find(|e| !is_pattern(e) && e["key"].as_str() == Some(key)).or_else(|| {
-        entries
-            .iter()
-            .rev()
-            .find(|e| is_pattern(e) && e["value"].is_string() && glob_matches(e["key"].as_str().unwrap_or(""), key))
+fn effective<'a>(entries: &'a [Assignment], key: &str) -> Option<&'a Assignment> {
+    entries.iter().rev().find(|e| !e.pattern() && e.key == key).or_else(|| {
+        entries.iter().rev().find(|e| e.pattern() && e.value.is_some() && glob_matches(&e.key, key))
     })
 }
 
@@ -85,17 +121,14 @@ fn effective<'a>(entries: &'a [Value], key: &str) -> Option<&'a Value> {
 /// place (and a compliant line anywhere is named as is: only the running value
 /// is wrong); otherwise (a package's file, a glob, an exclusion, nothing at
 /// all) an explicit line in an /etc/sysctl.d file that loads after the culprit.
-fn conf_for(cause: Option<&Value>, compliant: bool, fix_file: &str) -> String {
+fn conf_for(cause: Option<&Assignment>, compliant: bool, fix_file: &str) -> String {
     if let Some(e) = cause {
-        let path = e["path"].as_str().unwrap_or("");
-        let explicit = e["pattern"] != Value::Bool(true) && e["value"].is_string();
+        let path = e.path.as_str();
+        let explicit = !e.pattern() && e.value.is_some();
         if explicit && (compliant || path.starts_with("/etc/")) {
-            return match e["line"].as_u64() {
-                Some(l) => format!("{path} (line {l})"),
-                None => path.to_string(),
-            };
+            return format!("{path} (line {})", e.line);
         }
-        if e["pattern"] != Value::Bool(true) {
+        if !e.pattern() {
             // Explicit or exclusion in a vendor file: a later file name wins.
             let name = path.rsplit('/').next().unwrap_or("");
             let later = [fix_file, "99-hardening.conf", "zz-hardening.conf"]
@@ -108,29 +141,20 @@ fn conf_for(cause: Option<&Value>, compliant: bool, fix_file: &str) -> String {
     format!("/etc/sysctl.d/{fix_file}")
 }
 
-pub fn run(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavailable> {
-    let facts = scan.builtin_json("sysctl")?;
-    let entries = facts["entries"].as_array().cloned().unwrap_or_default();
-    let mut out = Outcome::default();
-    for u in facts["unreadable"].as_array().into_iter().flatten() {
-        out.unreadable.push(crate::target::ReadError::Io {
-            path: u["path"].as_str().unwrap_or("").into(),
-            message: u["reason"].as_str().unwrap_or("").into(),
-        });
-    }
+pub fn run(f: &Facts, params: &SysctlParams) -> Result<Outcome, Unavailable> {
+    let settings = f.sysctl()?;
+    let entries = &settings.entries;
+    let mut out = Outcome { unreadable: settings.unreadable.clone(), ..Outcome::default() };
     let want = wanted(params);
     let set = to_set(params);
-    let fix_file = params.get("fix_file").and_then(Value::as_str).unwrap_or("60-hardening.conf").to_string();
-    for key in param_strings(params, "keys") {
+    for key in &params.keys {
         out.checked += 1;
-        let decider = effective(&entries, &key);
+        let decider = effective(entries, key);
         // An exclusion (`-key`) leaves the key unset: the kernel default applies.
-        let assigned = decider.filter(|e| e["value"].is_string());
-        let compliant = assigned
-            .and_then(|e| e["value"].as_str())
-            .and_then(|v| v.parse::<i64>().ok())
-            .is_some_and(|v| ok(v, params));
-        let conf = conf_for(decider, compliant, &fix_file);
+        let assigned = decider.filter(|e| e.value.is_some());
+        let compliant =
+            assigned.and_then(|e| e.value.as_deref()).and_then(|v| v.parse::<i64>().ok()).is_some_and(|v| ok(v, params));
+        let conf = conf_for(decider, compliant, &params.fix_file);
         let mut fail = |mut m: Map<String, Value>, value: &str| {
             m.insert("key".into(), key.clone().into());
             m.insert("value".into(), value.into());
@@ -140,22 +164,20 @@ pub fn run(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavaila
             out.failures.push(m);
         };
         if let Some(e) = assigned {
-            let raw = e["value"].as_str().unwrap_or("");
-            let bad = raw.parse::<i64>().map(|v| !ok(v, params)).unwrap_or(true);
-            if bad {
-                let mut m = e.as_object().cloned().unwrap_or_default();
-                if e["pattern"] == Value::Bool(true) {
-                    let detail = format!("{key} = {raw} (from glob `{}`)", e["detail"].as_str().unwrap_or(""));
-                    m.insert("detail".into(), detail.into());
+            let raw = e.value.as_deref().unwrap_or("");
+            if raw.parse::<i64>().map(|v| !ok(v, params)).unwrap_or(true) {
+                let mut m = e.item();
+                if e.pattern() {
+                    m.insert("detail".into(), format!("{key} = {raw} (from glob `{}`)", e.detail).into());
                 }
                 fail(m, raw);
             }
         }
-        if scan.target.is_live() {
-            let proc = format!("/proc/sys/{}", path_form(&key));
-            match scan.target.read_text(&proc) {
-                Ok(f) => {
-                    let v = f.text.trim().to_string();
+        if f.target().is_live() {
+            let proc = format!("/proc/sys/{}", path_form(key));
+            match f.target().read_text(&proc) {
+                Ok(file) => {
+                    let v = file.text.trim().to_string();
                     if v.parse::<i64>().map(|n| !ok(n, params)).unwrap_or(true) {
                         fail(item(Some(&proc), None, format!("{key} = {v} (running kernel)")), &v);
                     }
@@ -165,23 +187,16 @@ pub fn run(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavaila
                 Err(e) => out.unreadable.push(e),
             }
         } else if assigned.is_none() {
-            let default = params
-                .get("defaults")
-                .and_then(|d| d.get(&key))
-                .and_then(Value::as_i64)
-                .or_else(|| param_i64(params, "kernel_default"));
-            if let Some(d) = default {
-                if !ok(d, params) {
-                    let why = match decider {
-                        Some(x) => format!(
-                            "{key} is not set (excluded from globs at {}:{}); the kernel default is {d}",
-                            x["path"].as_str().unwrap_or(""),
-                            x["line"].as_u64().unwrap_or(0)
-                        ),
-                        None => format!("{key} is not set; the kernel default is {d}"),
-                    };
-                    fail(item(None, None, why), &format!("{d} (kernel default)"));
-                }
+            let default = params.defaults.get(key).copied().or(params.kernel_default);
+            if let Some(d) = default.filter(|d| !ok(*d, params)) {
+                let why = match decider {
+                    Some(x) => format!(
+                        "{key} is not set (excluded from globs at {}:{}); the kernel default is {d}",
+                        x.path, x.line
+                    ),
+                    None => format!("{key} is not set; the kernel default is {d}"),
+                };
+                fail(item(None, None, why), &format!("{d} (kernel default)"));
             }
         }
     }
@@ -191,11 +206,15 @@ pub fn run(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavaila
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
-    fn entry(path: &str, line: u64, key: &str, value: Option<&str>) -> Value {
-        json!({"path": path, "line": line, "detail": "", "key": key, "value": value,
-               "pattern": key.contains(['*', '?', '[']), "exclude": value.is_none()})
+    fn entry(path: &str, line: usize, key: &str, value: Option<&str>) -> Assignment {
+        Assignment {
+            path: path.into(),
+            line,
+            detail: String::new(),
+            key: key.into(),
+            value: value.map(str::to_string),
+        }
     }
 
     #[test]
@@ -215,9 +234,9 @@ mod tests {
             entry("/etc/sysctl.d/10-x.conf", 1, "net.ipv4.conf.default.rp_filter", Some("1")),
             entry("/etc/sysctl.d/90-y.conf", 1, "net.ipv4.conf.*.rp_filter", Some("0")),
         ];
-        assert_eq!(effective(&es, "net.ipv4.conf.default.rp_filter").unwrap()["value"], "1");
-        assert_eq!(effective(&es, "net.ipv4.conf.all.rp_filter").unwrap()["value"], Value::Null);
-        assert_eq!(effective(&es, "net.ipv4.conf.eth0.rp_filter").unwrap()["value"], "0");
+        assert_eq!(effective(&es, "net.ipv4.conf.default.rp_filter").unwrap().value.as_deref(), Some("1"));
+        assert_eq!(effective(&es, "net.ipv4.conf.all.rp_filter").unwrap().value, None);
+        assert_eq!(effective(&es, "net.ipv4.conf.eth0.rp_filter").unwrap().value.as_deref(), Some("0"));
         // A vendor exclusion is overridden by a file that loads later.
         assert_eq!(
             conf_for(effective(&es, "net.ipv4.conf.all.rp_filter"), false, "60-hardening.conf"),

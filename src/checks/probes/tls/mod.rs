@@ -1,45 +1,69 @@
-//! HTTPS and TLS: certificates and keys on disk ([`disk`], judged by
-//! [`cert`]) and the live probe of listening ports ([`probe`]).
-//!
-//! The checks are Rust probes over two built-in sources:
-//! - `certificates` ([`disk::collect`]) and the checks' `cert_paths`
-//!   parameter → probes `tls_certificates` and `tls_private_keys`;
-//! - `tls_ports` ([`probe::collect`]) → probe `tls_live`.
+//! HTTPS and TLS: certificates and keys on disk and named by service
+//! configurations (`certificates` facts, judged by [`judge`]) and live
+//! handshakes with listening ports (`tls_ports` facts):
+//! - `certificates` and the checks' `cert_paths` parameter → probes
+//!   `tls_certificates` and `tls_private_keys`;
+//! - `tls_ports` → probe `tls_live`.
 
 pub mod judge;
 
-use crate::collectors::handshake;
-use crate::probes::{param_i64, param_strings, Outcome};
+use super::params::{default_expiry_days, NoParams, Params};
+use super::Outcome;
+use crate::collectors::certificates::Certificates;
+use crate::facts::Facts;
 use crate::sources::x509::{self, CertInfo};
-use crate::sources::{item, Scan, Unavailable};
-use crate::target::ReadError;
+use crate::sources::{item, Unavailable};
 use judge::{Policy, Problem};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
-/// Default of `cert_expiry_days`.
-pub const DEFAULT_EXPIRY_DAYS: i64 = 30;
-
-fn unreadable_of(facts: &Value) -> Vec<ReadError> {
-    facts["unreadable"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|u| {
-            Some(ReadError::Io { path: u["path"].as_str()?.to_string(), message: u["reason"].as_str()?.to_string() })
-        })
-        .collect()
+/// Parameters of the `tls_certificates` probe.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateParams {
+    pub problem: Problem,
+    /// A certificate expiring within this many days is `expiring`.
+    #[serde(default = "default_expiry_days")]
+    pub cert_expiry_days: i64,
+    /// Extra certificate files (globs allowed), judged like a certificate a
+    /// server presents.
+    #[serde(default)]
+    pub cert_paths: Vec<String>,
 }
+
+impl Params for CertificateParams {}
+
+/// What `tls_live` judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LiveProblem {
+    /// Accepts TLS 1.0 or 1.1.
+    LegacyProtocol,
+    /// Expired, weak key or weak signature in the served chain.
+    Certificate,
+    /// Plain HTTP on a port bound beyond loopback.
+    PlainHttp,
+}
+
+/// Parameters of the `tls_live` probe.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveParams {
+    pub problem: LiveProblem,
+    /// Only these ports (empty: every listening TCP port).
+    #[serde(default)]
+    pub probe_ports: Vec<u16>,
+    #[serde(default = "default_expiry_days")]
+    pub cert_expiry_days: i64,
+}
+
+impl Params for LiveParams {}
 
 /// The collector's notes (referenced files not found or not judged), for
 /// the result message.
-fn notes_of(facts: &Value) -> Vec<String> {
-    let all: Vec<String> = facts["notes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|n| n["detail"].as_str().map(str::to_string))
-        .collect();
+fn notes_of(c: &Certificates) -> Vec<String> {
+    let all: Vec<String> = c.notes.iter().filter_map(|n| n["detail"].as_str().map(str::to_string)).collect();
     let mut out: Vec<String> = all.iter().take(3).cloned().collect();
     if all.len() > 3 {
         out.push(format!("and {} more not judged", all.len() - 3));
@@ -56,43 +80,31 @@ fn finding_item(path: &str, line: Option<usize>, c: &CertInfo, detail: String) -
     m
 }
 
-/// Probe `tls_certificates`: params `problem` (`expired`, `expiring`,
-/// `weak_key`, `weak_signature`, `self_signed`, `hostname_mismatch`),
-/// `cert_expiry_days`, `cert_paths` (extra certificate files, globs
-/// allowed: judged like a certificate a server presents, so a self-signed
-/// leaf counts).
-pub fn run_certificates(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavailable> {
-    let problem = params
-        .get("problem")
-        .and_then(Value::as_str)
-        .and_then(Problem::parse)
-        .ok_or_else(|| Unavailable::NotFound("tls_certificates: `problem` parameter missing or unknown".into()))?;
-    let expiry_days = param_i64(params, "cert_expiry_days").unwrap_or(DEFAULT_EXPIRY_DAYS);
-    let extra = param_strings(params, "cert_paths");
-    let facts = scan.builtin_json("certificates")?;
-    if facts["exists"] != Value::Bool(true) && extra.is_empty() {
+/// Probe `tls_certificates`: one `problem` of certificates on disk, in
+/// `cert_paths` and named by service configurations.
+pub fn run_certificates(f: &Facts, params: &CertificateParams) -> Result<Outcome, Unavailable> {
+    let problem = params.problem;
+    let extra = &params.cert_paths;
+    let facts = f.certificates()?;
+    if !facts.exists && extra.is_empty() {
         return Err(Unavailable::NotFound("no /etc/ssl, /etc/pki or /etc/letsencrypt".into()));
     }
-    let mut out = Outcome { unreadable: unreadable_of(&facts), notes: notes_of(&facts), ..Default::default() };
+    let mut out = Outcome { unreadable: facts.unreadable.clone(), notes: notes_of(&facts), ..Default::default() };
     let mut explicit: Vec<String> = Vec::new();
-    for p in &extra {
-        if p.contains(['*', '?', '[']) {
-            explicit.extend(scan.glob(p));
-        } else {
-            explicit.push(p.clone());
-        }
+    for p in extra {
+        explicit.extend(f.reader().expand(p));
     }
     if problem == Problem::HostnameMismatch {
-        if facts["served"].as_array().is_none_or(Vec::is_empty) {
+        if facts.served.is_empty() {
             return Err(Unavailable::NotFound(
                 "no nginx or Apache TLS server with a server name and a certificate file".into(),
             ));
         }
-        return Ok(hostname_mismatches(&facts, out));
+        return Ok(hostname_mismatches(&facts.served, out));
     }
     let explicit_set: BTreeSet<&str> = explicit.iter().map(String::as_str).collect();
-    let base = Policy::new(expiry_days);
-    for e in facts["certificates"].as_array().into_iter().flatten() {
+    let base = Policy::new(params.cert_expiry_days);
+    for e in &facts.certificates {
         let path = e["path"].as_str().unwrap_or("");
         if explicit_set.contains(path) {
             continue;
@@ -104,21 +116,21 @@ pub fn run_certificates(scan: &Scan, params: &Map<String, Value>) -> Result<Outc
         let served = e["origin"] == "letsencrypt" || e["public_web"] == true;
         let policy = Policy { flag_self_signed: served, ..base.clone() };
         let line = e["line"].as_u64().map(|l| l as usize);
-        for f in judge::judge(&c, &policy).into_iter().filter(|f| f.problem == problem) {
-            let detail = format!("{}{}", f.detail, named_by(e));
+        for finding in judge::judge(&c, &policy).into_iter().filter(|x| x.problem == problem) {
+            let detail = format!("{}{}", finding.detail, named_by(e));
             out.failures.push(finding_item(path, line, &c, detail));
         }
     }
     let policy = Policy { flag_self_signed: true, ..base };
     for path in &explicit {
-        match judge::judge_file(scan, path, &policy) {
+        match judge::judge_file(f.reader(), path, &policy) {
             Ok((judged, _)) => {
                 let several = judged.len() > 1;
                 for j in judged {
                     out.checked += 1;
                     let line = if several { j.cert.line } else { None };
-                    for f in j.findings.into_iter().filter(|f| f.problem == problem) {
-                        out.failures.push(finding_item(path, line, &j.cert, f.detail));
+                    for finding in j.findings.into_iter().filter(|x| x.problem == problem) {
+                        out.failures.push(finding_item(path, line, &j.cert, finding.detail));
                     }
                 }
             }
@@ -188,8 +200,8 @@ fn covers_configured(c: &CertInfo, host: &str) -> bool {
 
 /// `hostname_mismatch`: every TLS web server whose host names its
 /// certificate does not cover; evidence is the `server_name` line.
-fn hostname_mismatches(facts: &Value, mut out: Outcome) -> Outcome {
-    for s in facts["served"].as_array().into_iter().flatten() {
+fn hostname_mismatches(served: &[Value], mut out: Outcome) -> Outcome {
+    for s in served {
         let server = s["server"].as_str().unwrap_or("");
         for ce in s["certs"].as_array().into_iter().flatten() {
             let Ok(c) = serde_json::from_value::<CertInfo>(ce["leaf"].clone()) else { continue };
@@ -232,13 +244,13 @@ fn hostname_mismatches(facts: &Value, mut out: Outcome) -> Outcome {
 
 /// Probe `tls_private_keys`: private key files whose permissions let other
 /// users (or a group other than root/ssl-cert) read them.
-pub fn run_private_keys(scan: &Scan, _params: &Map<String, Value>) -> Result<Outcome, Unavailable> {
-    let facts = scan.builtin_json("certificates")?;
-    if facts["exists"] != Value::Bool(true) {
+pub fn run_private_keys(f: &Facts, _params: &NoParams) -> Result<Outcome, Unavailable> {
+    let facts = f.certificates()?;
+    if !facts.exists {
         return Err(Unavailable::NotFound("no /etc/ssl, /etc/pki or /etc/letsencrypt".into()));
     }
-    let mut out = Outcome { unreadable: unreadable_of(&facts), notes: notes_of(&facts), ..Default::default() };
-    for k in facts["keys"].as_array().into_iter().flatten() {
+    let mut out = Outcome { unreadable: facts.unreadable.clone(), notes: notes_of(&facts), ..Default::default() };
+    for k in &facts.keys {
         out.checked += 1;
         if k["problem"].is_string() {
             if let Some(m) = k.as_object() {
@@ -252,63 +264,53 @@ pub fn run_private_keys(scan: &Scan, _params: &Map<String, Value>) -> Result<Out
     Ok(out)
 }
 
-/// Probe `tls_live`: param `problem` = `legacy_protocol` (accepts TLS 1.0
-/// or 1.1), `certificate` (expired, weak key or weak signature in the
-/// served chain), `plain_http` (plain HTTP on a port bound beyond loopback).
-pub fn run_live(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavailable> {
-    let problem = params.get("problem").and_then(Value::as_str).unwrap_or("");
-    let mut only: Vec<i64> =
-        params.get("probe_ports").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_i64).collect();
-    only.sort_unstable();
-    only.dedup();
-    let facts = if only.is_empty() {
-        scan.builtin_json("tls_ports")?
-    } else {
-        let list: Vec<String> = only.iter().map(i64::to_string).collect();
-        scan.builtin_json(&format!("tls_ports:{}", list.join(",")))?
-    };
+/// Probe `tls_live`: what the handshakes with listening ports showed.
+pub fn run_live(f: &Facts, params: &LiveParams) -> Result<Outcome, Unavailable> {
+    let shakes = f.handshakes(&params.probe_ports)?;
     let mut out = Outcome::default();
-    let policy = Policy::new(param_i64(params, "cert_expiry_days").unwrap_or(DEFAULT_EXPIRY_DAYS));
-    for e in facts["entries"].as_array().into_iter().flatten() {
-        let Ok(p) = serde_json::from_value::<handshake::PortProbe>(e.clone()) else { continue };
-        let ep = e["endpoint"].as_str().unwrap_or(&p.connect);
-        let who = e["who"].as_str().unwrap_or("");
+    let policy = Policy::new(params.cert_expiry_days);
+    for h in &shakes.entries {
+        let (l, p) = (&h.listener, &h.probe);
+        let ep = l.endpoint();
+        let who = match (&l.process, l.pid()) {
+            (Some(name), Some(pid)) => format!(" ({name}, pid {pid})"),
+            _ => String::new(),
+        };
         let mut fail = |detail: String| {
             let mut m = item(None, None, detail);
-            m.insert("endpoint".into(), ep.into());
-            m.insert("port".into(), e["port"].clone());
-            m.insert("process".into(), e["process"].clone());
+            m.insert("endpoint".into(), ep.clone().into());
+            m.insert("port".into(), l.socket.port.into());
+            m.insert("process".into(), l.process.clone().map(Value::from).unwrap_or(Value::Null));
             out.failures.push(m);
         };
-        match problem {
-            "legacy_protocol" if p.kind == "tls" => {
+        match params.problem {
+            LiveProblem::LegacyProtocol if p.kind == "tls" => {
                 out.checked += 1;
                 if !p.legacy.is_empty() {
                     fail(format!("{ep}{who}: accepts {}", p.legacy.join(" and ")));
                 }
             }
-            "certificate" if p.kind == "tls" && !p.chain.is_empty() => {
+            LiveProblem::Certificate if p.kind == "tls" && !p.chain.is_empty() => {
                 out.checked += 1;
                 let tls = format!("{} {}", p.version.as_deref().unwrap_or("TLS"), p.suite.as_deref().unwrap_or(""));
                 for c in &p.chain {
-                    for f in judge::judge(c, &policy) {
-                        if matches!(f.problem, Problem::Expired | Problem::WeakKey | Problem::WeakSignature) {
-                            fail(format!("{ep}{who}: {}; {}", f.detail, tls.trim()));
+                    for finding in judge::judge(c, &policy) {
+                        if matches!(finding.problem, Problem::Expired | Problem::WeakKey | Problem::WeakSignature) {
+                            fail(format!("{ep}{who}: {}; {}", finding.detail, tls.trim()));
                         }
                     }
                 }
             }
-            "plain_http" if p.kind == "http" => {
+            LiveProblem::PlainHttp if p.kind == "http" => {
                 out.checked += 1;
-                if e["scope"] != "loopback" {
+                if l.scope() != "loopback" {
                     fail(format!(
                         "{ep}{who}: plain HTTP ({}) on a port reachable from the network",
                         p.http_status.as_deref().unwrap_or("")
                     ));
                 }
             }
-            "legacy_protocol" | "certificate" | "plain_http" => {}
-            other => return Err(Unavailable::NotFound(format!("tls_live: unknown problem `{other}`"))),
+            _ => {}
         }
     }
     Ok(out)
