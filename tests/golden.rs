@@ -133,7 +133,9 @@ fn compare(name: &str, root: &Path) -> Result<(), String> {
 
 #[test]
 fn whole_scans_match_the_golden_reports() {
-    let mut jobs: Vec<(String, PathBuf, Option<(PathBuf, &'static str)>)> = Vec::new();
+    // (report name, tree, the category and verdict overlaid into it)
+    type Job = (String, PathBuf, Option<(PathBuf, &'static str)>);
+    let mut jobs: Vec<Job> = Vec::new();
     let root = fixtures();
     let mut cats: Vec<PathBuf> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.path()).collect();
     cats.sort();

@@ -178,7 +178,9 @@ pub fn parse(file: &str, text: &str) -> Result<Check, DefError> {
                 let message = format!("probe `{p}` params: {}", e.message);
                 match e.line {
                     Some(line) => DefError::InvalidAt { file: file.to_string(), line, message },
-                    None => at(if text.lines().any(|l| l.starts_with("params:")) { "params" } else { "probe" }, message),
+                    None => {
+                        at(if text.lines().any(|l| l.starts_with("params:")) { "params" } else { "probe" }, message)
+                    }
                 }
             })?;
             def.params = params.into_iter().collect();

@@ -202,7 +202,11 @@ impl Profile {
                 return Err(ProfileError::NoMatch { profile: "--check".into(), pattern: pat.clone() });
             }
         }
-        checks.iter().filter(|c| patterns.iter().any(|p| matches(p, c))).filter_map(|c| self.planned(c).transpose()).collect()
+        checks
+            .iter()
+            .filter(|c| patterns.iter().any(|p| matches(p, c)))
+            .filter_map(|c| self.planned(c).transpose())
+            .collect()
     }
 
     /// The check with this profile's severity and parameters (`None`: a

@@ -179,6 +179,46 @@ fn strip_comments(line: &str, in_comment: &mut bool) -> String {
 /// Parse one apt.conf file as apt's `ReadConfigFile` does: statements end at
 /// `;`, `{` or `}` outside quotes; `Tag Value;` with the value quoted or
 /// not; `Tag { … };` scopes; a bare `"value";` appends to the enclosing
+/// One option as an entry: `{key (lower-case), name, value, int}`.
+fn set_item(path: &str, line: usize, name: &str, value: String) -> Value {
+    let mut m: Map<String, Value> = item(Some(path), Some(line), format!("{name} \"{value}\";"));
+    m.insert("key".into(), name.to_ascii_lowercase().into());
+    m.insert("name".into(), name.into());
+    m.insert("int".into(), parse_int(&value).into());
+    m.insert("value".into(), value.into());
+    Value::Object(m)
+}
+
+/// A top-level directive: `#clear TREE`, `#include FILE|DIR/`. An error is
+/// a syntax message (`Ok`) or an input that cannot be read (`Err`).
+fn directive(
+    inc: Option<&mut Includes>,
+    directive: &str,
+    word: &str,
+    depth: usize,
+    out: &mut Vec<Event>,
+) -> Result<(), Result<String, Unavailable>> {
+    match directive {
+        "clear" => out.push(Event::Clear(word.to_ascii_lowercase())),
+        "include" => {
+            if depth > 10 {
+                return Err(Ok("too many nested includes".into()));
+            }
+            if let Some(inc) = inc {
+                match include(inc, word, depth + 1, out) {
+                    Err(Skip::Loop | Skip::TooDeep) => return Err(Ok("too many nested includes".into())),
+                    Err(Skip::TooMany) => inc.record_skip(word, Skip::TooMany),
+                    Err(Skip::Read(e)) => return Err(Err(Unavailable::Unreadable(e))),
+                    Ok(r) => r.map_err(Err)?,
+                }
+            }
+        }
+        "x-apt-configure-index" => {}
+        other => return Err(Ok(format!("unsupported directive '{other}'"))),
+    }
+    Ok(())
+}
+
 /// list; `#clear` and `#include` directives.
 fn parse_conf(
     mut inc: Option<&mut Includes>,
@@ -258,30 +298,14 @@ fn parse_conf(
             } else {
                 parent.clone()
             };
-            if let Some(directive) = tag.strip_prefix('#') {
+            if let Some(d) = tag.strip_prefix('#') {
                 if !parent.is_empty() {
                     return Err(malformed(buffer_line, "directives can only be done at the top level"));
                 }
-                match directive {
-                    "clear" => out.push(Event::Clear(word.to_ascii_lowercase())),
-                    "include" => {
-                        if depth > 10 {
-                            return Err(malformed(buffer_line, "too many nested includes"));
-                        }
-                        if let Some(inc) = inc.as_deref_mut() {
-                            match include(inc, &word, depth + 1, out) {
-                                Err(Skip::Loop | Skip::TooDeep) => {
-                                    return Err(malformed(buffer_line, "too many nested includes"))
-                                }
-                                Err(Skip::TooMany) => inc.record_skip(&word, Skip::TooMany),
-                                Err(Skip::Read(e)) => return Err(Unavailable::Unreadable(e)),
-                                Ok(r) => r?,
-                            }
-                        }
-                    }
-                    "x-apt-configure-index" => {}
-                    other => return Err(malformed(buffer_line, &format!("unsupported directive '{other}'"))),
-                }
+                directive(inc.as_deref_mut(), d, &word, depth, out).map_err(|e| match e {
+                    Ok(message) => malformed(buffer_line, &message),
+                    Err(u) => u,
+                })?;
             } else if tag.is_empty() && !no_word && word == "#clear" {
                 return Err(malformed(buffer_line, "clear directive requires an option tree as argument"));
             } else if !no_word && !item_name.is_empty() {
@@ -292,14 +316,7 @@ fn parse_conf(
                     *n += 1;
                     item_name = format!("{base}::{n}");
                 }
-                let shown = std::mem::take(&mut word);
-                let mut m: Map<String, Value> =
-                    item(Some(&f.path), Some(buffer_line), format!("{item_name} \"{shown}\";"));
-                m.insert("key".into(), item_name.to_ascii_lowercase().into());
-                m.insert("name".into(), item_name.clone().into());
-                m.insert("int".into(), parse_int(&shown).into());
-                m.insert("value".into(), shown.into());
-                out.push(Event::Set(Value::Object(m)));
+                out.push(Event::Set(set_item(&f.path, buffer_line, &item_name, std::mem::take(&mut word))));
             }
             if c == '}' {
                 leave(&mut stack, &mut parent);
@@ -322,7 +339,12 @@ fn parse_conf(
 }
 
 /// `#include FILE;` or `#include DIR/;` (the directory read like apt.conf.d).
-fn include(inc: &mut Includes, target: &str, depth: usize, out: &mut Vec<Event>) -> Result<Result<(), Unavailable>, Skip> {
+fn include(
+    inc: &mut Includes,
+    target: &str,
+    depth: usize,
+    out: &mut Vec<Event>,
+) -> Result<Result<(), Unavailable>, Skip> {
     let paths: Vec<String> = if target.ends_with('/') {
         match inc.dir(target.trim_end_matches('/')) {
             Ok(list) => list.into_iter().filter(|e| part_name_ok(&e.name, &["conf"], true)).map(|e| e.path).collect(),

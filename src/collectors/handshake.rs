@@ -20,9 +20,9 @@
 //! Every step has a short timeout, at most [`PARALLEL`] ports are probed at
 //! once, at most [`MAX_PORTS`] ports per scan, within [`BUDGET`].
 
-use crate::sources::x509::{self as cert, CertInfo};
 use super::listeners::{Listener, Listeners};
 use crate::limits;
+use crate::sources::x509::{self as cert, CertInfo};
 use crate::sources::{item, Reader};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};

@@ -58,6 +58,73 @@ pub struct Statement {
 }
 
 /// Split SQL text into statements. Never panics; unterminated strings or
+/// A quoted string or identifier starting at `i` (`''` and, in strings,
+/// `\'` escapes), copied into `code` (and, but for string contents,
+/// `bare`); the index after it.
+fn quoted(chars: &[char], mut i: usize, line: &mut usize, code: &mut String, bare: &mut String) -> usize {
+    let q = chars[i];
+    code.push(q);
+    bare.push(q);
+    i += 1;
+    while i < chars.len() {
+        let d = chars[i];
+        if d == '\n' {
+            *line += 1;
+        }
+        if d == '\\' && q == '\'' && i + 1 < chars.len() {
+            code.push(d);
+            code.push(chars[i + 1]);
+            if chars[i + 1] == '\n' {
+                *line += 1;
+            }
+            i += 2;
+            continue;
+        }
+        if d == q {
+            if chars.get(i + 1) == Some(&q) {
+                code.push(d);
+                code.push(d);
+                i += 2;
+                continue;
+            }
+            break;
+        }
+        code.push(d);
+        if q != '\'' {
+            bare.push(d);
+        }
+        i += 1;
+    }
+    code.push(q);
+    bare.push(q);
+    i + 1
+}
+
+/// A dollar-quoted string (`$$ … $$`, `$tag$ … $tag$`) starting at `i`,
+/// kept in `code` and blanked in `bare`; the index after it (`None`: not a
+/// dollar quote).
+fn dollar_quoted(chars: &[char], i: usize, line: &mut usize, code: &mut String, bare: &mut String) -> Option<usize> {
+    let e = chars[i + 1..]
+        .iter()
+        .position(|&d| !(d.is_alphanumeric() || d == '_'))
+        .map(|p| i + 1 + p)
+        .filter(|&e| chars[e] == '$' && !chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))?;
+    let tag: Vec<char> = chars[i..=e].to_vec();
+    let mut j = e + 1;
+    while j < chars.len() && !chars[j..].starts_with(&tag) {
+        j += 1;
+    }
+    for &d in &chars[i..j.min(chars.len())] {
+        if d == '\n' {
+            *line += 1;
+        }
+        code.push(d);
+    }
+    code.extend(tag.iter());
+    bare.push_str("$$ $$");
+    Some((j + tag.len()).min(chars.len()))
+}
+
 /// comments end at the end of the text.
 pub fn split(text: &str) -> Vec<Statement> {
     let chars: Vec<char> = text.chars().collect();
@@ -123,66 +190,13 @@ pub fn split(text: &str) -> Vec<Statement> {
         }
         // Quoted strings and identifiers.
         if c == '\'' || c == '"' || c == '`' {
-            let q = c;
-            code.push(q);
-            bare.push(q);
-            i += 1;
-            while i < chars.len() {
-                let d = chars[i];
-                if d == '\n' {
-                    line += 1;
-                }
-                if d == '\\' && q == '\'' && i + 1 < chars.len() {
-                    code.push(d);
-                    code.push(chars[i + 1]);
-                    if chars[i + 1] == '\n' {
-                        line += 1;
-                    }
-                    i += 2;
-                    continue;
-                }
-                if d == q {
-                    if chars.get(i + 1) == Some(&q) {
-                        code.push(d);
-                        code.push(d);
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                code.push(d);
-                if q != '\'' {
-                    bare.push(d);
-                }
-                i += 1;
-            }
-            code.push(q);
-            bare.push(q);
-            i += 1;
+            i = quoted(&chars, i, &mut line, &mut code, &mut bare);
             continue;
         }
         // Dollar quotes: $$ … $$ or $tag$ … $tag$.
         if c == '$' {
-            let tag_end = chars[i + 1..]
-                .iter()
-                .position(|&d| !(d.is_alphanumeric() || d == '_'))
-                .map(|p| i + 1 + p)
-                .filter(|&e| chars[e] == '$' && !chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()));
-            if let Some(e) = tag_end {
-                let tag: Vec<char> = chars[i..=e].to_vec();
-                let mut j = e + 1;
-                while j < chars.len() && !chars[j..].starts_with(&tag) {
-                    j += 1;
-                }
-                for &d in &chars[i..j.min(chars.len())] {
-                    if d == '\n' {
-                        line += 1;
-                    }
-                    code.push(d);
-                }
-                code.extend(tag.iter());
-                bare.push_str("$$ $$");
-                i = (j + tag.len()).min(chars.len());
+            if let Some(next) = dollar_quoted(&chars, i, &mut line, &mut code, &mut bare) {
+                i = next;
                 continue;
             }
         }

@@ -117,9 +117,7 @@ impl Facts {
             return Err(Unavailable::Failed(format!("unknown fact `{name}`")));
         };
         let params = def.params.normalise(params);
-        slot(&self.facts, (def.name, params.clone()))
-            .get_or_init(|| (def.collect)(self, &params).map(Arc::new))
-            .clone()
+        slot(&self.facts, (def.name, params.clone())).get_or_init(|| (def.collect)(self, &params).map(Arc::new)).clone()
     }
 
     /// A generic file source of a check definition, collected once per scan.
@@ -137,7 +135,9 @@ impl Facts {
     ) -> Result<Arc<T>, Unavailable> {
         let any: Arc<dyn Any + Send + Sync> = {
             let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
-            memo.entry(key.to_string()).or_insert_with(|| Arc::new(OnceLock::<Result<Arc<T>, Unavailable>>::new())).clone()
+            memo.entry(key.to_string())
+                .or_insert_with(|| Arc::new(OnceLock::<Result<Arc<T>, Unavailable>>::new()))
+                .clone()
         };
         match any.downcast::<OnceLock<Result<Arc<T>, Unavailable>>>() {
             Ok(cell) => cell.get_or_init(|| load(self).map(Arc::new)).clone(),

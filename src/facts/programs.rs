@@ -3,9 +3,9 @@
 
 use super::Facts;
 use crate::collectors::{
-    accounts, apache, app_env, certificates, credentials, dblive, declared_listeners, grafana, handshake, listeners, mysql, nginx,
-    packages, policy_documents, postgresql, rabbitmq, redis, secret_files, sql_scripts, sshd, sysctl, systemd,
-    tls_refs, tomcat,
+    accounts, apache, app_env, certificates, credentials, dblive, declared_listeners, grafana, handshake, listeners,
+    mysql, nginx, packages, policy_documents, postgresql, rabbitmq, redis, secret_files, sql_scripts, sshd, sysctl,
+    systemd, tls_refs, tomcat,
 };
 use crate::sources::Unavailable;
 use std::sync::Arc;

@@ -15,6 +15,7 @@ pub(crate) mod structured;
 pub mod text;
 pub mod tree_walk;
 pub mod x509;
+pub mod yaml_tree;
 
 pub use reader::{Names, Reader};
 

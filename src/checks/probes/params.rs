@@ -47,10 +47,8 @@ fn clean(message: &str) -> String {
 /// `params:` is an empty map), and give them with their defaults.
 pub fn from_yaml<P: Params>(text: &str) -> Result<Map<String, Value>, ParamError> {
     let opts = serde_saphyr::options! { strict_booleans: true };
-    let doc: Doc<P> = serde_saphyr::from_str_with_options(text, opts).map_err(|e| ParamError {
-        line: e.location().map(|l| l.line() as usize),
-        message: clean(&e.to_string()),
-    })?;
+    let doc: Doc<P> = serde_saphyr::from_str_with_options(text, opts)
+        .map_err(|e| ParamError { line: e.location().map(|l| l.line() as usize), message: clean(&e.to_string()) })?;
     let params = match doc.params {
         Some(p) => p,
         None => serde_json::from_value(Value::Object(Map::new()))

@@ -70,7 +70,12 @@ pub fn run(f: &Facts, params: &PolicyParams) -> Result<Outcome, Unavailable> {
         .iter()
         .filter(|u| of_family(u))
         .map(|u| {
-            format!("{}:{} was not judged ({})", u["path"].as_str().unwrap_or(""), u["line"], u["message"].as_str().unwrap_or(""))
+            format!(
+                "{}:{} was not judged ({})",
+                u["path"].as_str().unwrap_or(""),
+                u["line"],
+                u["message"].as_str().unwrap_or("")
+            )
         })
         .collect();
     if documents == 0 && unreadable.is_empty() {

@@ -91,7 +91,8 @@ const TOKEN_KINDS: &[&str] = &[
 
 pub fn run_secret_files(f: &Facts, params: &SecretParams) -> Result<Outcome, Unavailable> {
     let find = params.find;
-    let (allowed_groups, broad_groups, web_roots) = (&params.allowed_key_groups, &params.broad_groups, &params.web_roots);
+    let (allowed_groups, broad_groups, web_roots) =
+        (&params.allowed_key_groups, &params.broad_groups, &params.web_roots);
     let search = f.secret_search(&params.secret_paths)?;
     let mut out = Outcome { checked: search.files_read, ..Default::default() };
     for f in &search.findings {
@@ -111,7 +112,9 @@ pub fn run_secret_files(f: &Facts, params: &SecretParams) -> Result<Outcome, Una
                     None
                 }
             }
-            Find::Tokens if TOKEN_KINDS.contains(&kind.as_str()) || (kind == "secret_assignment" && b("high_entropy")) => {
+            Find::Tokens
+                if TOKEN_KINDS.contains(&kind.as_str()) || (kind == "secret_assignment" && b("high_entropy")) =>
+            {
                 if b("world_readable") {
                     Some(format!("{what} in a file every user can read ({who})"))
                 } else if b("group_readable") && broad_groups.contains(&group) {
@@ -183,46 +186,50 @@ const SYSTEM_FILES: &[(&str, &str)] = &[
 const SA_TOKENS: &[&str] =
     &["/var/run/secrets/kubernetes.io/serviceaccount/token", "/run/secrets/kubernetes.io/serviceaccount/token"];
 
-pub fn run_credential_files(f: &Facts, _params: &NoParams) -> Result<Outcome, Unavailable> {
-    let passwd = f.accounts(accounts::PASSWD)?;
-    let scan = f.reader();
-    let names = scan.names();
-    let user = |uid: u32| names.users.get(&uid).cloned().unwrap_or_else(|| uid.to_string());
-    let group = |gid: u32| names.groups.get(&gid).cloned().unwrap_or_else(|| gid.to_string());
-    let who = |m: &FileMeta| format!("mode {:04o} {}:{}", m.mode, user(m.uid), group(m.gid));
-    let mut out = Outcome::default();
-    let mut homes: Vec<(String, String, u32)> = Vec::new();
-    for u in &passwd.records {
-        let (home, name) = (u.field(5), u.field(0));
-        let Some(uid) = u.number(2).and_then(|n| u64::try_from(n).ok()) else { continue };
-        let home = crate::target::normalize(home);
-        if home == "/" || home.starts_with("/proc") || homes.iter().any(|h| h.0 == home) {
-            continue;
-        }
-        homes.push((home, name.to_string(), uid as u32));
+/// The credential-file judgement of one scan: the outcome built up, and how
+/// owners and modes are shown.
+struct Homes<'a> {
+    f: &'a Facts,
+    out: Outcome,
+}
+
+impl Homes<'_> {
+    fn user(&self, uid: u32) -> String {
+        self.f.reader().names().user(uid)
     }
-    let stat = |out: &mut Outcome, path: &str| -> Option<FileMeta> {
-        match scan.target.stat(path) {
+
+    fn who(&self, m: &FileMeta) -> String {
+        format!("mode {:04o} {}:{}", m.mode, self.user(m.uid), self.f.reader().names().group(m.gid))
+    }
+
+    /// A regular file's metadata (`None`: absent or not a file; unreadable
+    /// is recorded).
+    fn stat(&mut self, path: &str) -> Option<FileMeta> {
+        match self.f.target().stat(path) {
             Ok(m) if m.file_type == FileType::File => Some(m),
             Ok(_) => None,
             Err(e) if e.is_not_found() => None,
             Err(e) => {
-                scan.note_unreadable(&e);
-                out.unreadable.push(e);
+                self.f.note_unreadable(&e);
+                self.out.unreadable.push(e);
                 None
             }
         }
-    };
-    let fail = |out: &mut Outcome, path: &str, detail: String, m: &FileMeta, want: &str| {
-        let mut f = item(Some(path), None, detail);
-        f.insert("user".into(), want.into());
-        f.insert("mode_octal".into(), format!("{:04o}", m.mode).into());
-        f.insert("owner".into(), user(m.uid).into());
-        out.failures.push(f);
-    };
-    for (home, name, uid) in &homes {
+    }
+
+    fn fail(&mut self, path: &str, detail: String, m: &FileMeta, want: &str) {
+        let mut item = item(Some(path), None, detail);
+        item.insert("user".into(), want.into());
+        item.insert("mode_octal".into(), format!("{:04o}", m.mode).into());
+        item.insert("owner".into(), self.user(m.uid).into());
+        self.out.failures.push(item);
+    }
+
+    /// The credential files and authorized_keys of one home.
+    fn home(&mut self, home: &str, name: &str, uid: u32) {
+        let scan = self.f.reader();
         if !matches!(scan.target.stat(home), Ok(m) if m.file_type == FileType::Dir) {
-            continue;
+            return;
         }
         let mut files: Vec<(String, String, &[&str])> =
             CRED_FILES.iter().map(|c| (crate::target::join(home, c.rel), c.what.to_string(), c.needs)).collect();
@@ -232,80 +239,81 @@ pub fn run_credential_files(f: &Facts, _params: &NoParams) -> Result<Outcome, Un
             }
         }
         for (path, what, needs) in files {
-            let Some(m) = stat(&mut out, &path) else { continue };
+            let Some(m) = self.stat(&path) else { continue };
             if !needs.is_empty() {
                 match scan.read_text(&path) {
                     Ok(t) if needs.iter().any(|n| t.text.contains(n)) => {}
                     Ok(_) => continue,
                     Err(e) => {
-                        out.unreadable.push(e);
+                        self.out.unreadable.push(e);
                         continue;
                     }
                 }
             }
-            out.checked += 1;
-            if m.uid != *uid {
-                fail(
-                    &mut out,
-                    &path,
-                    format!("{what} in {name}'s home is owned by {} ({})", user(m.uid), who(&m)),
-                    &m,
-                    name,
-                );
+            self.out.checked += 1;
+            if m.uid != uid {
+                let detail = format!("{what} in {name}'s home is owned by {} ({})", self.user(m.uid), self.who(&m));
+                self.fail(&path, detail, &m, name);
             } else if m.mode & 0o077 != 0 {
-                fail(&mut out, &path, format!("{what} is accessible to group/other ({})", who(&m)), &m, name);
+                let detail = format!("{what} is accessible to group/other ({})", self.who(&m));
+                self.fail(&path, detail, &m, name);
             }
         }
         for rel in [".ssh/authorized_keys", ".ssh/authorized_keys2"] {
             let path = crate::target::join(home, rel);
-            let Some(m) = stat(&mut out, &path) else { continue };
-            out.checked += 1;
-            if m.uid != *uid && m.uid != 0 {
-                fail(
-                    &mut out,
-                    &path,
-                    format!("{name}'s authorized_keys is owned by {} ({})", user(m.uid), who(&m)),
-                    &m,
-                    name,
-                );
+            let Some(m) = self.stat(&path) else { continue };
+            self.out.checked += 1;
+            if m.uid != uid && m.uid != 0 {
+                let detail = format!("{name}'s authorized_keys is owned by {} ({})", self.user(m.uid), self.who(&m));
+                self.fail(&path, detail, &m, name);
             } else if m.mode & 0o022 != 0 {
-                fail(
-                    &mut out,
-                    &path,
-                    format!("{name}'s authorized_keys is writable by group/other ({})", who(&m)),
-                    &m,
-                    name,
-                );
+                let detail = format!("{name}'s authorized_keys is writable by group/other ({})", self.who(&m));
+                self.fail(&path, detail, &m, name);
             }
         }
     }
-    for (path, what) in SYSTEM_FILES {
-        let Some(m) = stat(&mut out, path) else { continue };
-        out.checked += 1;
-        if m.mode & 0o077 != 0 {
-            fail(&mut out, path, format!("{what} is accessible to group/other ({})", who(&m)), &m, "root");
-        } else if m.uid != 0 {
-            fail(
-                &mut out,
-                path,
-                format!("{what} is owned by {} instead of root ({})", user(m.uid), who(&m)),
-                &m,
-                "root",
-            );
+
+    /// Cluster credential files, and service-account tokens baked into an
+    /// offline filesystem.
+    fn system(&mut self) {
+        for (path, what) in SYSTEM_FILES {
+            let Some(m) = self.stat(path) else { continue };
+            self.out.checked += 1;
+            if m.mode & 0o077 != 0 {
+                let detail = format!("{what} is accessible to group/other ({})", self.who(&m));
+                self.fail(path, detail, &m, "root");
+            } else if m.uid != 0 {
+                let detail = format!("{what} is owned by {} instead of root ({})", self.user(m.uid), self.who(&m));
+                self.fail(path, detail, &m, "root");
+            }
+        }
+        if !self.f.target().is_live() {
+            for path in SA_TOKENS {
+                let Some(m) = self.stat(path) else { continue };
+                self.out.checked += 1;
+                let detail = format!("Kubernetes service-account token baked into the filesystem ({})", self.who(&m));
+                self.fail(path, detail, &m, "root");
+            }
         }
     }
-    if !scan.target.is_live() {
-        for path in SA_TOKENS {
-            let Some(m) = stat(&mut out, path) else { continue };
-            out.checked += 1;
-            fail(
-                &mut out,
-                path,
-                format!("Kubernetes service-account token baked into the filesystem ({})", who(&m)),
-                &m,
-                "root",
-            );
+}
+
+pub fn run_credential_files(f: &Facts, _params: &NoParams) -> Result<Outcome, Unavailable> {
+    let passwd = f.accounts(accounts::PASSWD)?;
+    let mut homes: Vec<(String, String, u32)> = Vec::new();
+    for u in &passwd.records {
+        let (home, name) = (u.field(5), u.field(0));
+        let Some(uid) = u.number(2).and_then(|n| u32::try_from(n).ok()) else { continue };
+        let home = crate::target::normalize(home);
+        if home == "/" || home.starts_with("/proc") || homes.iter().any(|h| h.0 == home) {
+            continue;
         }
+        homes.push((home, name.to_string(), uid));
     }
-    Ok(out)
+    let mut j = Homes { f, out: Outcome::default() };
+    for (home, name, uid) in &homes {
+        j.home(home, name, *uid);
+    }
+    j.system();
+    Ok(j.out)
 }

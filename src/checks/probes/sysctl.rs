@@ -112,9 +112,11 @@ fn glob_matches(pattern: &str, key: &str) -> bool {
 /// The entry that decides a key at boot: the last explicit assignment (or
 /// exclusion), else the last glob that matches.
 fn effective<'a>(entries: &'a [Assignment], key: &str) -> Option<&'a Assignment> {
-    entries.iter().rev().find(|e| !e.pattern() && e.key == key).or_else(|| {
-        entries.iter().rev().find(|e| e.pattern() && e.value.is_some() && glob_matches(&e.key, key))
-    })
+    entries
+        .iter()
+        .rev()
+        .find(|e| !e.pattern() && e.key == key)
+        .or_else(|| entries.iter().rev().find(|e| e.pattern() && e.value.is_some() && glob_matches(&e.key, key)))
 }
 
 /// Where the fix should write the line. An explicit line in /etc is edited in
@@ -152,8 +154,10 @@ pub fn run(f: &Facts, params: &SysctlParams) -> Result<Outcome, Unavailable> {
         let decider = effective(entries, key);
         // An exclusion (`-key`) leaves the key unset: the kernel default applies.
         let assigned = decider.filter(|e| e.value.is_some());
-        let compliant =
-            assigned.and_then(|e| e.value.as_deref()).and_then(|v| v.parse::<i64>().ok()).is_some_and(|v| ok(v, params));
+        let compliant = assigned
+            .and_then(|e| e.value.as_deref())
+            .and_then(|v| v.parse::<i64>().ok())
+            .is_some_and(|v| ok(v, params));
         let conf = conf_for(decider, compliant, &params.fix_file);
         let mut fail = |mut m: Map<String, Value>, value: &str| {
             m.insert("key".into(), key.clone().into());
@@ -208,13 +212,7 @@ mod tests {
     use super::*;
 
     fn entry(path: &str, line: usize, key: &str, value: Option<&str>) -> Assignment {
-        Assignment {
-            path: path.into(),
-            line,
-            detail: String::new(),
-            key: key.into(),
-            value: value.map(str::to_string),
-        }
+        Assignment { path: path.into(), line, detail: String::new(), key: key.into(), value: value.map(str::to_string) }
     }
 
     #[test]

@@ -38,7 +38,6 @@ const MAX_ENTRIES: usize = crate::limits::PASSWORD_ENTRIES;
 /// Most names listed in one note.
 const NOTE_NAMES: usize = crate::limits::NOTE_NAMES;
 
-
 fn max_sha_rounds() -> u64 {
     Limits::default().sha_rounds
 }

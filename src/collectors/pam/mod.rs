@@ -41,6 +41,15 @@
 //! override them all. faillock.conf(5) and pwhistory.conf(5): one file (or
 //! the module's `conf=` argument), overridden by module arguments.
 
+mod settings;
+mod syntax;
+
+pub use settings::{FAILLOCK_CONF, PWHISTORY_CONF, PWQUALITY_CONF, PWQUALITY_DIR, UNIX_HASHES};
+pub use syntax::{assemble, parse_rule, tokenize, Logical, Rule, Token};
+
+use settings::{conf_values, ConfFile};
+use syntax::basename;
+
 use crate::limits;
 use crate::sources::include::{Includes, Skip};
 use crate::sources::{item, Fact, Reader, Unavailable};
@@ -57,238 +66,8 @@ const MAX_SERVICES: usize = limits::PAM_SERVICES;
 /// Most rules kept per flattened stack.
 const MAX_ENTRIES: usize = limits::PAM_RULES;
 /// Include bounds of one service's stack.
-const STACK_BOUNDS: limits::Includes = limits::Includes { depth: limits::PAM_LEVELS, files: limits::PAM_FILES, ..limits::INCLUDES };
-
-pub const PWQUALITY_CONF: &str = "/etc/security/pwquality.conf";
-pub const PWQUALITY_DIR: &str = "/etc/security/pwquality.conf.d";
-pub const FAILLOCK_CONF: &str = "/etc/security/faillock.conf";
-pub const PWHISTORY_CONF: &str = "/etc/security/pwhistory.conf";
-
-/// Built-in defaults of the modules judged (their manual pages).
-/// pwquality.conf(5) (libpwquality 1.4).
-const PWQUALITY_DEFAULTS: &[(&str, &str)] = &[
-    ("difok", "1"),
-    ("minlen", "8"),
-    ("dcredit", "0"),
-    ("ucredit", "0"),
-    ("lcredit", "0"),
-    ("ocredit", "0"),
-    ("minclass", "0"),
-    ("maxrepeat", "0"),
-    ("maxclassrepeat", "0"),
-    ("maxsequence", "0"),
-    ("gecoscheck", "0"),
-    ("dictcheck", "1"),
-    ("usercheck", "1"),
-    ("usersubstr", "0"),
-    ("enforcing", "1"),
-    ("retry", "1"),
-];
-/// pam_cracklib(8): no configuration file, arguments only.
-const CRACKLIB_DEFAULTS: &[(&str, &str)] = &[
-    ("difok", "5"),
-    ("minlen", "9"),
-    ("dcredit", "1"),
-    ("ucredit", "1"),
-    ("lcredit", "1"),
-    ("ocredit", "1"),
-    ("minclass", "0"),
-    ("maxrepeat", "0"),
-    ("retry", "1"),
-];
-/// faillock.conf(5).
-const FAILLOCK_DEFAULTS: &[(&str, &str)] = &[("deny", "3"), ("fail_interval", "900"), ("unlock_time", "600")];
-/// pwhistory.conf(5) / pam_pwhistory(8).
-const PWHISTORY_DEFAULTS: &[(&str, &str)] = &[("remember", "10"), ("retry", "1")];
-/// pam_unix(8): `remember` is off unless given.
-const UNIX_DEFAULTS: &[(&str, &str)] = &[("remember", "0")];
-/// pam_tally2(8): no `deny` means no lockout.
-const TALLY2_DEFAULTS: &[(&str, &str)] = &[("deny", "0"), ("unlock_time", "0")];
-/// pam_unix hash options; when several are given the last one wins.
-pub const UNIX_HASHES: &[&str] = &["md5", "bigcrypt", "sha256", "sha512", "blowfish", "gost_yescrypt", "yescrypt"];
-
-/// A logical line: comments removed, continuations joined.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Logical {
-    pub line: usize,
-    pub text: String,
-}
-
-/// Join continued lines and strip comments, as `_pam_line_assemble` does.
-pub fn assemble(text: &str) -> Vec<Logical> {
-    let mut out = Vec::new();
-    let mut cur: Option<(usize, String)> = None;
-    for (i, raw) in text.lines().enumerate() {
-        let raw = raw.trim_end_matches('\r');
-        let body = match raw.find('#') {
-            Some(p) => &raw[..p],
-            None => raw,
-        };
-        let trimmed = body.trim_end();
-        let (piece, cont) = match trimmed.strip_suffix('\\') {
-            Some(p) => (p, true),
-            None => (body, false),
-        };
-        let entry = cur.get_or_insert_with(|| (i + 1, String::new()));
-        entry.1.push_str(piece);
-        if cont {
-            entry.1.push(' ');
-            continue;
-        }
-        if let Some((line, text)) = cur.take() {
-            if !text.trim().is_empty() {
-                out.push(Logical { line, text: text.trim().to_string() });
-            }
-        }
-    }
-    if let Some((line, text)) = cur.take() {
-        if !text.trim().is_empty() {
-            out.push(Logical { line, text: text.trim().to_string() });
-        }
-    }
-    out
-}
-
-/// One token: as written, and with `[...]` brackets resolved (`\]` → `]`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Token {
-    pub raw: String,
-    pub cooked: String,
-}
-
-/// Split on blanks outside brackets.
-pub fn tokenize(s: &str) -> Vec<Token> {
-    let mut out = Vec::new();
-    let mut chars = s.chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        if chars.peek().is_none() {
-            break;
-        }
-        let (mut raw, mut cooked) = (String::new(), String::new());
-        let mut bracket = false;
-        while let Some(&c) = chars.peek() {
-            if !bracket && c.is_whitespace() {
-                break;
-            }
-            chars.next();
-            raw.push(c);
-            if bracket {
-                if c == '\\' && chars.peek() == Some(&']') {
-                    chars.next();
-                    raw.push(']');
-                    cooked.push(']');
-                } else if c == ']' {
-                    bracket = false;
-                } else {
-                    cooked.push(c);
-                }
-            } else if c == '[' {
-                bracket = true;
-            } else {
-                cooked.push(c);
-            }
-        }
-        out.push(Token { raw, cooked });
-    }
-    out
-}
-
-/// A parsed rule line.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Rule {
-    /// Debian's `@include FILE`.
-    AtInclude(String),
-    Entry {
-        /// Lower-case type as written (validity checked by the caller).
-        kind: String,
-        optional_load: bool,
-        /// Lower-case control (brackets kept, inner blanks normalised).
-        control: String,
-        module: Option<String>,
-        args: Vec<String>,
-    },
-    Empty,
-}
-
-pub fn parse_rule(text: &str) -> Rule {
-    let toks = tokenize(text);
-    let Some(first) = toks.first() else { return Rule::Empty };
-    if first.raw == "@include" {
-        return match toks.get(1) {
-            Some(t) => Rule::AtInclude(t.cooked.clone()),
-            None => Rule::Empty,
-        };
-    }
-    let (optional_load, kind) = match first.raw.strip_prefix('-') {
-        Some(k) => (true, k.to_ascii_lowercase()),
-        None => (false, first.raw.to_ascii_lowercase()),
-    };
-    let control = toks
-        .get(1)
-        .map(|t| t.raw.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_lowercase())
-        .unwrap_or_default();
-    let module = toks.get(2).map(|t| t.cooked.clone());
-    let args = toks.iter().skip(3).map(|t| t.cooked.clone()).collect();
-    Rule::Entry { kind, optional_load, control, module, args }
-}
-
-fn basename(p: &str) -> &str {
-    p.rsplit('/').next().unwrap_or(p)
-}
-
-/// An integer as strtol would read it (decimal, optional sign).
-fn int_of(v: &str) -> Option<i64> {
-    v.trim().parse::<i64>().ok()
-}
-
-/// One `name = value` (or bare `name`) line of pwquality.conf, faillock.conf
-/// or pwhistory.conf.
-fn conf_line(raw: &str) -> Option<(String, String)> {
-    let body = raw.split('#').next().unwrap_or("").trim();
-    if body.is_empty() {
-        return None;
-    }
-    let (k, v) = match body.split_once('=') {
-        Some((k, v)) => (k.trim(), v.trim()),
-        None => match body.split_once(char::is_whitespace) {
-            Some((k, v)) => (k.trim(), v.trim()),
-            None => (body, ""),
-        },
-    };
-    if k.is_empty() || k.contains(char::is_whitespace) {
-        return None;
-    }
-    Some((k.to_ascii_lowercase(), v.to_string()))
-}
-
-fn setting(key: &str, value: &str, origin: &str, path: Option<&str>, line: Option<usize>, detail: &str) -> Value {
-    let mut m = item(path, line, detail);
-    m.insert("key".into(), key.into());
-    m.insert("value".into(), value.into());
-    let mut int = int_of(value);
-    // libpwquality clamps these (pwquality_set_int_value).
-    if let Some(i) = int.as_mut() {
-        if key == "minlen" && *i < 6 {
-            *i = 6;
-        }
-        if key == "minclass" && *i > 4 {
-            *i = 4;
-        }
-    }
-    m.insert("int".into(), int.map(Value::from).unwrap_or(Value::Null));
-    m.insert("default".into(), (origin == "default").into());
-    m.insert("origin".into(), origin.into());
-    Value::Object(m)
-}
-
-/// Settings from one configuration file, in file order.
-#[derive(Debug, Default, Clone)]
-struct ConfFile {
-    settings: Vec<(String, Value)>,
-}
+const STACK_BOUNDS: limits::Includes =
+    limits::Includes { depth: limits::PAM_LEVELS, files: limits::PAM_FILES, ..limits::INCLUDES };
 
 struct Loader<'a> {
     scan: &'a Reader,
@@ -397,91 +176,19 @@ impl<'a> Loader<'a> {
         Some(dirs.iter().any(|d| exists(self.scan, &format!("{d}/{module_path}"))))
     }
 
-    fn conf(&mut self, path: &str) -> ConfFile {
-        if let Some(c) = self.confs.get(path) {
-            return c.clone();
-        }
-        let mut c = ConfFile::default();
-        if let Some(text) = self.text(path) {
-            for (i, raw) in text.lines().enumerate() {
-                if let Some((k, v)) = conf_line(raw) {
-                    let s = setting(&k, &v, "file", Some(path), Some(i + 1), raw.trim());
-                    c.settings.push((k, s));
-                }
-            }
-        }
-        self.confs.insert(path.to_string(), c.clone());
-        c
-    }
-
-    /// pwquality.conf.d/*.conf in ASCII order, then pwquality.conf.
-    fn pwquality(&mut self) -> ConfFile {
-        if let Some(c) = &self.pwquality {
-            return c.clone();
-        }
-        let mut all = ConfFile::default();
-        match self.scan.target.read_dir(PWQUALITY_DIR) {
-            Ok(list) => {
-                let mut names: Vec<_> = list.into_iter().filter(|e| e.name.ends_with(".conf")).collect();
-                names.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
-                for e in names {
-                    all.settings.extend(self.conf(&e.path).settings);
-                }
-            }
-            Err(e) if e.is_not_found() => {}
-            Err(e) => {
-                self.scan.note_unreadable(&e);
-                self.unreadable.push(e);
-            }
-        }
-        all.settings.extend(self.conf(PWQUALITY_CONF).settings);
-        self.pwquality = Some(all.clone());
-        all
-    }
-
-    /// Effective settings of a module rule.
-    fn settings(&mut self, module: &str, opts: &[(String, String)], path: &str, line: usize, detail: &str) -> Value {
-        let (defaults, file): (&[(&str, &str)], Option<ConfFile>) = match module {
-            "pam_pwquality.so" => (PWQUALITY_DEFAULTS, Some(self.pwquality())),
-            "pam_cracklib.so" => (CRACKLIB_DEFAULTS, None),
-            "pam_faillock.so" | "pam_pwhistory.so" => {
-                let (d, default_conf) = if module == "pam_faillock.so" {
-                    (FAILLOCK_DEFAULTS, FAILLOCK_CONF)
-                } else {
-                    (PWHISTORY_DEFAULTS, PWHISTORY_CONF)
-                };
-                let conf = opts.iter().rev().find(|(k, _)| k == "conf").map(|(_, v)| v.clone());
-                let conf = conf.filter(|c| c.starts_with('/')).unwrap_or_else(|| default_conf.to_string());
-                (d, Some(self.conf(&conf)))
-            }
-            "pam_unix.so" => (UNIX_DEFAULTS, None),
-            "pam_tally2.so" => (TALLY2_DEFAULTS, None),
-            _ => return Value::Object(Map::new()),
-        };
-        let mut m = Map::new();
-        for (k, v) in defaults {
-            m.insert((*k).into(), setting(k, v, "default", Some(path), Some(line), detail));
-        }
-        for (k, s) in file.map(|f| f.settings).unwrap_or_default() {
-            m.insert(k, s);
-        }
-        for (k, v) in opts {
-            m.insert(k.clone(), setting(k, v, "argument", Some(path), Some(line), detail));
-        }
-        if module == "pam_unix.so" {
-            let hash = opts.iter().rev().find(|(k, _)| UNIX_HASHES.contains(&k.as_str()));
-            let s = match hash {
-                Some((k, _)) => setting("hash", k, "argument", Some(path), Some(line), detail),
-                None => setting("hash", "", "default", Some(path), Some(line), detail),
-            };
-            m.insert("hash".into(), s);
-        }
-        Value::Object(m)
-    }
-
     /// Read `name` into `stack`; `kind` restricts to one type (an include).
     /// `false` when the file does not exist (or cannot be read).
-    fn load(&mut self, inc: &mut Includes, service: &str, name: &str, kind: Option<&str>, level: usize, chain: &mut Vec<String>, stack: &mut Stack) -> bool {
+    #[allow(clippy::too_many_arguments)]
+    fn load(
+        &mut self,
+        inc: &mut Includes,
+        service: &str,
+        name: &str,
+        kind: Option<&str>,
+        level: usize,
+        chain: &mut Vec<String>,
+        stack: &mut Stack,
+    ) -> bool {
         let Some(path) = self.resolve(name) else { return false };
         let r = inc.read(&path, level, |inc, file| {
             self.read_file(&path);
@@ -506,7 +213,17 @@ impl<'a> Loader<'a> {
 
     /// The rules of one file.
     #[allow(clippy::too_many_arguments)]
-    fn rules(&mut self, inc: &mut Includes, service: &str, path: &str, text: &str, kind: Option<&str>, level: usize, chain: &mut Vec<String>, stack: &mut Stack) {
+    fn rules(
+        &mut self,
+        inc: &mut Includes,
+        service: &str,
+        path: &str,
+        text: &str,
+        kind: Option<&str>,
+        level: usize,
+        chain: &mut Vec<String>,
+        stack: &mut Stack,
+    ) {
         for l in assemble(text) {
             if stack.entries.len() >= MAX_ENTRIES {
                 break;
@@ -528,7 +245,19 @@ impl<'a> Loader<'a> {
                     }
                     if control == "include" || control == "substack" {
                         let target = module.unwrap_or_default();
-                        self.include(inc, service, &target, Some(&k), level, chain, stack, path, l.line, &detail, &control);
+                        self.include(
+                            inc,
+                            service,
+                            &target,
+                            Some(&k),
+                            level,
+                            chain,
+                            stack,
+                            path,
+                            l.line,
+                            &detail,
+                            &control,
+                        );
                         continue;
                     }
                     let Some(module_path) = module else {
@@ -536,7 +265,8 @@ impl<'a> Loader<'a> {
                             "why": "no module name (libpam makes the stack fail)"}));
                         continue;
                     };
-                    let e = self.entry(service, path, l.line, detail, &k, optional_load, control, module_path, args, chain);
+                    let e =
+                        self.entry(service, path, l.line, detail, &k, optional_load, control, module_path, args, chain);
                     stack.entries.push(e);
                 }
             }
@@ -545,7 +275,19 @@ impl<'a> Loader<'a> {
 
     /// The fact item of one module rule.
     #[allow(clippy::too_many_arguments)]
-    fn entry(&mut self, service: &str, path: &str, line: usize, detail: String, kind: &str, optional_load: bool, control: String, module_path: String, args: Vec<String>, chain: &[String]) -> Value {
+    fn entry(
+        &mut self,
+        service: &str,
+        path: &str,
+        line: usize,
+        detail: String,
+        kind: &str,
+        optional_load: bool,
+        control: String,
+        module_path: String,
+        args: Vec<String>,
+        chain: &[String],
+    ) -> Value {
         let opts: Vec<(String, String)> = args
             .iter()
             .map(|a| match a.split_once('=') {
@@ -619,14 +361,6 @@ impl<'a> Loader<'a> {
     }
 }
 
-fn conf_values(c: &ConfFile) -> Value {
-    let mut m = Map::new();
-    for (k, s) in &c.settings {
-        m.insert(k.clone(), s.clone());
-    }
-    json!({"values": m})
-}
-
 pub fn collect(scan: &Reader) -> Result<Fact, Unavailable> {
     let mut r = Loader::new(scan);
     let mut names: Vec<String> = Vec::new();
@@ -694,6 +428,7 @@ pub fn collect(scan: &Reader) -> Result<Fact, Unavailable> {
 
 #[cfg(test)]
 mod tests {
+    use super::settings::conf_line;
     use super::*;
     use crate::collectors::test_support::scan_with;
 
