@@ -13,10 +13,12 @@ use std::time::Duration;
 // ------------------------------------------------------------ reading files
 
 /// Largest file read (config files are small; anything larger is skipped
-/// with a reason). The target layer's `target::MAX_FILE_BYTES` has this value.
+/// with a reason). The target layer's `target::MAX_FILE_BYTES` has this
+/// value (a test holds them equal).
 pub const FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// Most symlinks followed while resolving one path (Linux's MAXSYMLINKS).
-/// The target layer's `target::MAX_SYMLINKS` has this value.
+/// The target layer's `target::MAX_SYMLINKS` has this value (a test holds
+/// them equal).
 pub const SYMLINK_HOPS: usize = 40;
 
 // ------------------------------------------------------ following includes

@@ -513,3 +513,11 @@ fn f<'a>(x: &'a str) -> &'a str { let _ = crate::limits::X; x }
     let fns = functions(text);
     assert_eq!(fns, [("a".to_string(), 1, 3), ("c".to_string(), 10, 1)]);
 }
+
+/// The target layer keeps its own read bounds (it imports nothing above
+/// it); they are the bounds of `limits`.
+#[test]
+fn target_bounds_are_the_limits() {
+    assert_eq!(hardcheck::target::MAX_FILE_BYTES, hardcheck::limits::FILE_BYTES);
+    assert_eq!(hardcheck::target::MAX_SYMLINKS, hardcheck::limits::SYMLINK_HOPS);
+}

@@ -6,7 +6,7 @@ use crate::target::{DirEntry, FileMeta, FileType, ReadError};
 use serde_json::{Map, Value};
 
 /// Most entries one walk visits before it stops (and says so).
-pub const MAX_WALK_ENTRIES: usize = 500_000;
+pub const MAX_WALK_ENTRIES: usize = crate::limits::META_WALK_ENTRIES;
 
 /// Live-host pseudo filesystems a walk never enters.
 const PSEUDO: &[&str] = &["/proc", "/sys", "/dev", "/run/user"];
