@@ -44,6 +44,21 @@ fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
+/// Every source file: its path, its path from the crate root (`src/…`) and
+/// its text.
+fn sources() -> Vec<(PathBuf, String, String)> {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    files
+        .into_iter()
+        .map(|f| {
+            let rel = f.strip_prefix(src().parent().unwrap()).unwrap().display().to_string();
+            let text = std::fs::read_to_string(&f).unwrap();
+            (f, rel, text)
+        })
+        .collect()
+}
+
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
     entries.sort();
@@ -332,16 +347,12 @@ fn imports(file: &Path, text: &str) -> Vec<(String, usize)> {
 
 #[test]
 fn imports_only_point_down() {
-    let mut files = Vec::new();
-    rust_files(&src(), &mut files);
     let mut bad = Vec::new();
-    for f in &files {
+    for (f, rel, text) in &sources() {
         let module = module_path(f);
-        let rel = f.strip_prefix(src().parent().unwrap()).unwrap().display().to_string();
-        let text = std::fs::read_to_string(f).unwrap();
         if module.is_empty() {
             // lib.rs declares the modules and imports nothing.
-            for (m, line) in imports(f, &text) {
+            for (m, line) in imports(f, text) {
                 bad.push(format!("{rel}:{line}: the crate root imports `{m}`"));
             }
             continue;
@@ -351,7 +362,7 @@ fn imports_only_point_down() {
             bad.push(format!("{rel}: module `{own}` has no floor (add it to docs/architecture.md and this test)"));
             continue;
         };
-        for (m, line) in imports(f, &text) {
+        for (m, line) in imports(f, text) {
             if &m == own {
                 continue;
             }
@@ -470,17 +481,13 @@ fn functions(text: &str) -> Vec<(String, usize, usize)> {
 
 #[test]
 fn files_and_functions_are_small() {
-    let mut files = Vec::new();
-    rust_files(&src(), &mut files);
     let mut bad = Vec::new();
-    for f in &files {
-        let rel = f.strip_prefix(src().parent().unwrap()).unwrap().display().to_string();
-        let text = std::fs::read_to_string(f).unwrap();
+    for (_, rel, text) in &sources() {
         let lines = text.lines().count();
         if lines > MAX_FILE_LINES {
             bad.push(format!("{rel}: {lines} lines (limit {MAX_FILE_LINES})"));
         }
-        for (name, line, len) in functions(&text) {
+        for (name, line, len) in functions(text) {
             if len > MAX_FN_LINES {
                 bad.push(format!("{rel}:{line}: fn {name} is {len} lines (limit {MAX_FN_LINES})"));
             }

@@ -60,6 +60,38 @@ pub(crate) mod test_support {
         (dir, scan)
     }
 
+    /// The `declared_listeners` facts of a root holding `files`.
+    pub fn declared_with(files: &[(&str, &str)]) -> serde_json::Value {
+        let (_dir, r) = scan_with(files);
+        declared(&r)
+    }
+
+    /// Each declared listener as `service address:port proto scope`, with
+    /// ` path:line` appended when `located`.
+    pub fn listener_lines(v: &serde_json::Value, located: bool) -> Vec<String> {
+        let s = |l: &serde_json::Value, k: &str| l[k].as_str().unwrap().to_string();
+        v["listeners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                let line = format!(
+                    "{} {}:{} {} {}",
+                    s(l, "service"),
+                    s(l, "address"),
+                    l["port"],
+                    s(l, "proto"),
+                    s(l, "scope")
+                );
+                if located {
+                    format!("{line} {}:{}", s(l, "path"), l["line"])
+                } else {
+                    line
+                }
+            })
+            .collect()
+    }
+
     /// The `declared_listeners` facts of a reader, every program read.
     pub fn declared(r: &Reader) -> serde_json::Value {
         use super::*;

@@ -34,6 +34,7 @@
 //! with a concern): `{path, line, detail (the statement, one line,
 //! passwords masked, at most 240 characters), concerns}`.
 
+use crate::sources::text::skip_block_comment;
 use crate::sources::tree_walk::{self, Bounds};
 use crate::sources::{item, Reader};
 use crate::target::{FileType, ReadError};
@@ -173,14 +174,7 @@ pub fn split(text: &str) -> Vec<Statement> {
             continue;
         }
         if c == '/' && next == Some('*') {
-            i += 2;
-            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
-                if chars[i] == '\n' {
-                    line += 1;
-                }
-                i += 1;
-            }
-            i += 2;
+            i = skip_block_comment(&chars, i, &mut line);
             code.push(' ');
             bare.push(' ');
             continue;

@@ -333,6 +333,58 @@ pub fn listen_item(
     m
 }
 
+/// What the web-server analyses find, in the fact shape both collectors
+/// share (so one check covers both).
+#[derive(Debug, Clone, Default)]
+pub struct Findings {
+    /// Plain-HTTP servers reachable from the network ([`plain_http_item`]).
+    pub http_plain: Vec<Value>,
+    pub protocols: Vec<Value>,
+    pub ciphers: Vec<Value>,
+    pub hsts: Vec<Value>,
+    pub tokens: Vec<Value>,
+}
+
+impl Findings {
+    /// Add `http_plain`, `tls_protocols`, `tls_ciphers`, `hsts` and `tokens`
+    /// to a collector's facts (one item per configuration line).
+    pub fn add_facts(&self, facts: &mut Value) {
+        let Some(m) = facts.as_object_mut() else { return };
+        m.insert("http_plain".into(), self.http_plain.clone().into());
+        m.insert("tls_protocols".into(), dedup(self.protocols.clone()).into());
+        m.insert("tls_ciphers".into(), dedup(self.ciphers.clone()).into());
+        m.insert("hsts".into(), dedup(self.hsts.clone()).into());
+        m.insert("tokens".into(), dedup(self.tokens.clone()).into());
+    }
+}
+
+/// A plain-HTTP server reachable from the network: where it is configured
+/// (`at`), its kind and name, its first listen, and how it answers (a
+/// redirect, or what it serves).
+pub fn plain_http_item(
+    mut at: Map<String, Value>,
+    kind: &str,
+    server: &str,
+    first: &Listen,
+    redirect: &Option<Map<String, Value>>,
+    serves: &Option<Map<String, Value>>,
+) -> Value {
+    at.insert("kind".into(), kind.into());
+    at.insert("server".into(), server.into());
+    let endpoint = match first.port {
+        Some(p) => format!("{}:{p}", first.address),
+        None => first.address.clone(),
+    };
+    at.insert("listen".into(), endpoint.into());
+    at.insert("redirect".into(), redirect.clone().map(Value::Object).unwrap_or(Value::Null));
+    at.insert("serves".into(), serves.clone().map(Value::Object).unwrap_or(Value::Null));
+    let serves_text = serves.as_ref().map(|s| {
+        format!("{} ({}:{})", s["detail"].as_str().unwrap_or(""), s["path"].as_str().unwrap_or(""), s["line"])
+    });
+    at.insert("serves_text".into(), serves_text.unwrap_or_default().into());
+    Value::Object(at)
+}
+
 /// Keep the first item of each `(path, line)`.
 pub fn dedup(items: Vec<Value>) -> Vec<Value> {
     let mut seen = std::collections::HashSet::new();

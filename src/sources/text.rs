@@ -21,6 +21,20 @@ pub fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Skip a `/* … */` comment that starts at `chars[i]`: the index after its
+/// `*/` (or past the end when it is not closed), counting the newlines it
+/// spans into `line`.
+pub fn skip_block_comment(chars: &[char], mut i: usize, line: &mut usize) -> usize {
+    i += 2;
+    while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
+        if chars[i] == '\n' {
+            *line += 1;
+        }
+        i += 1;
+    }
+    i + 2
+}
+
 #[cfg(test)]
 mod tests {
     use super::percent_decode;

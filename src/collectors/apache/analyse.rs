@@ -5,7 +5,7 @@
 
 use super::Node;
 use crate::collectors::webtls::{
-    self, catch_all, protocol_item, split_addr, FileRef, Listen, ListenKind, NameDirective, Site,
+    self, catch_all, plain_http_item, protocol_item, split_addr, FileRef, Listen, ListenKind, NameDirective, Site,
 };
 use crate::sources::item;
 use serde_json::{Map, Value};
@@ -122,11 +122,7 @@ pub struct Analysis {
     /// Every `Listen` of the server configuration.
     pub listens: Vec<Listen>,
     pub site_facts: Vec<Value>,
-    pub http_plain: Vec<Value>,
-    pub protocols: Vec<Value>,
-    pub ciphers: Vec<Value>,
-    pub hsts: Vec<Value>,
-    pub tokens: Vec<Value>,
+    pub web: webtls::Findings,
 }
 
 /// A virtual host (or the main server, for the `Listen` ports no virtual
@@ -240,30 +236,6 @@ fn hsts_of(h: Option<&Node>, at: &Map<String, Value>, label: &str) -> Value {
     Value::Object(m)
 }
 
-fn plain_item(
-    at: &Map<String, Value>,
-    label: &str,
-    first: &Listen,
-    redirect: &Option<Map<String, Value>>,
-    serves: &Option<Map<String, Value>>,
-) -> Value {
-    let mut m = at.clone();
-    m.insert("kind".into(), "Apache".into());
-    m.insert("server".into(), label.into());
-    let endpoint = match first.port {
-        Some(p) => format!("{}:{p}", first.address),
-        None => first.address.clone(),
-    };
-    m.insert("listen".into(), endpoint.into());
-    m.insert("redirect".into(), redirect.clone().map(Value::Object).unwrap_or(Value::Null));
-    m.insert("serves".into(), serves.clone().map(Value::Object).unwrap_or(Value::Null));
-    let st = serves.as_ref().map(|s| {
-        format!("{} ({}:{})", s["detail"].as_str().unwrap_or(""), s["path"].as_str().unwrap_or(""), s["line"])
-    });
-    m.insert("serves_text".into(), st.unwrap_or_default().into());
-    Value::Object(m)
-}
-
 /// The site's certificate (or key) files: its own, else the server
 /// config's (mod_ssl merges the server config into a vhost that sets none).
 fn file_refs(s: &Scope, g: &Global, name: &str) -> Vec<FileRef> {
@@ -310,17 +282,17 @@ fn analyse_scope(s: &Scope, g: &Global, out: &mut Analysis) {
     };
     let tls_here = if is_vhost { tls } else { listens.iter().any(|l| l.ssl) || g.engine };
     if let (Some(first), false) = (listens.iter().find(|l| !l.ssl && l.scope() != "loopback"), tls_here) {
-        out.http_plain.push(plain_item(&at, &label, first, &redirect, &serves));
+        out.web.http_plain.push(plain_http_item(at.clone(), "Apache", &label, first, &redirect, &serves));
     }
     if tls_here {
         let mut p = protocols_of(own("sslprotocol").or(g.proto), &at);
         p["server"] = label.clone().into();
-        out.protocols.push(p);
-        out.ciphers.extend(own("sslciphersuite").or(g.cipher).and_then(|n| cipher_of(n, &label)));
-        out.hsts.push(hsts_of(hsts_header(s.kids).or(g.hsts), &at, &label));
+        out.web.protocols.push(p);
+        out.web.ciphers.extend(own("sslciphersuite").or(g.cipher).and_then(|n| cipher_of(n, &label)));
+        out.web.hsts.push(hsts_of(hsts_header(s.kids).or(g.hsts), &at, &label));
     }
     if let Some(n) = own("serversignature") {
-        out.tokens.push(token_item(n.item(), "ServerSignature", n.arg(0), &label));
+        out.web.tokens.push(token_item(n.item(), "ServerSignature", n.arg(0), &label));
     }
     let names: Vec<NameDirective> = last(&s.level, "servername")
         .into_iter()
@@ -368,14 +340,14 @@ pub fn analyse(main: &str, tree: &[Node]) -> Analysis {
         analyse_scope(&s, &g, &mut out);
     }
     match last(&global, "servertokens") {
-        Some(n) => out.tokens.insert(0, token_item(n.item(), "ServerTokens", n.arg(0), "server config")),
+        Some(n) => out.web.tokens.insert(0, token_item(n.item(), "ServerTokens", n.arg(0), "server config")),
         None => {
             let at = item(Some(main), None, "ServerTokens not set (default: Full)");
-            out.tokens.insert(0, token_item(at, "ServerTokens", "Full", "server config"))
+            out.web.tokens.insert(0, token_item(at, "ServerTokens", "Full", "server config"))
         }
     }
     if let Some(n) = last(&global, "serversignature") {
-        out.tokens.insert(1, token_item(n.item(), "ServerSignature", n.arg(0), "server config"));
+        out.web.tokens.insert(1, token_item(n.item(), "ServerSignature", n.arg(0), "server config"));
     }
     out
 }

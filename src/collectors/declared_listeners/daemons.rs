@@ -474,30 +474,11 @@ fn rabbitmq(cfg: &rabbitmq::Config, found: &mut Found) {
 
 #[cfg(test)]
 mod tests {
-    use crate::collectors::test_support::{declared, scan_with};
+    use crate::collectors::test_support::{declared_with as scan, listener_lines};
     use serde_json::Value;
 
-    fn scan(files: &[(&str, &str)]) -> Value {
-        let (_dir, scan) = scan_with(files);
-        declared(&scan)
-    }
-
     fn summary(v: &Value) -> Vec<String> {
-        v["listeners"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| {
-                format!(
-                    "{} {}:{} {} {}",
-                    l["service"].as_str().unwrap(),
-                    l["address"].as_str().unwrap(),
-                    l["port"],
-                    l["proto"].as_str().unwrap(),
-                    l["scope"].as_str().unwrap()
-                )
-            })
-            .collect()
+        listener_lines(v, false)
     }
 
     #[test]

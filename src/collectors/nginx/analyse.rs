@@ -5,7 +5,7 @@
 use super::{Config, Directive};
 use crate::collectors::packages::Packages;
 use crate::collectors::webtls::{
-    self, catch_all, protocol_item, split_addr, FileRef, Listen, ListenKind, NameDirective, Site,
+    self, catch_all, plain_http_item, protocol_item, split_addr, FileRef, Listen, ListenKind, NameDirective, Site,
 };
 use crate::sources::item;
 use serde_json::{Map, Value};
@@ -123,11 +123,7 @@ pub struct Analysis {
     /// Every `listen` of the `stream` servers.
     pub stream_listens: Vec<Listen>,
     pub servers: Vec<Value>,
-    pub http_plain: Vec<Value>,
-    pub protocols: Vec<Value>,
-    pub ciphers: Vec<Value>,
-    pub hsts: Vec<Value>,
-    pub tokens: Vec<Value>,
+    pub web: webtls::Findings,
 }
 
 fn hsts_item(at: Map<String, Value>, d: Option<&Directive>, server: &str, why: &str) -> Value {
@@ -269,8 +265,8 @@ fn hsts_of_server(srv: &Directive, http_headers: &[&Directive], name: &str, out:
         ),
         _ => "no add_header Strict-Transport-Security".to_string(),
     };
-    out.hsts.push(hsts_item(srv.item(), h, name, &why));
-    hsts_locations(sb, h.is_some(), name, &mut out.hsts);
+    out.web.hsts.push(hsts_item(srv.item(), h, name, &why));
+    hsts_locations(sb, h.is_some(), name, &mut out.web.hsts);
 }
 
 /// `ssl_certificate` and `ssl_certificate_key` are array directives: the
@@ -287,25 +283,6 @@ fn file_refs(sb: &[Directive], hb: &[Directive], n: &str) -> Vec<FileRef> {
             value: d.args.first().cloned().unwrap_or_default(),
         })
         .collect()
-}
-
-/// A plain-HTTP server reachable from the network: how it answers.
-fn plain_item(srv: &Directive, name: &str, first: &Listen, redirect: &Option<Item>, serves: &Option<Item>) -> Value {
-    let mut m = srv.item();
-    m.insert("kind".into(), "nginx server".into());
-    m.insert("server".into(), name.into());
-    let endpoint = match first.port {
-        Some(p) => format!("{}:{p}", first.address),
-        None => first.address.clone(),
-    };
-    m.insert("listen".into(), endpoint.into());
-    m.insert("redirect".into(), redirect.clone().map(Value::Object).unwrap_or(Value::Null));
-    m.insert("serves".into(), serves.clone().map(Value::Object).unwrap_or(Value::Null));
-    let serves_text = serves.as_ref().map(|s| {
-        format!("{} ({}:{})", s["detail"].as_str().unwrap_or(""), s["path"].as_str().unwrap_or(""), s["line"])
-    });
-    m.insert("serves_text".into(), serves_text.unwrap_or_default().into());
-    Value::Object(m)
 }
 
 fn analyse_server(http: &Directive, srv: &Directive, version: Option<(u32, u32, u32)>, out: &mut Analysis) {
@@ -327,20 +304,20 @@ fn analyse_server(http: &Directive, srv: &Directive, version: Option<(u32, u32, 
     if tls {
         let mut p = proto.clone();
         p["server"] = name.clone().into();
-        out.protocols.push(p);
+        out.web.protocols.push(p);
         if let Some(c) = &ciphers {
             let mut c = c.clone();
             c["server"] = name.clone().into();
-            out.ciphers.push(c);
+            out.web.ciphers.push(c);
         }
         hsts_of_server(srv, &headers(hb), &name, out);
     }
     // server_tokens: the server's own or the http one (default on).
     match last(sb, "server_tokens").or(last(hb, "server_tokens")) {
         Some(d) => {
-            out.tokens.push(token_item(d.item(), d.args.first().map(String::as_str).unwrap_or(""), &name, false))
+            out.web.tokens.push(token_item(d.item(), d.args.first().map(String::as_str).unwrap_or(""), &name, false))
         }
-        None => out.tokens.push(token_item(
+        None => out.web.tokens.push(token_item(
             item(Some(&http.path), Some(http.line), "server_tokens not set (nginx default: on)"),
             "on",
             &name,
@@ -348,10 +325,10 @@ fn analyse_server(http: &Directive, srv: &Directive, version: Option<(u32, u32, 
         )),
     }
     for d in sb.iter().filter(|d| d.name == "location") {
-        tokens_in(d.children(), &name, &mut out.tokens);
+        tokens_in(d.children(), &name, &mut out.web.tokens);
     }
     if let Some(first) = listens.iter().find(|l| !l.ssl && l.scope() != "loopback") {
-        out.http_plain.push(plain_item(srv, &name, first, &redirect, &serves));
+        out.web.http_plain.push(plain_http_item(srv.item(), "nginx server", &name, first, &redirect, &serves));
     }
     let site = Site {
         name: name.clone(),

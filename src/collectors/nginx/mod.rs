@@ -416,12 +416,13 @@ impl Config {
         let unreadable: Vec<Value> =
             self.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
         let Some(main) = &self.main else {
-            return json!({"exists": !unreadable.is_empty(), "files": [], "notes": [], "unreadable": unreadable,
-                "servers": [], "listens": [], "stream_listens": [], "http_plain": [], "tls_protocols": [],
-                "tls_ciphers": [], "hsts": [], "tokens": []});
+            let mut facts = json!({"exists": !unreadable.is_empty(), "files": [], "notes": [],
+                "unreadable": unreadable, "servers": [], "listens": [], "stream_listens": []});
+            webtls::Findings::default().add_facts(&mut facts);
+            return facts;
         };
         let a = &self.analysis;
-        json!({
+        let mut facts = json!({
             "exists": true,
             "main": main,
             "version": self.version.as_ref().map(|v| v.0.clone()),
@@ -431,12 +432,9 @@ impl Config {
             "servers": a.servers,
             "listens": a.listens.iter().map(Listen::fact).collect::<Vec<_>>(),
             "stream_listens": a.stream_listens.iter().map(Listen::fact).collect::<Vec<_>>(),
-            "http_plain": a.http_plain,
-            "tls_protocols": webtls::dedup(a.protocols.clone()),
-            "tls_ciphers": webtls::dedup(a.ciphers.clone()),
-            "hsts": webtls::dedup(a.hsts.clone()),
-            "tokens": webtls::dedup(a.tokens.clone()),
-        })
+        });
+        a.web.add_facts(&mut facts);
+        facts
     }
 }
 

@@ -2,6 +2,7 @@
 //! HCL (and the deprecated `policy = "sudo"`), or the JSON form.
 
 use super::finding;
+use crate::sources::text::skip_block_comment;
 use crate::sources::yaml_tree::Node;
 use serde_json::{Map, Value};
 
@@ -31,14 +32,7 @@ pub(super) fn hcl_tokens(text: &str) -> Vec<(Tok, usize)> {
                 i += 1;
             }
         } else if c == '/' && next == Some('*') {
-            i += 2;
-            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
-                if chars[i] == '\n' {
-                    line += 1;
-                }
-                i += 1;
-            }
-            i += 2;
+            i = skip_block_comment(&chars, i, &mut line);
         } else if c == '"' {
             let start = line;
             let mut s = String::new();
