@@ -4,12 +4,13 @@
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use hardcheck::definition::{self, Check};
+use hardcheck::checks::definition::{self, Check};
+use hardcheck::checks::{engine, profile, score, surface};
+use hardcheck::collectors::dblive;
+use hardcheck::facts::{Facts, ScanOptions};
 use hardcheck::model::{CheckResult, Severity, Skipped, Status};
 use hardcheck::report::{self, Format, Report, TargetInfo, Tool};
-use hardcheck::sources::Scan;
 use hardcheck::target::{FsTarget, ImageTarget, Target};
-use hardcheck::{engine, profile, score};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -190,27 +191,20 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let prof = profile::load(&args.profile)?;
     let plan = select(&prof, &checks, &args.only, &args.exclude)?;
     let docs = docs_of(&plan);
-    let scan = Arc::new(Scan::new(target.clone()));
-    scan.set_probing(!args.no_probe);
     for url in &args.db {
-        hardcheck::dblive::Url::parse(url).map_err(|e| anyhow!(hardcheck::redact::mask(&e.to_string())))?;
+        dblive::Url::parse(url).map_err(|e| anyhow!(hardcheck::redact::mask(&e.to_string())))?;
     }
-    scan.set_db_connections(args.db.clone());
-    let mut results = run_with_progress(scan.clone(), plan, !args.quiet);
-    let mut skipped = scan.skipped();
+    let options = ScanOptions { probe: !args.no_probe, db_urls: args.db.clone(), ..ScanOptions::default() };
+    let facts = Arc::new(Facts::new(target.clone(), options));
+    let mut results = run_with_progress(facts.clone(), plan, !args.quiet);
+    let mut skipped = facts.reader().skipped();
     if let Some(image) = &image {
         image_results(image, &mut results, &mut skipped);
     }
     let sc = score::score(&results);
-    // The exposed surface of a live host, for the report's compact section.
-    let listeners = match scan.target.is_live() {
-        true => scan.builtin_json("listeners").map(|f| report::Listener::from_facts(&f, &results)).unwrap_or_default(),
-        false => Vec::new(),
-    };
-    let declared_listeners = scan
-        .builtin_json("declared_listeners")
-        .map(|f| report::DeclaredListener::from_facts(&f, &results))
-        .unwrap_or_default();
+    // The exposed surface, for the report's compact sections.
+    let listeners = surface::listeners(&facts, &results);
+    let declared_listeners = surface::declared_listeners(&facts, &results);
     let report = Report {
         schema_version: 1,
         tool: Tool { name: "hardcheck", version: env!("CARGO_PKG_VERSION") },
@@ -337,7 +331,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Run the checks; on a terminal, a progress line on stderr once the work
 /// has taken a second (password guessing, TLS probes), cleared at the end.
-fn run_with_progress(scan: Arc<Scan>, plan: Vec<engine::Planned>, allowed: bool) -> Vec<hardcheck::model::CheckResult> {
+fn run_with_progress(facts: Arc<Facts>, plan: Vec<engine::Planned>, allowed: bool) -> Vec<CheckResult> {
     let total = plan.len();
     let finished = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
@@ -346,7 +340,7 @@ fn run_with_progress(scan: Arc<Scan>, plan: Vec<engine::Planned>, allowed: bool)
         if show {
             s.spawn(|| progress_line(&finished, &stop, total));
         }
-        let results = engine::run(scan, plan, Duration::from_secs(120), &finished);
+        let results = engine::run(facts, plan, &finished);
         stop.store(true, Ordering::Relaxed);
         results
     })

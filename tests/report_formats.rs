@@ -4,9 +4,9 @@
 //! process on a hand-built report (errors, evidence without a file, inputs
 //! not read, hostile text), plus the escaping functions themselves.
 
+use hardcheck::checks::score;
 use hardcheck::model::{CheckResult, Evidence, Severity, Skipped, Status};
 use hardcheck::report::{self, html, junit, markdown, sarif, CheckDoc, Format, Report, ScanInfo, TargetInfo, Tool};
-use hardcheck::score;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;

@@ -9,8 +9,10 @@ pub mod sarif;
 pub mod table;
 pub mod text;
 
+pub use crate::model::{DeclaredListener, Listener};
+
+use crate::checks::score::{Score, Summary};
 use crate::model::{CheckResult, Severity, Skipped, Status};
-use crate::score::{Score, Summary};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -124,111 +126,6 @@ impl Report {
         };
         let who = if self.scan.as_root { "as root".to_string() } else { format!("as {} (not root)", self.scan.user) };
         format!("{target} · {} · {who}", context::human_time(&self.scan.started_at))
-    }
-}
-
-/// One listener declared by a configuration file.
-#[derive(Debug, Clone, Serialize)]
-pub struct DeclaredListener {
-    pub service: String,
-    pub proto: String,
-    pub address: String,
-    pub port: Option<u64>,
-    pub scope: String,
-    pub path: String,
-    pub line: Option<u64>,
-    /// `local only`, `exposed`, `specific address`, or the id of the
-    /// failing check whose evidence points at the same line.
-    pub verdict: String,
-}
-
-impl DeclaredListener {
-    /// Entries of the `declared_listeners` collector, each judged by the
-    /// failing checks whose evidence names its file and line.
-    pub fn from_facts(facts: &serde_json::Value, results: &[CheckResult]) -> Vec<DeclaredListener> {
-        let mut out: Vec<DeclaredListener> = facts["listeners"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|e| {
-                let path = e["path"].as_str().unwrap_or("").to_string();
-                let line = e["line"].as_u64();
-                let scope = e["scope"].as_str().unwrap_or("").to_string();
-                let failing = results
-                    .iter()
-                    .filter(|r| r.status == Status::Fail)
-                    .find(|r| r.evidence.iter().any(|ev| ev.path.as_deref() == Some(path.as_str()) && ev.line == line));
-                let verdict = match (failing, scope.as_str()) {
-                    (Some(r), _) => format!("fail: {}", r.id),
-                    (None, "loopback") => "local only".into(),
-                    (None, "all") => "exposed".into(),
-                    (None, _) => "specific address".into(),
-                };
-                DeclaredListener {
-                    service: e["service"].as_str().unwrap_or("").to_string(),
-                    proto: e["proto"].as_str().unwrap_or("").to_string(),
-                    address: e["address"].as_str().unwrap_or("").to_string(),
-                    port: e["port"].as_u64(),
-                    scope,
-                    path,
-                    line,
-                    verdict,
-                }
-            })
-            .collect();
-        out.sort_by(|a, b| (a.port, &a.proto, &a.service).cmp(&(b.port, &b.proto, &b.service)));
-        out
-    }
-}
-
-/// One listening socket, as the compact "Listening ports" section shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Listener {
-    pub proto: String,
-    pub address: String,
-    pub port: u64,
-    pub scope: String,
-    pub process: Option<String>,
-    pub pid: Option<u64>,
-    pub user: Option<String>,
-    /// `local only`, `exposed`, or the id of the failing check that names it.
-    pub verdict: String,
-}
-
-impl Listener {
-    /// Listeners from the `listeners` collector's entries, each judged by the
-    /// failing checks whose evidence names it.
-    pub fn from_facts(facts: &serde_json::Value, results: &[CheckResult]) -> Vec<Listener> {
-        let mut out: Vec<Listener> = facts["entries"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|e| {
-                let detail = e["detail"].as_str().unwrap_or("");
-                let scope = e["scope"].as_str().unwrap_or("").to_string();
-                let failing = results
-                    .iter()
-                    .filter(|r| r.status == Status::Fail)
-                    .find(|r| r.evidence.iter().any(|ev| ev.path.is_none() && ev.detail == detail));
-                let verdict = match failing {
-                    Some(r) => format!("fail: {}", r.id),
-                    None if scope == "loopback" => "local only".into(),
-                    None => "exposed".into(),
-                };
-                Listener {
-                    proto: e["proto"].as_str().unwrap_or("").to_string(),
-                    address: e["address"].as_str().unwrap_or("").to_string(),
-                    port: e["port"].as_u64().unwrap_or(0),
-                    scope,
-                    process: e["process"].as_str().map(str::to_string),
-                    pid: e["pid"].as_u64(),
-                    user: e["user"].as_str().map(str::to_string),
-                    verdict,
-                }
-            })
-            .collect();
-        out.sort_by(|a, b| (a.port, &a.proto, &a.address).cmp(&(b.port, &b.proto, &b.address)));
-        out
     }
 }
 

@@ -156,17 +156,7 @@ pub struct TextFile {
     pub text: String,
 }
 
-/// The image layer that last wrote a path (image targets only).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct LayerRef {
-    /// Position in the image's layer list, from 0 (the base layer).
-    pub index: usize,
-    /// Digest of the layer's uncompressed tar (the config's `rootfs.diff_ids`).
-    pub diff_id: String,
-    /// The build step that made the layer (the config's history), when recorded.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
-}
+pub use crate::model::LayerRef;
 
 /// The interface every kind of target implements. Image targets (layers read
 /// from a tar without unpacking) implement the same trait.
