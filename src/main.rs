@@ -41,6 +41,11 @@ enum Command {
     /// List profiles.
     #[command(subcommand)]
     Profiles(ProfilesCommand),
+    /// List the facts a check definition can read (`sources:`).
+    Sources {
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
+    },
 }
 
 const SCAN_HELP: &str = "\
@@ -127,6 +132,9 @@ enum ChecksCommand {
         /// Add check definitions from a directory (repeatable).
         #[arg(long = "checks", value_name = "DIR")]
         checks: Vec<PathBuf>,
+        /// Markdown: the reference page of one category (default: the index).
+        #[arg(long, value_name = "CATEGORY")]
+        category: Option<String>,
     },
     /// Explain one check: rationale, fix, references, how it is evaluated.
     Explain {
@@ -146,6 +154,7 @@ enum ProfilesCommand {
 enum ListFormat {
     Table,
     Json,
+    Markdown,
 }
 
 fn main() -> ExitCode {
@@ -162,7 +171,10 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(*args),
-        Command::Checks(ChecksCommand::List { format, checks }) => list_checks(format, &checks),
+        Command::Checks(ChecksCommand::List { format, checks, category }) => {
+            list_checks(format, &checks, category.as_deref())
+        }
+        Command::Sources { format } => list_sources(format),
         Command::Checks(ChecksCommand::Explain { id, checks }) => explain(&id, &checks),
         Command::Profiles(ProfilesCommand::List) => list_profiles(),
     }
@@ -455,9 +467,10 @@ fn image_results(image: &ImageTarget, results: &mut [CheckResult], skipped: &mut
     }
 }
 
-fn list_checks(format: ListFormat, dirs: &[PathBuf]) -> Result<u8> {
+fn list_checks(format: ListFormat, dirs: &[PathBuf], category: Option<&str>) -> Result<u8> {
     let checks = load_checks(dirs)?;
     match format {
+        ListFormat::Markdown => print!("{}", checks_markdown(&checks, category)?),
         ListFormat::Json => {
             let list: Vec<_> = checks
                 .iter()
@@ -481,6 +494,38 @@ fn list_checks(format: ListFormat, dirs: &[PathBuf]) -> Result<u8> {
                 t.add_row(vec![c.def.id.clone(), c.def.severity.to_string(), c.def.title.clone()]);
             }
             println!("{t}\n{} checks", checks.len());
+        }
+    }
+    Ok(0)
+}
+
+/// The generated reference page: the index, or one category's page.
+fn checks_markdown(checks: &[Arc<Check>], category: Option<&str>) -> Result<String> {
+    let Some(cat) = category else { return Ok(report::catalog::index_page(checks)) };
+    let cats = report::catalog::by_category(checks);
+    let list = cats.get(cat).ok_or_else(|| {
+        let names: Vec<&str> = cats.keys().map(String::as_str).collect();
+        anyhow!("--category `{cat}` is not a category (one of: {})", names.join(", "))
+    })?;
+    let mut membership = report::catalog::Membership::new();
+    for name in profile::builtin_names() {
+        for p in profile::load(&name)?.plan(checks)? {
+            membership.entry(p.check.def.id.clone()).or_default().push(name.clone());
+        }
+    }
+    Ok(report::catalog::category_page(cat, list, &membership))
+}
+
+fn list_sources(format: ListFormat) -> Result<u8> {
+    match format {
+        ListFormat::Table => print!("{}", report::catalog::sources_text()),
+        ListFormat::Markdown => print!("{}", report::catalog::sources_page()),
+        ListFormat::Json => {
+            let list: Vec<_> = hardcheck::facts::FACTS
+                .iter()
+                .map(|f| serde_json::json!({"name": f.name, "summary": f.summary, "depends": f.depends}))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&list)?);
         }
     }
     Ok(0)
