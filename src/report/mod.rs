@@ -55,6 +55,10 @@ pub struct TargetInfo {
     /// Tags, digest and platform of an image target (an addition to schema 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<crate::target::image::ImageInfo>,
+    /// The container a live scan ran inside (a build step), with what
+    /// showed it (an addition to schema 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<crate::collectors::container::Container>,
 }
 
 /// When, how long and as whom the scan ran (an addition to schema 1).
