@@ -123,7 +123,7 @@ pub fn judge(all: &[Instruction], lines: &[&str], out: &mut Vec<(&'static str, u
             "RUN" => {
                 for seg in segments(&text) {
                     if pipes_to_shell(&seg) {
-                        out.push(("pipe_to_shell", at(lines, ins, "|"), crate::redact::mask(&short(&seg))));
+                        out.push(("pipe_to_shell", at(lines, ins, &download(&seg)), crate::redact::mask(&short(&seg))));
                     }
                     if let Some(pkgs) = installs(&seg) {
                         let apt = seg.contains("apt-get") || seg.split_whitespace().next() == Some("apt");
@@ -295,6 +295,14 @@ pub fn adds_url(cmd: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| Regex::new(r"(?:^|\s|\))ADD\s+(?:--\S+\s+)*(?:https?|ftp)://").expect("static regex"))
         .is_match(cmd)
+}
+
+/// The download command of a piped fetch and its first argument
+/// (`curl -fsSL`), to find its line.
+fn download(seg: &str) -> String {
+    let w: Vec<&str> = seg.split_whitespace().collect();
+    let i = w.iter().position(|x| *x == "curl" || *x == "wget").unwrap_or(0);
+    w[i..].iter().take(2).copied().collect::<Vec<_>>().join(" ")
 }
 
 /// The physical line of an instruction that holds `needle` (the first
