@@ -281,7 +281,9 @@ pub fn run_one(scan: &Session, p: &Planned) -> CheckResult {
         return result(p, Status::Skip, "needs a live host (offline target)".into(), Vec::new(), None);
     }
     if let (true, Some(engine)) = (d.live_only, &scan.facts().options().container) {
-        let why = format!("needs the live host: hardcheck runs inside a container ({engine}), whose live state is not the host's");
+        let why = format!(
+            "needs the live host: hardcheck runs inside a container ({engine}), whose live state is not the host's"
+        );
         return result(p, Status::Skip, why, Vec::new(), None);
     }
     if let Some(name) = &d.probe {

@@ -96,8 +96,7 @@ pub fn detect(i: &Inputs) -> Option<Container> {
         let e = named.and_then(|v| v.split('-').next()).filter(|v| !v.is_empty()).unwrap_or("podman");
         note(e, "/run/.containerenv", &mut engine);
     }
-    if let Some(value) = i.environ.as_deref().and_then(|e| e.split('\0').find_map(|kv| kv.strip_prefix("container=")))
-    {
+    if let Some(value) = i.environ.as_deref().and_then(|e| e.split('\0').find_map(|kv| kv.strip_prefix("container="))) {
         if !value.is_empty() {
             note(value, "container= in /proc/1/environ", &mut engine);
         }
@@ -157,7 +156,8 @@ mod tests {
     fn environ_cgroup_and_sched_hints() {
         let env = Inputs { environ: Some("PATH=/bin\0container=lxc\0".into()), ..Inputs::default() };
         assert_eq!(detect(&env).unwrap().engine, "lxc");
-        let v1 = Inputs { cgroups: vec!["12:pids:/docker/0123abcd\n11:cpu:/docker/0123abcd\n".into()], ..Inputs::default() };
+        let v1 =
+            Inputs { cgroups: vec!["12:pids:/docker/0123abcd\n11:cpu:/docker/0123abcd\n".into()], ..Inputs::default() };
         assert_eq!(detect(&v1).unwrap().engine, "docker");
         let k8s = Inputs { cgroups: vec!["0::/kubepods/besteffort/pod1/abc\n".into()], ..Inputs::default() };
         assert_eq!(detect(&k8s).unwrap().engine, "kubernetes");

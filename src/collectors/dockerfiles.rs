@@ -169,7 +169,8 @@ fn final_user(all: &[Instruction], aliases: &[String]) -> Option<(usize, String)
         let end = all[stage + 1..].iter().position(|i| i.keyword == "FROM").map_or(all.len(), |p| stage + 1 + p);
         if let Some(user) = all[stage..end].iter().rev().find(|i| i.keyword == "USER") {
             let name = words(user).first().cloned().unwrap_or_default();
-            return runs_as_root(Some(&name)).map(|_| (user.line, format!("USER {name}: the final stage runs as root")));
+            return runs_as_root(Some(&name))
+                .map(|_| (user.line, format!("USER {name}: the final stage runs as root")));
         }
         let base = words(&all[stage]).first().map(|b| b.to_ascii_lowercase()).unwrap_or_default();
         if base.contains("nonroot") || base.contains("rootless") {

@@ -32,7 +32,8 @@ fn fetches_and_pipes() {
 
 #[test]
 fn secrets_are_masked() {
-    let text = "FROM alpine@sha256:aa\nUSER app\nENV DB_PASSWORD=hunter2 MODE=prod\nARG NPM_TOKEN\nENV API_KEY $API_KEY\n";
+    let text =
+        "FROM alpine@sha256:aa\nUSER app\nENV DB_PASSWORD=hunter2 MODE=prod\nARG NPM_TOKEN\nENV API_KEY $API_KEY\n";
     let f = found(text);
     assert_eq!(f.iter().map(|(c, l, _)| (*c, *l)).collect::<Vec<_>>(), [("secret", 3), ("secret", 4), ("secret", 5)]);
     assert!(f.iter().all(|(_, _, d)| !d.contains("hunter2")), "{f:?}");
@@ -41,10 +42,7 @@ fn secrets_are_masked() {
 #[test]
 fn bases_apt_and_sudo() {
     let text = "# escape=`\nFROM debian\nFROM ubuntu:latest AS b\nFROM b\nUSER app\nRUN apt-get update && apt-get install -y `\n    curl sudo\nRUN apt-get install -y --no-install-recommends ca-certificates\n";
-    assert_eq!(
-        concerns(text),
-        [("base_unpinned", 2), ("base_unpinned", 3), ("apt_recommends", 6), ("sudo", 7)]
-    );
+    assert_eq!(concerns(text), [("base_unpinned", 2), ("base_unpinned", 3), ("apt_recommends", 6), ("sudo", 7)]);
     assert!(is_dockerfile("Dockerfile") && is_dockerfile("Containerfile") && is_dockerfile("api.Dockerfile"));
     assert!(is_dockerfile("Dockerfile.prod") && !is_dockerfile("Dockerfile-notes.txt"));
 }

@@ -49,13 +49,7 @@ pub struct ScanOptions {
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        ScanOptions {
-            probe: true,
-            db_urls: Vec::new(),
-            budget: limits::SCAN_BUDGET,
-            dockerfile: None,
-            container: None,
-        }
+        ScanOptions { probe: true, db_urls: Vec::new(), budget: limits::SCAN_BUDGET, dockerfile: None, container: None }
     }
 }
 

@@ -4,9 +4,8 @@
 use super::Facts;
 use crate::collectors::{
     accounts, apache, app_env, certificates, credentials, dblive, declared_listeners, dockerfiles, grafana, handshake,
-    image, listeners,
-    mysql, nginx, packages, policy_documents, postgresql, rabbitmq, redis, secret_files, sql_scripts, sshd, sysctl,
-    systemd, tls_refs, tomcat,
+    image, listeners, mysql, nginx, packages, policy_documents, postgresql, rabbitmq, redis, secret_files, sql_scripts,
+    sshd, sysctl, systemd, tls_refs, tomcat,
 };
 use crate::sources::Unavailable;
 use std::sync::Arc;

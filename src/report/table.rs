@@ -127,6 +127,9 @@ fn evidence(out: &mut String, st: &Style, e: &Evidence) {
         }
         None => st.para(out, &detail, "  - ", "    "),
     }
+    if let Some(layer) = super::layer_note(e) {
+        st.para(out, &neutralize(&layer), "     ", "     ");
+    }
 }
 
 fn failure(out: &mut String, st: &Style, r: &CheckResult) {
@@ -214,6 +217,10 @@ fn header(out: &mut String, st: &Style, report: &Report) {
     let title = format!("hardcheck {} · profile {}", report.tool.version, neutralize(&report.profile));
     st.para(out, &title, "", "  ");
     st.para(out, &neutralize(&report.provenance()), "", "  ");
+    if let Some(note) = report.container_note() {
+        let note = format!("{note}; live-host-only checks are skipped (give --profile to choose)");
+        st.para(out, &neutralize(&note), "", "  ");
+    }
     if report.sees_less() {
         let note = format!(
             "not running as root ({}, uid {}): {} input(s) could not be read, and the checks that need them are \

@@ -10,6 +10,26 @@
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::path::Path;
+use std::process::Command;
+
+/// Run a real image tool in `dir`; panics with its stderr when it fails.
+pub fn run(dir: &Path, program: &str, args: &[&str]) {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e} (scripts/test.sh installs umoci and skopeo)"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{program} {args:?} failed: {stderr}");
+}
+
+/// Unpack the umoci image `oci:img` in `dir`, let `edit` change the tree,
+/// repack it as a new layer made by `created_by`.
+pub fn umoci_layer(dir: &Path, bundle: &str, created_by: &str, edit: impl FnOnce(&Path)) {
+    run(dir, "umoci", &["unpack", "--image", "oci:img", bundle]);
+    edit(&dir.join(bundle).join("rootfs"));
+    run(dir, "umoci", &["repack", "--history.created_by", created_by, "--image", "oci:img", bundle]);
+}
 
 fn sha(bytes: &[u8]) -> String {
     format!("sha256:{:x}", Sha256::digest(bytes))
@@ -56,23 +76,24 @@ pub fn is_image_fixture(scenario: &Path) -> bool {
 /// Build the OCI layout of `spec` (a scenario's `image/` directory) in `out`.
 pub fn build(spec: &Path, out: &Path) {
     let mut config: Value = serde_json::from_str(&std::fs::read_to_string(spec.join("config.json")).unwrap()).unwrap();
-    let mut layers: Vec<_> = std::fs::read_dir(spec.join("layers"))
-        .map(|rd| rd.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
+    let mut layers: Vec<_> =
+        std::fs::read_dir(spec.join("layers")).map(|rd| rd.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     layers.sort_by_key(|p| p.file_name().unwrap().to_string_lossy().parse::<u32>().unwrap());
     let mut diff_ids = Vec::new();
     let mut descriptors = Vec::new();
     for l in &layers {
         let (digest, size) = put_blob(out, &layer_tar(l));
         diff_ids.push(json!(digest));
-        descriptors.push(json!({"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": digest, "size": size}));
+        descriptors
+            .push(json!({"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": digest, "size": size}));
     }
     let c = config.as_object_mut().unwrap();
     c.entry("os").or_insert(json!("linux"));
     c.entry("architecture").or_insert(json!("amd64"));
     c.insert("rootfs".into(), json!({"type": "layers", "diff_ids": diff_ids}));
     if !c.contains_key("history") {
-        let steps: Vec<Value> = (0..layers.len()).map(|i| json!({"created_by": format!("fixture layer {i}")})).collect();
+        let steps: Vec<Value> =
+            (0..layers.len()).map(|i| json!({"created_by": format!("fixture layer {i}")})).collect();
         c.insert("history".into(), json!(steps));
     }
     let (cdigest, csize) = put_blob(out, serde_json::to_vec(&config).unwrap().as_slice());

@@ -78,7 +78,10 @@ pub fn run_image(f: &Facts, p: &ImageParams) -> Result<Outcome, Unavailable> {
     let image = f.image()?;
     let mut out = Outcome { checked: 1, failures: failures(&image.findings, &name(&p.concern)), ..Outcome::default() };
     if p.concern == ImageConcern::SetuidAdded {
-        out.notes.push(format!("the base image is the first {} layer(s)", image.base_layers));
+        out.notes.push(match image.base_layers {
+            0 | 1 => "the base image is layer 0".to_string(),
+            n => format!("the base image is layers 0 to {}", n - 1),
+        });
         if image.truncated {
             out.notes.push("the walk of the image reached its bound: not every file was judged".into());
         }
