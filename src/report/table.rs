@@ -217,10 +217,6 @@ fn header(out: &mut String, st: &Style, report: &Report) {
     let title = format!("hardcheck {} · profile {}", report.tool.version, neutralize(&report.profile));
     st.para(out, &title, "", "  ");
     st.para(out, &neutralize(&report.provenance()), "", "  ");
-    if let Some(note) = report.container_note() {
-        let note = format!("{note}; live-host-only checks are skipped (give --profile to choose)");
-        st.para(out, &neutralize(&note), "", "  ");
-    }
     if report.sees_less() {
         let note = format!(
             "not running as root ({}, uid {}): {} input(s) could not be read, and the checks that need them are \
@@ -232,6 +228,10 @@ fn header(out: &mut String, st: &Style, report: &Report) {
         let mut lines = wrap(&note, st.width, "note: ", "      ");
         st.paint_first(&mut lines, 0, "note:", "1;33");
         st.lines(out, lines);
+    }
+    if let Some(note) = report.container_note() {
+        let note = format!("{note}; live-host-only checks are skipped (give --profile to choose)");
+        st.para(out, &neutralize(&note), "", "  ");
     }
 }
 
