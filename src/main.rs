@@ -6,7 +6,7 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use hardcheck::checks::definition::{self, Check};
 use hardcheck::checks::{engine, profile, score, surface};
-use hardcheck::collectors::dblive;
+use hardcheck::collectors::{container, dblive};
 use hardcheck::facts::{Facts, ScanOptions};
 use hardcheck::model::{CheckResult, Severity, Skipped, Status};
 use hardcheck::report::{self, Format, Report, TargetInfo, Tool};
@@ -76,9 +76,13 @@ struct ScanArgs {
     /// Platform of a multi-platform image (default linux/amd64).
     #[arg(long, value_name = "OS/ARCH", requires = "image")]
     platform: Option<String>,
-    /// Profile name (baseline, server, container) or path to a profile TOML.
-    #[arg(long, default_value = "baseline")]
-    profile: String,
+    /// Profile name (baseline, server, container) or path to a profile TOML
+    /// (default baseline; container when a live scan runs inside a container).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Also judge this Dockerfile (Dockerfiles under the app paths are found).
+    #[arg(long, value_name = "PATH")]
+    dockerfile: Option<PathBuf>,
     /// Add check definitions from a directory (repeatable).
     #[arg(long = "checks", value_name = "DIR")]
     checks: Vec<PathBuf>,
@@ -200,13 +204,20 @@ fn scan(args: ScanArgs) -> Result<u8> {
         (None, None) => Arc::new(FsTarget::host()),
     };
     let checks = load_checks(&args.checks)?;
-    let prof = profile::load(&args.profile)?;
+    let container = container::of(target.as_ref());
+    let prof = profile::load(&container::profile_name(args.profile.as_deref(), container.as_ref()))?;
     let plan = select(&prof, &checks, &args.only, &args.exclude)?;
     let docs = docs_of(&plan);
     for url in &args.db {
         dblive::Url::parse(url).map_err(|e| anyhow!(hardcheck::redact::mask(&e.to_string())))?;
     }
-    let options = ScanOptions { probe: !args.no_probe, db_urls: args.db.clone(), ..ScanOptions::default() };
+    let options = ScanOptions {
+        probe: !args.no_probe,
+        db_urls: args.db.clone(),
+        dockerfile: args.dockerfile.as_ref().map(|p| p.display().to_string()),
+        container: container.as_ref().filter(|_| args.profile.is_none()).map(|c| c.engine.clone()),
+        ..ScanOptions::default()
+    };
     let facts = Arc::new(Facts::new(target.clone(), options));
     let mut results = run_with_progress(facts.clone(), plan, !args.quiet);
     let mut skipped = facts.reader().skipped();
@@ -232,6 +243,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
                 None => report::context::target_host(target.as_ref()),
             },
             image: image.as_ref().map(|i| i.info().clone()),
+            container,
         },
         scan: clock.finish(),
         profile: prof.name.clone(),
@@ -454,7 +466,9 @@ fn gates(report: &Report, args: &ScanArgs, prof: &profile::Profile) -> u8 {
 /// end, a check that found nothing wrong cannot vouch for the image.
 fn image_results(image: &ImageTarget, results: &mut [CheckResult], skipped: &mut Vec<Skipped>) {
     for ev in results.iter_mut().flat_map(|r| r.evidence.iter_mut()) {
-        ev.layer = ev.path.as_deref().and_then(|p| image.layer_of(p));
+        if ev.layer.is_none() {
+            ev.layer = ev.path.as_deref().and_then(|p| image.layer_of(p));
+        }
     }
     let refused = image.refused().iter().map(|r| Skipped { path: r.path.clone(), reason: r.reason.clone() });
     let broken = image.problems().iter().map(|p| Skipped { path: image.display_path(), reason: p.clone() });

@@ -142,6 +142,9 @@ fn failure(out: &mut String, report: &Report, r: &CheckResult) {
                 let _ = write!(out, "{} ", code(&location(&e.path, e.line)));
             }
             let _ = write!(out, "<span class=\"detail\">{}</span>", breakable(&e.detail));
+            if let Some(layer) = super::layer_note(e) {
+                let _ = write!(out, " <span class=\"layer\">{}</span>", breakable(&layer));
+            }
             out.push_str("</li>");
         }
         out.push_str("</ul>");

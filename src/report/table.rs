@@ -127,6 +127,9 @@ fn evidence(out: &mut String, st: &Style, e: &Evidence) {
         }
         None => st.para(out, &detail, "  - ", "    "),
     }
+    if let Some(layer) = super::layer_note(e) {
+        st.para(out, &neutralize(&layer), "     ", "     ");
+    }
 }
 
 fn failure(out: &mut String, st: &Style, r: &CheckResult) {
@@ -225,6 +228,10 @@ fn header(out: &mut String, st: &Style, report: &Report) {
         let mut lines = wrap(&note, st.width, "note: ", "      ");
         st.paint_first(&mut lines, 0, "note:", "1;33");
         st.lines(out, lines);
+    }
+    if let Some(note) = report.container_note() {
+        let note = format!("{note}; live-host-only checks are skipped (give --profile to choose)");
+        st.para(out, &neutralize(&note), "", "  ");
     }
 }
 
