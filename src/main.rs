@@ -46,6 +46,26 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: ListFormat,
     },
+    /// Merge JSON reports of many hosts into one fleet view (docs/fleet.md).
+    Merge(MergeArgs),
+}
+
+#[derive(clap::Args)]
+#[command(after_help = "Exit codes: 0 merged, 1 --fail-on failed on a host, 2 an input is missing, not a \
+                        hardcheck JSON report, or of another schema version (the file is named).")]
+struct MergeArgs {
+    /// JSON reports (`hardcheck scan --format json`), one or more per host.
+    #[arg(value_name = "REPORT.json", required = true)]
+    reports: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "table")]
+    format: hardcheck::fleet::Format,
+    /// Write the fleet view to a file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit 1 when a host fails a check at or above this severity (waived
+    /// failures do not count).
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<Severity>,
 }
 
 const SCAN_HELP: &str = "\
@@ -181,6 +201,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Sources { format } => list_sources(format),
         Command::Checks(ChecksCommand::Explain { id, checks }) => explain(&id, &checks),
         Command::Profiles(ProfilesCommand::List) => list_profiles(),
+        Command::Merge(a) => Ok(hardcheck::fleet::run(&a.reports, a.format, a.output.as_deref(), a.fail_on)?),
     }
 }
 

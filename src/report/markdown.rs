@@ -84,7 +84,7 @@ pub fn code(s: &str) -> String {
 }
 
 /// A code span inside a table cell.
-fn code_cell(s: &str) -> String {
+pub fn code_cell(s: &str) -> String {
     code(s).replace('|', "\\|")
 }
 

@@ -146,6 +146,9 @@ impl Report {
 pub enum Format {
     Table,
     Json,
+    /// The JSON report on one line (and a newline): a log pipeline reads
+    /// one report per line (the Kubernetes DaemonSet of `deploy/`).
+    Jsonl,
     Sarif,
     Junit,
     Html,
@@ -177,6 +180,7 @@ pub fn render_with(report: &Report, format: Format, opts: &RenderOptions) -> Res
     match format {
         Format::Table => Ok(table::render(report, opts)),
         Format::Json => Ok(json::render(report)),
+        Format::Jsonl => Ok(json::render_line(report)),
         Format::Sarif => Ok(sarif::render(report)),
         Format::Junit => Ok(junit::render(report)),
         Format::Html => Ok(html::render(report)),
