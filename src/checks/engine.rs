@@ -134,7 +134,9 @@ fn result(
         category: d.category.clone(),
         severity: p.severity,
         status,
-        message: mask(&message),
+        // The message is the check's own words with target values masked
+        // where they were put in (`fill`), never masked as a whole.
+        message,
         evidence,
         fix: fill_fix(&d.fix, first, d.fix_location.as_deref()),
         references: d.references.clone(),
@@ -142,6 +144,9 @@ fn result(
 }
 
 /// Fill `{field}` placeholders from an item; unknown ones stay as written.
+/// Each value put in comes from the target and is masked in the context of
+/// the line it lands on (`password = {value}` masks the value), while the
+/// template's own words are never masked.
 pub fn fill(template: &str, fields: Option<&Map<String, Value>>) -> String {
     let mut out = String::new();
     let mut rest = template;
@@ -152,19 +157,20 @@ pub fn fill(template: &str, fields: Option<&Map<String, Value>>) -> String {
             Some(end) if after[..end].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && end > 0 => {
                 let key = &after[..end];
                 match fields.and_then(|f| f.get(key)) {
-                    Some(Value::String(s)) => out.push_str(s),
+                    Some(Value::String(s)) => push_value(&mut out, s),
                     Some(Value::Null) | None => {
                         out.push('{');
                         out.push_str(key);
                         out.push('}');
                     }
-                    Some(Value::Array(a)) => out.push_str(
+                    Some(Value::Array(a)) => push_value(
+                        &mut out,
                         &a.iter()
                             .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
                             .collect::<Vec<_>>()
                             .join(","),
                     ),
-                    Some(v) => out.push_str(&v.to_string()),
+                    Some(v) => push_value(&mut out, &v.to_string()),
                 }
                 rest = &after[end + 1..];
             }
@@ -176,6 +182,20 @@ pub fn fill(template: &str, fields: Option<&Map<String, Value>>) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Append a target value to `out`, masked as it reads after the text
+/// already on its line: `requirepass {value}` hides the value, while the
+/// text before it stays as the check wrote it.
+fn push_value(out: &mut String, value: &str) {
+    let line = &out[out.rfind('\n').map_or(0, |i| i + 1)..];
+    let masked = mask(&format!("{line}{value}"));
+    let shown = match masked.strip_prefix(line) {
+        Some(v) => v.to_string(),
+        // The mask reached into the check's words: mask the value alone.
+        None => mask(value),
+    };
+    out.push_str(&shown);
 }
 
 fn fill_fix(template: &str, first: Option<&Map<String, Value>>, default_location: Option<&str>) -> String {
@@ -193,10 +213,10 @@ fn fill_fix(template: &str, first: Option<&Map<String, Value>>, default_location
     }
     let filled = fill(template, Some(&fields));
     if first.is_some() {
-        mask(&filled)
+        filled
     } else {
         // No failing item (a pass or skip): item placeholders have nothing to show.
-        mask(&fill_missing(&filled, "…"))
+        fill_missing(&filled, "…")
     }
 }
 
@@ -253,21 +273,21 @@ fn evidence_of(m: &Map<String, Value>) -> Evidence {
 
 fn unavailable(p: &Planned, u: &Unavailable) -> CheckResult {
     match u {
-        Unavailable::NotFound(why) => result(p, Status::Skip, format!("not applicable: {why}"), Vec::new(), None),
-        Unavailable::Unreadable(e) => result(p, Status::Skip, format!("cannot read {e}"), Vec::new(), None),
+        Unavailable::NotFound(why) => result(p, Status::Skip, mask(&format!("not applicable: {why}")), Vec::new(), None),
+        Unavailable::Unreadable(e) => result(p, Status::Skip, mask(&format!("cannot read {e}")), Vec::new(), None),
         Unavailable::Malformed { path, line, message } => {
             let ev =
                 Evidence { path: Some(path.clone()), line: Some(*line as u64), detail: mask(message), layer: None };
-            result(p, Status::Error, format!("malformed {path}:{line}: {message}"), vec![ev], None)
+            result(p, Status::Error, mask(&format!("malformed {path}:{line}: {message}")), vec![ev], None)
         }
-        Unavailable::Failed(why) => result(p, Status::Error, why.clone(), Vec::new(), None),
+        Unavailable::Failed(why) => result(p, Status::Error, mask(why), Vec::new(), None),
     }
 }
 
 fn unreadable_message(list: &[ReadError]) -> String {
     let shown: Vec<String> = list.iter().take(3).map(|e| e.to_string()).collect();
     let more = if list.len() > 3 { format!(" (and {} more)", list.len() - 3) } else { String::new() };
-    format!("could not read everything this check needs: {}{more}", shown.join("; "))
+    mask(&format!("could not read everything this check needs: {}{more}", shown.join("; ")))
 }
 
 /// Judge one check.
@@ -308,7 +328,7 @@ pub fn run_one(scan: &Session, p: &Planned) -> CheckResult {
                 let why = d.not_applicable.clone().unwrap_or_else(|| "not applicable to this target".into());
                 return result(p, Status::Skip, why, Vec::new(), None);
             }
-            Err(e) => return result(p, Status::Error, e, Vec::new(), None),
+            Err(e) => return result(p, Status::Error, mask(&e), Vec::new(), None),
         }
     }
     let (Some(for_each), Some(expect)) = (&c.for_each, &c.expect) else {
@@ -316,7 +336,7 @@ pub fn run_one(scan: &Session, p: &Planned) -> CheckResult {
     };
     let items = match for_each.eval_list(&ctx) {
         Ok(items) => items,
-        Err(e) => return result(p, Status::Error, e, Vec::new(), None),
+        Err(e) => return result(p, Status::Error, mask(&e), Vec::new(), None),
     };
     let mut outcome = Outcome { checked: items.len(), unreadable, ..Default::default() };
     for it in items.iter() {
@@ -325,7 +345,7 @@ pub fn run_one(scan: &Session, p: &Planned) -> CheckResult {
         match expect.eval_bool(&inner) {
             Ok(true) => {}
             Ok(false) => outcome.failures.push(item_fields(&expr::to_json(it))),
-            Err(e) => return result(p, Status::Error, e, Vec::new(), None),
+            Err(e) => return result(p, Status::Error, mask(&e), Vec::new(), None),
         }
     }
     if items.is_empty() {
@@ -369,11 +389,12 @@ fn from_outcome(p: &Planned, o: Outcome) -> CheckResult {
     result(p, Status::Pass, with_notes(msg, &o.notes), Vec::new(), None)
 }
 
-/// A probe's notes (what it did not judge) after the message.
+/// A probe's notes (what it did not judge) after the message; a note may
+/// quote the target, so each is masked.
 fn with_notes(mut message: String, notes: &[String]) -> String {
     for n in notes {
         message.push_str("; ");
-        message.push_str(n);
+        message.push_str(&mask(n));
     }
     message
 }
