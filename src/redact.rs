@@ -188,7 +188,8 @@ fn url_password() -> &'static Regex {
 fn bare_userinfo() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r#"((?:^|[\s=,;"'(\[])[A-Za-z0-9_.%+\-]+:)([^\s@/:"'*][^\s@/"']*)(@[A-Za-z0-9\[])"#).expect("static regex")
+        Regex::new(r#"((?:^|[\s=,;"'(\[])[A-Za-z0-9_.%+\-]+:)([^\s@/:"'*][^\s@/"']*)(@[A-Za-z0-9\[])"#)
+            .expect("static regex")
     })
 }
 

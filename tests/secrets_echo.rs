@@ -48,12 +48,7 @@ const CASES: &[(&str, &str, &str, &str)] = &[
         "auth [success=1 default=ignore] pam_unix.so nullok bindpw={C} rootbindpw={C}z\nauth requisite pam_deny.so\n",
         "/etc/pam.d/common-auth:1",
     ),
-    (
-        "tls.pip-trusted-host",
-        "etc/pip.conf",
-        "[global]\ntrusted-host = bob:{C}@pypi.example.org\n",
-        "/etc/pip.conf:2",
-    ),
+    ("tls.pip-trusted-host", "etc/pip.conf", "[global]\ntrusted-host = bob:{C}@pypi.example.org\n", "/etc/pip.conf:2"),
 ];
 
 #[test]

@@ -32,11 +32,33 @@ type Cel = Result<Arc<(cel::Value, Vec<ReadError>)>, Unavailable>;
 pub struct Session {
     facts: Arc<Facts>,
     cel: Mutex<HashMap<String, Arc<OnceLock<Cel>>>>,
+    /// Checks whose predicate is being evaluated, by plan index, since when.
+    evaluating: Mutex<HashMap<usize, Instant>>,
 }
 
 impl Session {
     pub fn new(facts: Arc<Facts>) -> Session {
-        Session { facts, cel: Mutex::new(HashMap::new()) }
+        Session { facts, cel: Mutex::new(HashMap::new()), evaluating: Mutex::new(HashMap::new()) }
+    }
+
+    fn evaluating(&self) -> std::sync::MutexGuard<'_, HashMap<usize, Instant>> {
+        self.evaluating.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Check `i` has finished evaluating (or never started).
+    fn evaluated(&self, i: usize) {
+        self.evaluating().remove(&i);
+    }
+
+    /// Checks evaluating for longer than [`limits::CHECK_TIME`]; they are
+    /// forgotten here (their answer, if it comes, is dropped by `run`).
+    fn overdue(&self) -> Vec<usize> {
+        let mut map = self.evaluating();
+        let late: Vec<usize> = map.iter().filter(|(_, t)| t.elapsed() > limits::CHECK_TIME).map(|(i, _)| *i).collect();
+        for i in &late {
+            map.remove(i);
+        }
+        late
     }
 
     pub fn facts(&self) -> &Facts {
@@ -71,7 +93,10 @@ pub struct Planned {
 }
 
 /// Run every planned check; results are in the order given. `finished`
-/// counts the checks done so far, for a progress line.
+/// counts the checks done so far, for a progress line. A predicate still
+/// being evaluated after [`limits::CHECK_TIME`] is an `error` result, and a
+/// fresh worker takes its place (CEL evaluation cannot be interrupted: the
+/// stuck worker's late answer is dropped).
 pub fn run(facts: Arc<Facts>, plan: Vec<Planned>, finished: &AtomicUsize) -> Vec<CheckResult> {
     let budget = facts.options().budget;
     let scan = Arc::new(Session::new(facts));
@@ -79,35 +104,50 @@ pub fn run(facts: Arc<Facts>, plan: Vec<Planned>, finished: &AtomicUsize) -> Vec
     let next = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = mpsc::channel::<(usize, CheckResult)>();
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, limits::WORKERS);
-    for _ in 0..workers.min(plan.len().max(1)) {
+    let spawn = || {
         let (plan, next, tx, scan) = (plan.clone(), next.clone(), tx.clone(), scan.clone());
-        let spawned = std::thread::Builder::new().stack_size(WORKER_STACK).spawn(move || loop {
+        std::thread::Builder::new().stack_size(WORKER_STACK).spawn(move || loop {
             let i = next.fetch_add(1, Ordering::SeqCst);
             let Some(p) = plan.get(i) else { break };
-            let r = run_one(&scan, p);
+            let r = run_one_at(&scan, p, i);
+            scan.evaluated(i);
             if tx.send((i, r)).is_err() {
                 break;
             }
-        });
-        if spawned.is_err() {
+        })
+    };
+    for _ in 0..workers.min(plan.len().max(1)) {
+        if spawn().is_err() {
             break;
         }
     }
-    drop(tx);
     let mut results: Vec<Option<CheckResult>> = vec![None; plan.len()];
     let deadline = Instant::now() + budget;
     let mut done = 0;
     while done < plan.len() {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok((i, r)) => {
-                results[i] = Some(r);
+        for i in scan.overdue() {
+            if results[i].is_none() {
+                let why = format!("evaluation did not finish within {} s", limits::CHECK_TIME.as_secs());
+                results[i] = Some(result(&plan[i], Status::Error, why, Vec::new(), None));
                 done += 1;
                 finished.store(done, Ordering::Relaxed);
+                let _ = spawn();
             }
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left.min(std::time::Duration::from_millis(500))) {
+            Ok((i, r)) => {
+                if results[i].is_none() {
+                    results[i] = Some(r);
+                    done += 1;
+                    finished.store(done, Ordering::Relaxed);
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) if !left.is_zero() => {}
             Err(_) => break,
         }
     }
+    drop(tx);
     results
         .into_iter()
         .enumerate()
@@ -273,7 +313,9 @@ fn evidence_of(m: &Map<String, Value>) -> Evidence {
 
 fn unavailable(p: &Planned, u: &Unavailable) -> CheckResult {
     match u {
-        Unavailable::NotFound(why) => result(p, Status::Skip, mask(&format!("not applicable: {why}")), Vec::new(), None),
+        Unavailable::NotFound(why) => {
+            result(p, Status::Skip, mask(&format!("not applicable: {why}")), Vec::new(), None)
+        }
         Unavailable::Unreadable(e) => result(p, Status::Skip, mask(&format!("cannot read {e}")), Vec::new(), None),
         Unavailable::Malformed { path, line, message } => {
             let ev =
@@ -292,6 +334,12 @@ fn unreadable_message(list: &[ReadError]) -> String {
 
 /// Judge one check.
 pub fn run_one(scan: &Session, p: &Planned) -> CheckResult {
+    run_one_at(scan, p, usize::MAX)
+}
+
+/// Judge the check at plan index `i`; its evaluation (after its facts are
+/// collected) is timed by the session.
+fn run_one_at(scan: &Session, p: &Planned, i: usize) -> CheckResult {
     let c = &p.check;
     let d = &c.def;
     let target = scan.facts().target();
@@ -320,6 +368,7 @@ pub fn run_one(scan: &Session, p: &Planned) -> CheckResult {
     ctx.add_variable_from_value("params", expr::to_cel(&Value::Object(p.params.clone())));
     let target = serde_json::json!({"kind": target.kind().as_str(), "live": target.is_live()});
     ctx.add_variable_from_value("target", expr::to_cel(&target));
+    scan.evaluating().insert(i, Instant::now());
 
     if let Some(applies) = &c.applies {
         match applies.eval_bool(&ctx) {
@@ -338,6 +387,10 @@ pub fn run_one(scan: &Session, p: &Planned) -> CheckResult {
         Ok(items) => items,
         Err(e) => return result(p, Status::Error, mask(&e), Vec::new(), None),
     };
+    if items.len() > limits::CEL_ITEMS {
+        let why = format!("`for_each` gave {} items (limit {})", items.len(), limits::CEL_ITEMS);
+        return result(p, Status::Error, why, Vec::new(), None);
+    }
     let mut outcome = Outcome { checked: items.len(), unreadable, ..Default::default() };
     for it in items.iter() {
         let mut inner = ctx.new_inner_scope();
