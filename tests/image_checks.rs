@@ -167,7 +167,7 @@ fn a_dockerfile_given_on_the_command_line_is_judged_with_an_image() {
         .unwrap();
     let (_, report, _) = scan(built(), &["--image", "app.tar", "--dockerfile", file.to_str().unwrap()]);
     let at = format!("{}:1", file.display());
-    assert_eq!(common::evidence(result(&report, "dockerfile.user-root")), [at.clone()]);
+    assert_eq!(common::evidence(result(&report, "dockerfile.user-root")), std::slice::from_ref(&at));
     assert_eq!(common::evidence(result(&report, "dockerfile.base-image-pinned")), [at]);
     assert_eq!(common::evidence(result(&report, "dockerfile.secrets")), [format!("{}:2", file.display())]);
     assert!(!report.to_string().contains("ghp_R2d2"), "the token is printed");
