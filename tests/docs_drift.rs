@@ -88,3 +88,42 @@ fn an_unknown_category_is_a_usage_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("`sshh` is not a category") && err.contains("ssh"), "{err}");
 }
+
+/// The README stays a newcomer's page (under 200 lines, linking into
+/// `docs/`), and no relative link in the README, CONTRIBUTING.md, SECURITY.md
+/// or `docs/` points at a file that does not exist.
+#[test]
+fn readme_is_short_and_every_relative_link_resolves() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(readme.lines().count() < 200, "README.md has {} lines; move detail into docs/", readme.lines().count());
+    assert!(readme.contains("./scripts/test.sh"), "the README must keep the test command");
+    let mut files: Vec<PathBuf> =
+        ["README.md", "CONTRIBUTING.md", "SECURITY.md"].iter().map(|f| root.join(f)).filter(|p| p.exists()).collect();
+    let mut dirs = vec![docs()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            match p.is_dir() {
+                true => dirs.push(p),
+                false if p.extension().is_some_and(|x| x == "md") => files.push(p),
+                false => {}
+            }
+        }
+    }
+    let link = regex::Regex::new(r"\]\(([^)#\s]+)(#[^)\s]*)?\)").unwrap();
+    let mut broken = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for c in link.captures_iter(&text) {
+            let target = &c[1];
+            if target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            if !f.parent().unwrap().join(target).exists() {
+                broken.push(format!("{}: {target}", f.strip_prefix(root).unwrap().display()));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken relative links:\n{}", broken.join("\n"));
+}

@@ -18,6 +18,9 @@
 //! scanned with `--image`; its `.modes` paths start with `image/layers/N/`.
 //!
 //! `HARDCHECK_FIXTURES=ssh` (a prefix of `category/name`) runs a subset.
+//! `HARDCHECK_BLESS=1` writes each fail scenario's `.evidence` file from
+//! the evidence the binary gives (a missing file too), for review with
+//! `git diff`; the verdicts are still asserted.
 
 mod common;
 
@@ -115,9 +118,13 @@ fn run_scenario(id: &str, verdict: &str, dir: &Path) -> Result<(), String> {
     }
     if verdict == "fail" {
         let want_file = dir.with_extension("evidence");
+        let got = evidence(r);
+        if std::env::var_os("HARDCHECK_BLESS").is_some() {
+            let text: String = got.iter().map(|l| format!("{l}\n")).collect();
+            std::fs::write(&want_file, text).map_err(|e| format!("{}: {e}", want_file.display()))?;
+        }
         let want = std::fs::read_to_string(&want_file).map_err(|_| format!("missing {}", want_file.display()))?;
         let want: Vec<String> = want.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
-        let got = evidence(r);
         if got != want {
             return Err(format!("evidence {got:?}, expected {want:?} (message: {})", r["message"]));
         }

@@ -211,3 +211,28 @@ fn probe_params_are_checked_when_definitions_load() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("\"app_paths\":[\"/srv\""), "defaults are filled in: {text}");
 }
+
+/// `cargo xtask new-check` scaffolds with `TODO`s; none may be left in a
+/// definition or a probe.
+#[test]
+fn no_scaffold_todo_is_left() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut left = Vec::new();
+    let mut dirs = vec![root.join("checks"), root.join("src/checks/probes")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            for (i, line) in text.lines().enumerate() {
+                if line.contains("TODO") {
+                    left.push(format!("{}:{}: {}", p.strip_prefix(root).unwrap().display(), i + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(left.is_empty(), "scaffold TODOs left:\n{}", left.join("\n"));
+}
