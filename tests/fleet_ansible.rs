@@ -167,7 +167,8 @@ fn playbook_scans_every_host_fetches_and_merges_on_the_controller() {
         .iter()
         .map(|root| {
             let file = dir.join(format!("{}.json", root.file_name().unwrap().to_string_lossy()));
-            let s = bin().arg("scan").arg("--root").arg(root).args(["--format", "json", "--output"]).arg(&file).output();
+            let s =
+                bin().arg("scan").arg("--root").arg(root).args(["--format", "json", "--output"]).arg(&file).output();
             let s = s.unwrap();
             assert_eq!(s.status.code(), Some(0), "{}", String::from_utf8_lossy(&s.stderr));
             file
