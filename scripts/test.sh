@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 # Pinned so that a new release of a validator cannot change the verdict.
 XMLSCHEMA_VERSION=4.3.2
 KUBERNETES_VALIDATE_VERSION=1.37.0
-ANSIBLE_CORE_VERSION=2.14.18
+ANSIBLE_CORE_VERSION=2.18.19  # PyPI fallback only: runs on Python 3.11 to 3.13
 SARIF_MULTITOOL_VERSION=5.7.0
 
 need() { command -v "$1" >/dev/null 2>&1; }
