@@ -88,13 +88,17 @@ fn controls_view_in_table_markdown_and_html() {
 
     let md = merge(&all, "markdown");
     assert!(md.contains(&format!("## Controls: {FRAMEWORK} 1.1.0")), "{md}");
-    assert!(md.contains("| `5.1.20` | Ensure sshd PermitRootLogin is disabled | 1 | 2 | 0 | 0 |"), "{md}");
-    assert!(md.contains("| `6.3.1.1` | Ensure auditd packages are installed | 0 | 0 | 0 | 3 |"), "{md}");
+    assert!(
+        md.contains("| `5.1.20` | Ensure sshd PermitRootLogin is disabled | 1 | 2 | 0 | 0 | `web1`, `web2` |"),
+        "{md}"
+    );
+    assert!(md.contains("| `6.3.1.1` | Ensure auditd packages are installed | 0 | 0 | 0 | 3 |  |"), "{md}");
     assert!(ascending(&positions(&md, |id| format!("| `{id}` |"))), "{md}");
 
     let html = merge(&all, "html");
     assert!(html.contains(&format!("<h2>Controls: {FRAMEWORK} 1.1.0</h2>")), "{html}");
-    assert!(html.contains("<th class=\"num\">Not covered</th>"), "{html}");
+    assert!(html.contains("<th class=\"num\">Not covered</th><th>Failing on</th>"), "{html}");
+    assert!(html.contains("<td class=\"num\">0</td><td>web1,<wbr> web2</td></tr>"), "{html}");
     // Ids may break at their dots (`<wbr>`).
     assert!(
         ascending(&positions(&html, |id| format!("<td><code>{}</code></td>", id.replace('.', ".<wbr>")))),
