@@ -7,9 +7,11 @@
 #   nginx-light, redis-server, mariadb-server and postgresql (the live tests
 #   start their own instances on loopback, in temporary directories); chromium
 #   (the HTML report test); umoci and skopeo (the image tests); python3-pip
-#   and npm when absent.
+#   and npm when absent; ansible-core (the fleet playbook test), from PyPI
+#   under target/validators/ where Debian has no package.
 # - Report validators, under target/validators/ (nothing system-wide):
-#   xmlschema from PyPI and the SARIF Multitool from npm.
+#   xmlschema and kubernetes-validate from PyPI and the SARIF Multitool
+#   from npm.
 # Services of the packages it installs are neither started nor enabled at
 # boot: the machine's services stay as they were (a live scan of the
 # machine is not changed by running the tests).
@@ -18,6 +20,8 @@ cd "$(dirname "$0")/.."
 
 # Pinned so that a new release of a validator cannot change the verdict.
 XMLSCHEMA_VERSION=4.3.2
+KUBERNETES_VALIDATE_VERSION=1.37.0
+ANSIBLE_CORE_VERSION=2.18.19  # PyPI fallback only: runs on Python 3.11 to 3.13
 SARIF_MULTITOOL_VERSION=5.7.0
 
 need() { command -v "$1" >/dev/null 2>&1; }
@@ -30,6 +34,9 @@ need openssl || packages+=(openssl)    # TLS servers for the live probe tests
 need umoci || packages+=(umoci)        # image tests build their images with umoci…
 need skopeo || packages+=(skopeo)      # …and convert them (docker-archive, OCI archive, zstd)
 need strace || packages+=(strace)      # the side-effects test records every spawn and write
+# The fleet playbook test runs deploy/ansible with real ansible-core (PyPI
+# below when Debian has no ansible-core package).
+need ansible-playbook || ! apt-cache show ansible-core >/dev/null 2>&1 || packages+=(ansible-core)
 # Real servers the live tests start on loopback, in temporary directories,
 # on ports of their own (never a system instance).
 need nginx || [ -x /usr/sbin/nginx ] || packages+=(nginx-light)
@@ -94,6 +101,14 @@ validators="${CARGO_TARGET_DIR:-target}/validators"
 if ! PYTHONPATH="$validators/python" python3 -c "import xmlschema" >/dev/null 2>&1; then
   echo "scripts/test.sh: installing xmlschema $XMLSCHEMA_VERSION into $validators/python" >&2
   python3 -m pip install --quiet --disable-pip-version-check --target "$validators/python" "xmlschema==$XMLSCHEMA_VERSION"
+fi
+if ! PYTHONPATH="$validators/python" python3 -c "import kubernetes_validate" >/dev/null 2>&1; then
+  echo "scripts/test.sh: installing kubernetes-validate $KUBERNETES_VALIDATE_VERSION into $validators/python" >&2
+  python3 -m pip install --quiet --disable-pip-version-check --target "$validators/python" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+fi
+if ! need ansible-playbook && [ ! -x "$validators/python/bin/ansible-playbook" ]; then
+  echo "scripts/test.sh: installing ansible-core $ANSIBLE_CORE_VERSION into $validators/python" >&2
+  python3 -m pip install --quiet --disable-pip-version-check --target "$validators/python" "ansible-core==$ANSIBLE_CORE_VERSION"
 fi
 # The Multitool's Linux build (what the `@microsoft/sarif-multitool`
 # wrapper runs), called directly by the tests.

@@ -73,7 +73,7 @@ fn controls(out: &mut String, fleet: &Fleet) {
             out,
             "<h2>Controls: {} {}</h2>\n<div class=\"table-wrap\"><table>\n<thead><tr><th>Control</th><th>Title</th>\
              <th class=\"num\">Pass</th><th class=\"num\">Fail</th><th class=\"num\">Manual</th>\
-             <th class=\"num\">Not covered</th></tr></thead>\n<tbody>\n",
+             <th class=\"num\">Not covered</th><th>Failing on</th></tr></thead>\n<tbody>\n",
             escape_html(fw),
             escape_html(version)
         );
@@ -81,13 +81,14 @@ fn controls(out: &mut String, fleet: &Fleet) {
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-                 <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                 <td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
                 code(&c.id),
                 escape_html(&c.title),
                 c.pass,
                 c.fail,
                 c.manual,
-                c.not_covered
+                c.not_covered,
+                breakable(&names(&c.failing))
             );
         }
         out.push_str("</tbody>\n</table></div>\n");

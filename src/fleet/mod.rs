@@ -256,6 +256,11 @@ fn check_rows(reports: &[Loaded]) -> Vec<CheckRow> {
         }
     }
     let mut rows: Vec<CheckRow> = by_id.into_values().collect();
+    // Host names in order, whatever order the reports were given in.
+    for r in &mut rows {
+        r.failing.sort();
+        r.waived.sort();
+    }
     rows.sort_by(|a, b| {
         let failing = |r: &CheckRow| !r.failing.is_empty();
         failing(b)
@@ -291,13 +296,25 @@ fn control_rows(reports: &[Loaded]) -> Vec<ControlRow> {
                     row.failing.push(l.host().to_string());
                 }
                 "manual" => row.manual += 1,
-                "not-covered" => row.not_covered += 1,
+                "not-covered" | "not_covered" => row.not_covered += 1,
                 _ => {}
             }
         }
     }
     let mut rows: Vec<ControlRow> = by_key.into_values().collect();
-    rows.sort_by(|a, b| a.framework.cmp(&b.framework).then(b.fail.cmp(&a.fail)).then(natural(&a.id, &b.id)));
+    for r in &mut rows {
+        r.failing.sort();
+    }
+    // Worst first: failing on the most hosts, then unsettled (not covered,
+    // then manual) on the most, then in the benchmark's order.
+    rows.sort_by(|a, b| {
+        a.framework
+            .cmp(&b.framework)
+            .then(b.fail.cmp(&a.fail))
+            .then(b.not_covered.cmp(&a.not_covered))
+            .then(b.manual.cmp(&a.manual))
+            .then(natural(&a.id, &b.id))
+    });
     rows
 }
 

@@ -210,7 +210,26 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Input, FleetError> {
     if value.pointer("/tool/name").and_then(|n| n.as_str()) != Some("hardcheck") {
         return Err(FleetError::NotReport { file: file.into(), message: "`tool.name` is not \"hardcheck\"".into() });
     }
-    serde_json::from_value(value).map_err(|e| FleetError::NotReport { file: file.into(), message: e.to_string() })
+    let field = field_error(&value);
+    serde_json::from_value(value)
+        .map_err(|e| FleetError::NotReport { file: file.into(), message: field.unwrap_or_else(|| e.to_string()) })
+}
+
+/// The first top-level field of a report whose value is not of its type,
+/// with serde's message (`results`: invalid type: …).
+fn field_error(value: &serde_json::Value) -> Option<String> {
+    fn check<T: serde::de::DeserializeOwned>(name: &str, v: Option<&serde_json::Value>) -> Option<String> {
+        let v = v?;
+        serde_json::from_value::<T>(v.clone()).err().map(|e| format!("`{name}`: {e}"))
+    }
+    let get = |k: &str| value.get(k);
+    check::<InTool>("tool", get("tool"))
+        .or_else(|| check::<InTarget>("target", get("target")))
+        .or_else(|| check::<Option<InScan>>("scan", get("scan")))
+        .or_else(|| check::<String>("profile", get("profile")))
+        .or_else(|| check::<InScore>("score", get("score")))
+        .or_else(|| check::<Vec<InResult>>("results", get("results")))
+        .or_else(|| check::<Option<InCompliance>>("compliance", get("compliance")))
 }
 
 /// serde_json's message without its own ` at line L column C` suffix (the

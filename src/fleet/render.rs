@@ -227,21 +227,27 @@ fn markdown(fleet: &Fleet) -> String {
     for (fw, version) in frameworks(&fleet.controls) {
         let _ = write!(
             out,
-            "\n## Controls: {} {}\n\n| Control | Title | Pass | Fail | Manual | Not covered |\n\
-             | --- | --- | ---: | ---: | ---: | ---: |\n",
+            "\n## Controls: {} {}\n\n| Control | Title | Pass | Fail | Manual | Not covered | Failing on |\n\
+             | --- | --- | ---: | ---: | ---: | ---: | --- |\n",
             escape_cell(fw),
             escape_cell(version)
         );
         for c in fleet.controls.iter().filter(|c| c.framework == fw) {
+            let hosts: Vec<String> = c.failing.iter().take(NAMES_SHOWN).map(|h| code_cell(h)).collect();
+            let more = match c.failing.len().saturating_sub(NAMES_SHOWN) {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {}{more} |",
                 code_cell(&c.id),
                 escape_cell(&c.title),
                 c.pass,
                 c.fail,
                 c.manual,
-                c.not_covered
+                c.not_covered,
+                hosts.join(", ")
             );
         }
     }
