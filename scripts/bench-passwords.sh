@@ -7,30 +7,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 accounts=${1:-50}
-if [ ! -x /usr/bin/time ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time
-fi
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
+need_packages time
 cargo build --release --locked -q
 bin=$PWD/target/release/hardcheck
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/root/etc"
 
-# yescrypt hashes from the system's libxcrypt: Python's crypt module (up to
-# Python 3.12) or mkpasswd (Debian package whois).
-hash_yescrypt() {
-  local pw salt
-  pw=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-  salt=$(head -c 12 /dev/urandom | base64 | tr '+' '.' | tr -d '=' | cut -c1-16)
-  if python3 -W ignore -c 'import crypt' 2>/dev/null; then
-    python3 -W ignore -c 'import crypt, sys; print(crypt.crypt(sys.argv[1], "$y$j9T$" + sys.argv[2]))' "$pw" "$salt"
-  elif command -v mkpasswd >/dev/null; then
-    printf '%s\n' "$pw" | mkpasswd -m yescrypt --stdin
-  else
-    echo "need python3 (<= 3.12, crypt module) or mkpasswd (apt-get install whois)" >&2
-    exit 2
-  fi
-}
 {
   echo 'root:*:19700:0:99999:7:::'
   for i in $(seq -w 1 "$accounts"); do
