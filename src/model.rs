@@ -87,7 +87,7 @@ pub struct Evidence {
     /// The image layer that last wrote the file (image targets; an addition
     /// to schema 1).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub layer: Option<crate::target::LayerRef>,
+    pub layer: Option<LayerRef>,
 }
 
 /// One check's verdict.
@@ -109,4 +109,46 @@ pub struct CheckResult {
 pub struct Skipped {
     pub path: String,
     pub reason: String,
+}
+
+/// One listening socket of a live host, as the report's "Listening ports"
+/// section shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listener {
+    pub proto: String,
+    pub address: String,
+    pub port: u64,
+    pub scope: String,
+    pub process: Option<String>,
+    pub pid: Option<u64>,
+    pub user: Option<String>,
+    /// `local only`, `exposed`, or the id of the failing check that names it.
+    pub verdict: String,
+}
+
+/// One listener a configuration file declares.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeclaredListener {
+    pub service: String,
+    pub proto: String,
+    pub address: String,
+    pub port: Option<u64>,
+    pub scope: String,
+    pub path: String,
+    pub line: Option<u64>,
+    /// `local only`, `exposed`, `specific address`, or the id of the
+    /// failing check whose evidence points at the same line.
+    pub verdict: String,
+}
+
+/// The image layer that last wrote a path (image targets only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerRef {
+    /// Position in the image's layer list, from 0 (the base layer).
+    pub index: usize,
+    /// Digest of the layer's uncompressed tar (the config's `rootfs.diff_ids`).
+    pub diff_id: String,
+    /// The build step that made the layer (the config's history), when recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use hardcheck::sources::Scan;
+use hardcheck::facts::{Facts, ScanOptions};
 use hardcheck::target::FsTarget;
 use std::collections::BTreeSet;
 use std::net::{TcpListener, UdpSocket};
@@ -109,8 +109,8 @@ fn own_uid() -> u32 {
 fn collector_items_have_the_documented_shape() {
     let _lo = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = _lo.local_addr().unwrap().port();
-    let scan = Scan::new(Arc::new(FsTarget::host()));
-    let v = hardcheck::collectors::collect(&scan, "listeners").unwrap();
+    let facts = Facts::new(Arc::new(FsTarget::host()), ScanOptions::default());
+    let v = facts.get("listeners").unwrap().value.clone();
     assert_eq!(v["exists"], true);
     let e = v["entries"]
         .as_array()
@@ -148,9 +148,10 @@ fn ss_listeners() -> BTreeSet<(String, u16)> {
 }
 
 fn hardcheck_listeners() -> BTreeSet<(String, u16)> {
-    let scan = Scan::new(Arc::new(FsTarget::host()));
-    let v = hardcheck::collectors::collect(&scan, "listeners").unwrap();
-    assert!(v["unreadable"].as_array().unwrap().is_empty(), "{}", v["unreadable"]);
+    let facts = Facts::new(Arc::new(FsTarget::host()), ScanOptions::default());
+    let fact = facts.get("listeners").unwrap();
+    assert!(fact.unreadable.is_empty(), "{:?}", fact.unreadable);
+    let v = &fact.value;
     v["entries"]
         .as_array()
         .unwrap()

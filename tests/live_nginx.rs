@@ -223,7 +223,7 @@ fn plain_http_nginx_site_reported_from_config_and_live() {
             let report = offline(tmp);
             let r = result(&report, "tls.http-without-redirect");
             assert_eq!(r["status"], "pass", "{r}");
-            let p = hardcheck::tls::probe::probe(addr);
+            let p = hardcheck::collectors::handshake::probe(addr);
             assert_eq!(p.kind, "http", "{p:?}");
             let out = bin()
                 .arg("scan")

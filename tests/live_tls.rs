@@ -148,7 +148,7 @@ fn live_probe_reports_version_expiry_legacy_and_plain_http() {
     }
 
     // The probe itself: version, suite, chain.
-    let p = hardcheck::tls::probe::probe(format!("127.0.0.1:{good_port}").parse().unwrap());
+    let p = hardcheck::collectors::handshake::probe(format!("127.0.0.1:{good_port}").parse().unwrap());
     assert_eq!(p.kind, "tls", "{p:?}");
     assert_eq!(p.version.as_deref(), Some("TLSv1.3"), "{p:?}");
     assert!(p.suite.as_deref().unwrap_or("").starts_with("TLS13_"), "{p:?}");

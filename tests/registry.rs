@@ -82,16 +82,17 @@ fn fixture_directories_name_existing_checks() {
 #[test]
 fn every_probe_is_used_and_every_profile_plans() {
     let used: BTreeSet<String> = list().iter().filter_map(|c| c["probe"].as_str().map(str::to_string)).collect();
-    for p in hardcheck::probes::names() {
+    for p in hardcheck::checks::probes::names() {
         assert!(used.contains(p), "probe {p} is used by no check");
     }
-    let checks: Vec<_> = hardcheck::definition::load_all(&[]).unwrap().into_iter().map(std::sync::Arc::new).collect();
-    for name in hardcheck::profile::builtin_names() {
-        let p = hardcheck::profile::load(&name).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let checks: Vec<_> =
+        hardcheck::checks::definition::load_all(&[]).unwrap().into_iter().map(std::sync::Arc::new).collect();
+    for name in hardcheck::checks::profile::builtin_names() {
+        let p = hardcheck::checks::profile::load(&name).unwrap_or_else(|e| panic!("{name}: {e}"));
         let plan = p.plan(&checks).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(!plan.is_empty(), "{name} selects nothing");
     }
-    assert!(hardcheck::profile::builtin_names().len() >= 3);
+    assert!(hardcheck::checks::profile::builtin_names().len() >= 3);
 }
 
 #[test]
@@ -118,4 +119,95 @@ fn definitions_live_in_their_category_folder() {
             assert!(name.ends_with(".yaml"), "{}: definitions end in .yaml", f.path().display());
         }
     }
+}
+
+/// Every fact of the registry is read by a built-in check (in `sources:`,
+/// or through the probe it runs), or a fact built over one that is; every
+/// dependency names a fact; every check's `sources:` and `probe:` exist.
+/// A fact kept only for users' own checks says so in the registry.
+#[test]
+fn every_fact_is_used_and_every_source_exists() {
+    use hardcheck::checks::{definition, probes};
+    use hardcheck::facts::{self, FACTS};
+    let checks = definition::load_all(&[]).unwrap();
+    let mut used: BTreeSet<&str> = BTreeSet::new();
+    for c in &checks {
+        for s in &c.def.sources {
+            assert!(facts::find(s).is_some(), "{}: unknown source {s}", c.def.id);
+            used.insert(facts::find(s).unwrap().name);
+        }
+        if let Some(p) = &c.def.probe {
+            let probe = probes::find(p).unwrap_or_else(|| panic!("{}: unknown probe {p}", c.def.id));
+            for f in probe.facts {
+                used.insert(facts::find(f).unwrap_or_else(|| panic!("probe {p} reads unknown fact {f}")).name);
+            }
+        }
+    }
+    // A fact something used is built over is used too.
+    let mut grew = true;
+    while grew {
+        grew = false;
+        let now: Vec<_> = FACTS.iter().filter(|f| used.contains(f.name)).collect();
+        for f in now {
+            for d in f.depends {
+                let d = facts::find(d).unwrap_or_else(|| panic!("fact {} depends on unknown fact {d}", f.name));
+                grew |= used.insert(d.name);
+            }
+        }
+    }
+    let names: Vec<&str> = facts::names().collect();
+    let unique: BTreeSet<&str> = names.iter().copied().collect();
+    assert_eq!(names.len(), unique.len(), "a fact name is registered twice");
+    for f in FACTS {
+        assert_eq!(
+            used.contains(f.name),
+            !f.for_user_checks,
+            "fact {}: used by a built-in check: {}",
+            f.name,
+            used.contains(f.name)
+        );
+        assert!(!f.summary.trim().is_empty(), "fact {} has no summary", f.name);
+    }
+    for p in probes::PROBES {
+        for f in p.facts {
+            assert!(facts::find(f).is_some(), "probe {} reads unknown fact {f}", p.name);
+        }
+    }
+}
+
+/// A probe's parameters are typed: an unknown key, a misspelt value or a
+/// value of the wrong type is a definition error with the file and line,
+/// when the definitions load; defaults are filled in.
+#[test]
+fn probe_params_are_checked_when_definitions_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, params: &str| {
+        let text = format!(
+            "id: custom.{name}\ntitle: t\ncategory: custom\nseverity: low\nrationale: r\nfix: f\n\
+             references: {{cis: [\"1\"]}}\nprobe: sql_scripts\nparams:\n{params}"
+        );
+        let d = dir.path().join(name);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join(format!("{name}.yaml")), text).unwrap();
+        d
+    };
+    let cases = [
+        ("typo-key", "  concern: any_host\n  app_path: [/srv]\n", 11, "app_path"),
+        ("typo-value", "  concern: any-host\n", 10, "any-host"),
+        ("wrong-type", "  concern: any_host\n  app_paths: 3\n", 11, "app_paths"),
+    ];
+    for (name, params, line, word) in cases {
+        let d = write(name, params);
+        let out = bin().args(["checks", "list", "--checks"]).arg(&d).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", String::from_utf8_lossy(&out.stdout));
+        let err = String::from_utf8_lossy(&out.stderr);
+        let file = format!("{}/{name}.yaml:{line}:", d.display());
+        assert!(err.contains(&file), "{name}: expected {file} in: {err}");
+        assert!(err.contains(word), "{name}: expected `{word}` in: {err}");
+    }
+    let d = write("fine", "  concern: any_host\n");
+    let out = bin().args(["checks", "explain", "custom.fine", "--checks"]).arg(&d).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\"app_paths\":[\"/srv\""), "defaults are filled in: {text}");
 }

@@ -122,9 +122,9 @@ fn no_tls_directories_is_not_applicable() {
 
 #[test]
 fn judge_api_checks_hostnames() {
-    use hardcheck::tls::cert;
+    use hardcheck::checks::probes::tls::judge as cert;
     let m = ec_cert("www.example.com", -1, 100);
-    let c = cert::parse_der(&m.cert_der, 0, None).unwrap();
+    let c = hardcheck::sources::x509::parse_der(&m.cert_der, 0, None).unwrap();
     assert_eq!((c.key_type.as_str(), c.key_bits, c.curve.as_deref()), ("EC", 256, Some("P-256")));
     assert_eq!(c.signature, "ecdsa-with-SHA256");
     assert!(c.self_signed && !c.ca);

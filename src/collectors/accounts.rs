@@ -3,17 +3,55 @@
 //! never leave this module: items carry the hash *scheme* and cost, and a
 //! masked `detail`.
 
-use crate::sources::{item, Scan, Unavailable};
+use crate::sources::{item, Fact, Reader, Unavailable};
 use serde_json::{json, Map, Value};
 
-fn read(scan: &Scan, path: &str) -> Result<crate::target::TextFile, Unavailable> {
-    scan.read_text(path).map_err(|e| {
+pub const PASSWD: &str = "/etc/passwd";
+pub const SHADOW: &str = "/etc/shadow";
+pub const GROUP: &str = "/etc/group";
+pub const GSHADOW: &str = "/etc/gshadow";
+
+/// One record of a colon-separated database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub line: usize,
+    pub fields: Vec<String>,
+}
+
+impl Record {
+    /// Field `i`, or empty.
+    pub fn field(&self, i: usize) -> &str {
+        self.fields.get(i).map(String::as_str).unwrap_or("")
+    }
+
+    /// Field `i` as a number.
+    pub fn number(&self, i: usize) -> Option<i64> {
+        self.fields.get(i).and_then(|s| s.trim().parse().ok())
+    }
+}
+
+/// A colon-separated account database (`/etc/passwd`, `/etc/shadow`, …).
+/// Its second field may hold a password hash: it never leaves the
+/// collectors unmasked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Database {
+    pub path: String,
+    pub records: Vec<Record>,
+}
+
+/// Read one account database of the target.
+pub fn read(r: &Reader, path: &str) -> Result<Database, Unavailable> {
+    let f = r.read_text(path).map_err(|e| {
         if e.is_not_found() {
             Unavailable::NotFound(format!("{path} not found"))
         } else {
             Unavailable::Unreadable(e)
         }
-    })
+    })?;
+    let records = records(&f.text)
+        .map(|(line, _, fields)| Record { line, fields: fields.iter().map(|s| s.to_string()).collect() })
+        .collect();
+    Ok(Database { path: path.to_string(), records })
 }
 
 /// The records of a colon-separated database, as glibc's `files` NSS module
@@ -30,6 +68,10 @@ fn records(text: &str) -> impl Iterator<Item = (usize, &str, Vec<&str>)> {
 
 fn wrap(path: &str, entries: Vec<Value>) -> Value {
     json!({"exists": true, "files": [path], "entries": entries})
+}
+
+fn fields_of(r: &Record) -> Vec<&str> {
+    r.fields.iter().map(String::as_str).collect()
 }
 
 /// What kind of password a hash field holds.
@@ -100,11 +142,12 @@ fn num(s: Option<&&str>) -> Value {
     s.and_then(|s| s.trim().parse::<i64>().ok()).map(Value::from).unwrap_or(Value::Null)
 }
 
-pub fn passwd(scan: &Scan) -> Result<Value, Unavailable> {
-    let path = "/etc/passwd";
-    let f = read(scan, path)?;
+/// The `passwd` facts.
+pub fn passwd_facts(db: &Database) -> Fact {
+    let path = db.path.as_str();
     let mut out = Vec::new();
-    for (line, _, fields) in records(&f.text) {
+    for r in &db.records {
+        let (line, fields) = (r.line, fields_of(r));
         let mut m: Map<String, Value> = item(Some(path), Some(line), masked(&fields));
         m.insert("name".into(), fields[0].into());
         m.insert("password".into(), hash_scheme(fields.get(1).unwrap_or(&"")).into());
@@ -116,13 +159,15 @@ pub fn passwd(scan: &Scan) -> Result<Value, Unavailable> {
         m.insert("fields".into(), fields.len().into());
         out.push(Value::Object(m));
     }
-    Ok(wrap(path, out))
+    Fact::new(wrap(path, out), Vec::new())
 }
 
-pub fn shadow(scan: &Scan, path: &str) -> Result<Value, Unavailable> {
-    let f = read(scan, path)?;
+/// The `shadow` (or `gshadow`) facts: schemes and ageing, never a hash.
+pub fn shadow_facts(db: &Database) -> Fact {
+    let path = db.path.as_str();
     let mut out = Vec::new();
-    for (line, _, fields) in records(&f.text) {
+    for r in &db.records {
+        let (line, fields) = (r.line, fields_of(r));
         let hash = fields.get(1).copied().unwrap_or("");
         let scheme = hash_scheme(hash);
         let mut m: Map<String, Value> = item(Some(path), Some(line), masked(&fields));
@@ -147,7 +192,7 @@ pub fn shadow(scan: &Scan, path: &str) -> Result<Value, Unavailable> {
     // Today as a shadow(5) day number (days since 1970-01-01, UTC), to
     // compare `last_change` and `expire` with.
     v["today"] = today().into();
-    Ok(v)
+    Fact::new(v, Vec::new())
 }
 
 /// Days since the epoch, UTC.
@@ -158,11 +203,12 @@ pub fn today() -> i64 {
         .unwrap_or(0)
 }
 
-pub fn group(scan: &Scan) -> Result<Value, Unavailable> {
-    let path = "/etc/group";
-    let f = read(scan, path)?;
+/// The `group` facts.
+pub fn group_facts(db: &Database) -> Fact {
+    let path = db.path.as_str();
     let mut out = Vec::new();
-    for (line, _, fields) in records(&f.text) {
+    for r in &db.records {
+        let (line, fields) = (r.line, fields_of(r));
         let mut m: Map<String, Value> = item(Some(path), Some(line), masked(&fields));
         m.insert("name".into(), fields[0].into());
         m.insert("gid".into(), num(fields.get(2)));
@@ -171,7 +217,7 @@ pub fn group(scan: &Scan) -> Result<Value, Unavailable> {
         m.insert("members".into(), members.into());
         out.push(Value::Object(m));
     }
-    Ok(wrap(path, out))
+    Fact::new(wrap(path, out), Vec::new())
 }
 
 #[cfg(test)]

@@ -6,8 +6,10 @@
 //! `apt_sources`: one-line `sources.list` entries and deb822 `.sources`
 //! stanzas, with their options (`trusted`, `signed-by`).
 
-use crate::sources::{item, parse_int, Scan, Unavailable};
-use crate::target::{ReadError, TextFile};
+use crate::limits;
+use crate::sources::include::{Includes, Skip};
+use crate::sources::{item, parse_int, Fact, Reader, Unavailable};
+use crate::target::TextFile;
 use serde_json::{json, Map, Value};
 
 /// A file name `GetListOfFilesInDir` accepts: `[A-Za-z0-9_:.-]`, not ending
@@ -177,8 +179,53 @@ fn strip_comments(line: &str, in_comment: &mut bool) -> String {
 /// Parse one apt.conf file as apt's `ReadConfigFile` does: statements end at
 /// `;`, `{` or `}` outside quotes; `Tag Value;` with the value quoted or
 /// not; `Tag { … };` scopes; a bare `"value";` appends to the enclosing
+/// One option as an entry: `{key (lower-case), name, value, int}`.
+fn set_item(path: &str, line: usize, name: &str, value: String) -> Value {
+    let mut m: Map<String, Value> = item(Some(path), Some(line), format!("{name} \"{value}\";"));
+    m.insert("key".into(), name.to_ascii_lowercase().into());
+    m.insert("name".into(), name.into());
+    m.insert("int".into(), parse_int(&value).into());
+    m.insert("value".into(), value.into());
+    Value::Object(m)
+}
+
+/// A top-level directive: `#clear TREE`, `#include FILE|DIR/`. An error is
+/// a syntax message (`Ok`) or an input that cannot be read (`Err`).
+fn directive(
+    inc: Option<&mut Includes>,
+    directive: &str,
+    word: &str,
+    depth: usize,
+    out: &mut Vec<Event>,
+) -> Result<(), Result<String, Unavailable>> {
+    match directive {
+        "clear" => out.push(Event::Clear(word.to_ascii_lowercase())),
+        "include" => {
+            if depth > 10 {
+                return Err(Ok("too many nested includes".into()));
+            }
+            if let Some(inc) = inc {
+                match include(inc, word, depth + 1, out) {
+                    Err(Skip::Loop | Skip::TooDeep) => return Err(Ok("too many nested includes".into())),
+                    Err(Skip::TooMany) => inc.record_skip(word, Skip::TooMany),
+                    Err(Skip::Read(e)) => return Err(Err(Unavailable::Unreadable(e))),
+                    Ok(r) => r.map_err(Err)?,
+                }
+            }
+        }
+        "x-apt-configure-index" => {}
+        other => return Err(Ok(format!("unsupported directive '{other}'"))),
+    }
+    Ok(())
+}
+
 /// list; `#clear` and `#include` directives.
-fn parse_conf(scan: Option<&Scan>, f: &TextFile, depth: usize, out: &mut Vec<Event>) -> Result<(), Unavailable> {
+fn parse_conf(
+    mut inc: Option<&mut Includes>,
+    f: &TextFile,
+    depth: usize,
+    out: &mut Vec<Event>,
+) -> Result<(), Unavailable> {
     let malformed = |line: usize, message: &str| Unavailable::Malformed {
         path: f.path.clone(),
         line,
@@ -251,23 +298,14 @@ fn parse_conf(scan: Option<&Scan>, f: &TextFile, depth: usize, out: &mut Vec<Eve
             } else {
                 parent.clone()
             };
-            if let Some(directive) = tag.strip_prefix('#') {
+            if let Some(d) = tag.strip_prefix('#') {
                 if !parent.is_empty() {
                     return Err(malformed(buffer_line, "directives can only be done at the top level"));
                 }
-                match directive {
-                    "clear" => out.push(Event::Clear(word.to_ascii_lowercase())),
-                    "include" => {
-                        if depth > 10 {
-                            return Err(malformed(buffer_line, "too many nested includes"));
-                        }
-                        if let Some(scan) = scan {
-                            include(scan, &word, depth + 1, out)?;
-                        }
-                    }
-                    "x-apt-configure-index" => {}
-                    other => return Err(malformed(buffer_line, &format!("unsupported directive '{other}'"))),
-                }
+                directive(inc.as_deref_mut(), d, &word, depth, out).map_err(|e| match e {
+                    Ok(message) => malformed(buffer_line, &message),
+                    Err(u) => u,
+                })?;
             } else if tag.is_empty() && !no_word && word == "#clear" {
                 return Err(malformed(buffer_line, "clear directive requires an option tree as argument"));
             } else if !no_word && !item_name.is_empty() {
@@ -278,14 +316,7 @@ fn parse_conf(scan: Option<&Scan>, f: &TextFile, depth: usize, out: &mut Vec<Eve
                     *n += 1;
                     item_name = format!("{base}::{n}");
                 }
-                let shown = std::mem::take(&mut word);
-                let mut m: Map<String, Value> =
-                    item(Some(&f.path), Some(buffer_line), format!("{item_name} \"{shown}\";"));
-                m.insert("key".into(), item_name.to_ascii_lowercase().into());
-                m.insert("name".into(), item_name.clone().into());
-                m.insert("int".into(), parse_int(&shown).into());
-                m.insert("value".into(), shown.into());
-                out.push(Event::Set(Value::Object(m)));
+                out.push(Event::Set(set_item(&f.path, buffer_line, &item_name, std::mem::take(&mut word))));
             }
             if c == '}' {
                 leave(&mut stack, &mut parent);
@@ -308,9 +339,14 @@ fn parse_conf(scan: Option<&Scan>, f: &TextFile, depth: usize, out: &mut Vec<Eve
 }
 
 /// `#include FILE;` or `#include DIR/;` (the directory read like apt.conf.d).
-fn include(scan: &Scan, target: &str, depth: usize, out: &mut Vec<Event>) -> Result<(), Unavailable> {
+fn include(
+    inc: &mut Includes,
+    target: &str,
+    depth: usize,
+    out: &mut Vec<Event>,
+) -> Result<Result<(), Unavailable>, Skip> {
     let paths: Vec<String> = if target.ends_with('/') {
-        match scan.target.read_dir(target.trim_end_matches('/')) {
+        match inc.dir(target.trim_end_matches('/')) {
             Ok(list) => list.into_iter().filter(|e| part_name_ok(&e.name, &["conf"], true)).map(|e| e.path).collect(),
             Err(_) => Vec::new(),
         }
@@ -318,20 +354,17 @@ fn include(scan: &Scan, target: &str, depth: usize, out: &mut Vec<Event>) -> Res
         vec![target.to_string()]
     };
     for p in paths {
-        match scan.read_text(&p) {
-            Ok(f) => parse_conf(Some(scan), &f, depth, out)?,
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(Unavailable::Unreadable(e)),
+        match inc.read(&p, depth, |inc, f| parse_conf(Some(inc), &f, depth, out)) {
+            Ok(Ok(())) => {}
+            Ok(Err(u)) => return Ok(Err(u)),
+            Err(skip) if skip.is_not_found() => {}
+            Err(skip) => return Err(skip),
         }
     }
-    Ok(())
+    Ok(Ok(()))
 }
 
-fn unreadable_json(errs: &[ReadError]) -> Vec<Value> {
-    errs.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect()
-}
-
-pub fn config(scan: &Scan) -> Result<Value, Unavailable> {
+pub fn config(scan: &Reader) -> Result<Fact, Unavailable> {
     // apt reads Dir::Etc::Parts (apt.conf.d, sorted) first, then Dir::Etc::Main.
     let mut paths: Vec<String> = match scan.target.read_dir("/etc/apt/apt.conf.d") {
         Ok(list) => list.into_iter().filter(|e| part_name_ok(&e.name, &["conf"], true)).map(|e| e.path).collect(),
@@ -340,14 +373,17 @@ pub fn config(scan: &Scan) -> Result<Value, Unavailable> {
     paths.push("/etc/apt/apt.conf".into());
     let (mut events, mut files, mut unreadable) = (Vec::new(), Vec::new(), Vec::new());
     for p in &paths {
-        match scan.read_text(p) {
-            Ok(f) => {
+        let mut inc = Includes::new(scan, limits::INCLUDES);
+        match inc.read(p, 0, |inc, f| parse_conf(Some(inc), &f, 0, &mut events)) {
+            Ok(r) => {
                 files.push(p.clone());
-                parse_conf(Some(scan), &f, 0, &mut events)?;
+                r?;
             }
-            Err(e) if e.is_not_found() => {}
-            Err(e) => unreadable.push(e),
+            Err(skip) if skip.is_not_found() => {}
+            Err(Skip::Read(e)) => unreadable.push(e),
+            Err(_) => {}
         }
+        unreadable.extend(inc.finish().1);
     }
     let exists = scan.target.stat("/etc/apt").is_ok();
     let mut values = Map::new();
@@ -366,9 +402,7 @@ pub fn config(scan: &Scan) -> Result<Value, Unavailable> {
             }
         }
     }
-    Ok(
-        json!({"exists": exists, "files": files, "entries": entries, "values": values, "unreadable": unreadable_json(&unreadable)}),
-    )
+    Ok(Fact::new(json!({"exists": exists, "files": files, "entries": entries, "values": values}), unreadable))
 }
 
 /// apt's `StringToBool`: `0`/`1` (as strtol reads them), or one of the
@@ -514,7 +548,7 @@ fn deb822(f: &TextFile, out: &mut Vec<Value>) {
     flush(&mut fields, &mut lines_of, start, out);
 }
 
-pub fn sources(scan: &Scan) -> Result<Value, Unavailable> {
+pub fn sources(scan: &Reader) -> Result<Fact, Unavailable> {
     let mut paths = vec!["/etc/apt/sources.list".to_string()];
     if let Ok(list) = scan.target.read_dir("/etc/apt/sources.list.d") {
         paths.extend(list.into_iter().filter(|e| part_name_ok(&e.name, &["list", "sources"], false)).map(|e| e.path));
@@ -534,9 +568,7 @@ pub fn sources(scan: &Scan) -> Result<Value, Unavailable> {
             Err(e) => unreadable.push(e),
         }
     }
-    Ok(
-        json!({"exists": !files.is_empty(), "files": files, "entries": entries, "unreadable": unreadable_json(&unreadable)}),
-    )
+    Ok(Fact::new(json!({"exists": !files.is_empty(), "files": files, "entries": entries}), unreadable))
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@
 //! `process`, `uid`, `user`, `inode`), `hidden_processes`, `unreadable`.
 //! Live only: an offline root has no sockets.
 
-use crate::sources::{item, Scan, Unavailable};
+use crate::sources::{item, Reader, Unavailable};
+use crate::target::ReadError;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -40,7 +41,79 @@ pub struct Socket {
     pub inode: u64,
 }
 
-pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
+/// One listening socket with the process that owns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listener {
+    pub socket: Socket,
+    /// Every process holding the socket (the first one is shown).
+    pub pids: Vec<u32>,
+    pub process: Option<String>,
+    pub user: String,
+}
+
+impl Listener {
+    pub fn pid(&self) -> Option<u32> {
+        self.pids.first().copied()
+    }
+
+    /// `127.0.0.1:8080`, `[::]:22`.
+    pub fn endpoint(&self) -> String {
+        endpoint(&self.socket.address, self.socket.port)
+    }
+
+    pub fn scope(&self) -> &'static str {
+        scope(&self.socket.address)
+    }
+
+    /// `tcp 0.0.0.0:22 sshd (pid 1, user root)`: how evidence names it.
+    pub fn detail(&self) -> String {
+        let who = match (&self.process, self.pid()) {
+            (Some(name), Some(pid)) => format!("{name} (pid {pid}, user {})", self.user),
+            (None, Some(pid)) => format!("pid {pid} (user {})", self.user),
+            _ => format!("process unknown (user {})", self.user),
+        };
+        format!("{} {} {who}", self.socket.proto, self.endpoint())
+    }
+
+    /// The fact item.
+    pub fn item(&self) -> serde_json::Map<String, Value> {
+        let s = &self.socket;
+        let mut m = item(None, None, self.detail());
+        m.insert("proto".into(), s.proto.into());
+        m.insert("family".into(), s.family.into());
+        m.insert("address".into(), s.address.to_string().into());
+        m.insert("endpoint".into(), self.endpoint().into());
+        m.insert("port".into(), s.port.into());
+        m.insert("scope".into(), self.scope().into());
+        m.insert("pid".into(), self.pid().map(Value::from).unwrap_or(Value::Null));
+        m.insert("pids".into(), self.pids.clone().into());
+        m.insert("process".into(), self.process.clone().map(Value::from).unwrap_or(Value::Null));
+        m.insert("uid".into(), s.uid.into());
+        m.insert("user".into(), self.user.clone().into());
+        m.insert("inode".into(), s.inode.into());
+        m
+    }
+}
+
+/// The listening sockets of a live host.
+#[derive(Debug, Default)]
+pub struct Listeners {
+    pub entries: Vec<Listener>,
+    /// Processes whose descriptors could not be read.
+    pub hidden_processes: usize,
+    pub unreadable: Vec<ReadError>,
+}
+
+impl Listeners {
+    /// The `listeners` facts: `{exists, entries, hidden_processes}`.
+    pub fn facts(&self) -> Value {
+        let entries: Vec<Value> = self.entries.iter().map(|l| Value::Object(l.item())).collect();
+        json!({"exists": true, "entries": entries, "hidden_processes": self.hidden_processes})
+    }
+}
+
+/// Read the socket tables and map each listener to its process.
+pub fn read(scan: &Reader) -> Result<Listeners, Unavailable> {
     if !scan.target.is_live() {
         return Err(Unavailable::NotFound("offline target: listening sockets are live state".into()));
     }
@@ -55,7 +128,7 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
             }
             // No IPv6 in this kernel: nothing listens there.
             Err(e) if e.is_not_found() => {}
-            Err(e) => unreadable.push(json!({"path": e.path(), "reason": e.reason()})),
+            Err(e) => unreadable.push(e),
         }
     }
     if !read_any && unreadable.is_empty() {
@@ -66,45 +139,20 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
     let names = scan.names();
     let mut comm_cache: HashMap<u32, Option<String>> = HashMap::new();
     let mut entries = Vec::new();
-    for s in &sockets {
+    for s in sockets {
         let pids: Vec<u32> = owners.get(&s.inode).map(|p| p.iter().copied().collect()).unwrap_or_default();
-        let pid = pids.first().copied();
-        let process = pid.and_then(|p| {
+        let process = pids.first().and_then(|p| {
             comm_cache
-                .entry(p)
+                .entry(*p)
                 .or_insert_with(|| {
                     scan.target.read_text(&format!("/proc/{p}/comm")).ok().map(|f| f.text.trim_end().to_string())
                 })
                 .clone()
         });
-        let user = names.users.get(&s.uid).cloned().unwrap_or_else(|| s.uid.to_string());
-        let shown = endpoint(&s.address, s.port);
-        let who = match (&process, pid) {
-            (Some(name), Some(pid)) => format!("{name} (pid {pid}, user {user})"),
-            (None, Some(pid)) => format!("pid {pid} (user {user})"),
-            _ => format!("process unknown (user {user})"),
-        };
-        let mut m = item(None, None, format!("{} {shown} {who}", s.proto));
-        m.insert("proto".into(), s.proto.into());
-        m.insert("family".into(), s.family.into());
-        m.insert("address".into(), s.address.to_string().into());
-        m.insert("endpoint".into(), shown.into());
-        m.insert("port".into(), s.port.into());
-        m.insert("scope".into(), scope(&s.address).into());
-        m.insert("pid".into(), pid.map(Value::from).unwrap_or(Value::Null));
-        m.insert("pids".into(), pids.into());
-        m.insert("process".into(), process.map(Value::from).unwrap_or(Value::Null));
-        m.insert("uid".into(), s.uid.into());
-        m.insert("user".into(), user.into());
-        m.insert("inode".into(), s.inode.into());
-        entries.push(Value::Object(m));
+        let user = names.user(s.uid);
+        entries.push(Listener { socket: s, pids, process, user });
     }
-    Ok(json!({
-        "exists": true,
-        "entries": entries,
-        "hidden_processes": hidden,
-        "unreadable": unreadable,
-    }))
+    Ok(Listeners { entries, hidden_processes: hidden, unreadable })
 }
 
 /// The listening sockets of one `/proc/net/{tcp,udp}[6]` table.
@@ -190,7 +238,7 @@ fn endpoint(ip: &IpAddr, port: u16) -> String {
 
 /// Socket inode -> the pids holding it (sorted), and how many processes'
 /// descriptors could not be read.
-fn socket_owners(scan: &Scan, wanted: &BTreeSet<u64>) -> (HashMap<u64, BTreeSet<u32>>, usize) {
+fn socket_owners(scan: &Reader, wanted: &BTreeSet<u64>) -> (HashMap<u64, BTreeSet<u32>>, usize) {
     let mut owners: HashMap<u64, BTreeSet<u32>> = HashMap::new();
     let mut hidden = 0;
     let t = &scan.target;

@@ -1,18 +1,37 @@
-//! Built-in collectors: parsers that follow the real program's rules and
-//! record, for every value, the file and line it came from.
+//! Collectors: one module per program, each reading its files once (through
+//! the [`Reader`](crate::sources::Reader) and the include-following reader)
+//! the way the program does, into a typed configuration that records, for
+//! every value, the file and line it came from, or that it is a default.
+//! Views for other concerns are built over the program modules and never
+//! parse a file again: [`credentials`], [`declared_listeners`],
+//! [`tls_refs`]. Live state is here too, named for what it does:
+//! [`listeners`] (/proc), [`handshake`] (TLS/HTTP handshakes with local
+//! ports), [`dblive`] (database introspection over `--db`).
+//!
+//! Collectors never import the facts layer, the checks or the report: what
+//! a view is built over is handed to it.
 
 pub mod accounts;
 pub mod apache;
+pub mod app_env;
 pub mod apt;
+pub mod certificates;
+pub mod container;
 pub mod credentials;
-pub mod declared;
+pub mod dblive;
+pub mod declared_listeners;
+pub mod dockerfiles;
+pub mod grafana;
+pub mod handshake;
+pub mod image;
 pub mod listeners;
-pub mod mycnf;
+pub mod mysql;
 pub mod nginx;
 pub mod packages;
 pub mod pam;
 pub mod policy_documents;
 pub mod postgresql;
+pub mod rabbitmq;
 pub mod redis;
 pub mod secret_files;
 pub mod sql_scripts;
@@ -20,64 +39,78 @@ pub mod sshd;
 pub mod sudoers;
 pub mod sysctl;
 pub mod systemd;
+pub mod tls_refs;
+pub mod tomcat;
 pub mod webtls;
-
-use crate::sources::{Scan, Unavailable};
-use serde_json::Value;
-
-/// Run the collector `name` (one of [`crate::sources::BUILTIN`]).
-pub fn collect(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
-    match name {
-        "sshd" => sshd::collect(scan),
-        "passwd" => accounts::passwd(scan),
-        "shadow" => accounts::shadow(scan, "/etc/shadow"),
-        "gshadow" => accounts::shadow(scan, "/etc/gshadow"),
-        "group" => accounts::group(scan),
-        "sudoers" => sudoers::collect(scan),
-        "apt_config" => apt::config(scan),
-        "apt_sources" => apt::sources(scan),
-        "systemd" => systemd::collect(scan),
-        "packages" => packages::collect(scan),
-        "sysctl" => sysctl::collect(scan),
-        "listeners" => listeners::collect(scan),
-        "mycnf" => mycnf::collect(scan),
-        "declared_listeners" => declared::collect(scan),
-        "pam" => pam::collect(scan),
-        "nginx" => nginx::collect(scan),
-        "apache" => apache::collect(scan),
-        "certificates" => crate::tls::disk::collect(scan),
-        "tls_ports" => crate::tls::probe::collect(scan),
-        n if n.starts_with("tls_ports:") => crate::tls::probe::collect_only(scan, &n["tls_ports:".len()..]),
-        "credentials" => credentials::collect(scan),
-        // The probe's own app paths: `credentials:` + paths, one per line.
-        n if n.starts_with("credentials:") => credentials::collect_with(scan, &credentials::paths_of(n)),
-        "postgresql" => postgresql::collect(scan),
-        "redis" => redis::collect(scan),
-        "sql_scripts" => sql_scripts::collect(scan, crate::sources::tree_walk::DEFAULT_APP_PATHS),
-        n if n.starts_with("sql_scripts:") => sql_scripts::collect_named(scan, n),
-        "policy_documents" => policy_documents::collect(scan, policy_documents::DEFAULT_APP_PATHS),
-        n if n.starts_with("policy_documents:") => policy_documents::collect_named(scan, n),
-        other => Err(Unavailable::NotFound(format!("unknown source `{other}`"))),
-    }
-}
 
 /// Helpers for the collectors' unit tests.
 #[cfg(test)]
 pub(crate) mod test_support {
-    use crate::sources::Scan;
+    use crate::sources::Reader;
     use crate::target::FsTarget;
     use std::sync::Arc;
 
-    /// A scan of a temporary root holding `files` (in-target path, text);
-    /// keep the directory alive as long as the scan.
-    pub fn scan_with(files: &[(&str, &str)]) -> (tempfile::TempDir, Scan) {
+    /// A reader of a temporary root holding `files` (in-target path, text);
+    /// keep the directory alive as long as the reader.
+    pub fn scan_with(files: &[(&str, &str)]) -> (tempfile::TempDir, Reader) {
         let dir = tempfile::tempdir().unwrap();
         for (p, text) in files {
             let full = dir.path().join(p.trim_start_matches('/'));
             std::fs::create_dir_all(full.parent().unwrap()).unwrap();
             std::fs::write(full, text).unwrap();
         }
-        let scan = Scan::new(Arc::new(FsTarget::root(dir.path()).unwrap()));
+        let scan = Reader::new(Arc::new(FsTarget::root(dir.path()).unwrap()));
         (dir, scan)
+    }
+
+    /// The `declared_listeners` facts of a root holding `files`.
+    pub fn declared_with(files: &[(&str, &str)]) -> serde_json::Value {
+        let (_dir, r) = scan_with(files);
+        declared(&r)
+    }
+
+    /// Each declared listener as `service address:port proto scope`, with
+    /// ` path:line` appended when `located`.
+    pub fn listener_lines(v: &serde_json::Value, located: bool) -> Vec<String> {
+        let s = |l: &serde_json::Value, k: &str| l[k].as_str().unwrap().to_string();
+        v["listeners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                let line = format!(
+                    "{} {}:{} {} {}",
+                    s(l, "service"),
+                    s(l, "address"),
+                    l["port"],
+                    s(l, "proto"),
+                    s(l, "scope")
+                );
+                if located {
+                    format!("{line} {}:{}", s(l, "path"), l["line"])
+                } else {
+                    line
+                }
+            })
+            .collect()
+    }
+
+    /// The `declared_listeners` facts of a reader, every program read.
+    pub fn declared(r: &Reader) -> serde_json::Value {
+        use super::*;
+        let packages = packages::read(r);
+        let postgresql = postgresql::read(r);
+        let sshd = sshd::read(r);
+        let inputs = declared_listeners::Inputs {
+            sshd: sshd.as_ref().ok(),
+            mysql: &mysql::read(r),
+            redis: &redis::read(r),
+            rabbitmq: &rabbitmq::read(r),
+            systemd: &systemd::read(r),
+            nginx: &nginx::read(r, &packages),
+            apache: &apache::read(r),
+            postgresql: postgresql.as_ref(),
+        };
+        declared_listeners::collect(r, &inputs).fact().value
     }
 }

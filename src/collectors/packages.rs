@@ -5,32 +5,74 @@
 //!
 //! Facts: `manager`, `installed` (name -> item with `version`), `entries`.
 
-use crate::sources::{item, Scan, Unavailable};
-use serde_json::{json, Map, Value};
+use crate::sources::{item, Reader};
+use crate::target::ReadError;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
-pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
-    let mut installed = Map::new();
-    let mut unreadable = Vec::new();
-    let mut manager = Value::Null;
+/// One installed package.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Package {
+    pub path: String,
+    pub line: usize,
+    pub name: String,
+    pub version: String,
+}
+
+/// The package database: which manager, and what is installed.
+#[derive(Debug, Default)]
+pub struct Packages {
+    /// `dpkg` or `apk`; `None` without a database hardcheck reads.
+    pub manager: Option<&'static str>,
+    pub installed: BTreeMap<String, Package>,
+    pub unreadable: Vec<ReadError>,
+}
+
+impl Packages {
+    /// The installed version of a package.
+    pub fn version(&self, name: &str) -> Option<&str> {
+        self.installed.get(name).map(|p| p.version.as_str())
+    }
+
+    /// The `packages` facts: `{exists, manager, installed, entries, unreadable}`.
+    pub fn facts(&self) -> Value {
+        let item_of = |p: &Package| {
+            let mut m = item(Some(&p.path), Some(p.line), format!("{} {}", p.name, p.version));
+            m.insert("name".into(), p.name.clone().into());
+            m.insert("version".into(), p.version.clone().into());
+            Value::Object(m)
+        };
+        let installed: serde_json::Map<String, Value> =
+            self.installed.iter().map(|(n, p)| (n.clone(), item_of(p))).collect();
+        let entries: Vec<Value> = self.installed.values().map(item_of).collect();
+        let unreadable: Vec<Value> =
+            self.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
+        json!({"exists": self.manager.is_some(), "manager": self.manager, "installed": installed, "entries": entries, "unreadable": unreadable})
+    }
+}
+
+/// Read the package database.
+pub fn read(r: &Reader) -> Packages {
+    let mut out = Packages::default();
     for (path, kind) in [("/var/lib/dpkg/status", "dpkg"), ("/lib/apk/db/installed", "apk")] {
-        let f = match scan.read_text(path) {
+        let f = match r.read_text(path) {
             Ok(f) => f,
             Err(e) if e.is_not_found() => continue,
             Err(e) => {
-                unreadable.push(json!({"path": e.path(), "reason": e.reason()}));
+                out.unreadable.push(e);
                 continue;
             }
         };
-        manager = kind.into();
+        out.manager = Some(kind);
         let (name_key, version_key) = if kind == "dpkg" { ("Package:", "Version:") } else { ("P:", "V:") };
         let (mut name, mut version, mut ok, mut start) = (None::<String>, String::new(), kind == "apk", 0usize);
+        let installed = &mut out.installed;
         let mut flush = |name: &mut Option<String>, version: &str, ok: bool, start: usize| {
             if let Some(n) = name.take() {
                 if ok {
-                    let mut m = item(Some(path), Some(start), format!("{n} {version}"));
-                    m.insert("name".into(), n.clone().into());
-                    m.insert("version".into(), version.into());
-                    installed.insert(n, Value::Object(m));
+                    let p =
+                        Package { path: path.to_string(), line: start, name: n.clone(), version: version.to_string() };
+                    installed.insert(n, p);
                 }
             }
         };
@@ -58,8 +100,5 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
         }
         flush(&mut name, &version, ok, start);
     }
-    let entries: Vec<Value> = installed.values().cloned().collect();
-    Ok(
-        json!({"exists": !manager.is_null(), "manager": manager, "installed": installed, "entries": entries, "unreadable": unreadable}),
-    )
+    out
 }

@@ -34,19 +34,19 @@
 //! with a concern): `{path, line, detail (the statement, one line,
 //! passwords masked, at most 240 characters), concerns}`.
 
-use crate::probes::{param_strings, Outcome};
-use crate::sources::tree_walk::{self, Bounds, DEFAULT_APP_PATHS};
-use crate::sources::{item, Scan, Unavailable};
+use crate::sources::text::skip_block_comment;
+use crate::sources::tree_walk::{self, Bounds};
+use crate::sources::{item, Reader};
 use crate::target::{FileType, ReadError};
 use regex::Regex;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
-const INITDB: &str = "/docker-entrypoint-initdb.d";
-const MAX_DEPTH: usize = 8;
-const MAX_ENTRIES: usize = 100_000;
-const MAX_FILES: usize = 500;
-const MAX_DETAIL: usize = 240;
+pub const INITDB: &str = "/docker-entrypoint-initdb.d";
+const MAX_DEPTH: usize = crate::limits::SQL_WALK.depth;
+const MAX_ENTRIES: usize = crate::limits::SQL_WALK.entries;
+const MAX_FILES: usize = crate::limits::SQL_WALK.files;
+const MAX_DETAIL: usize = crate::limits::SQL_DETAIL_CHARS;
 
 /// One statement: the line it starts on, its text as written, and its text
 /// with comments removed and string contents kept (`code`).
@@ -59,6 +59,73 @@ pub struct Statement {
 }
 
 /// Split SQL text into statements. Never panics; unterminated strings or
+/// A quoted string or identifier starting at `i` (`''` and, in strings,
+/// `\'` escapes), copied into `code` (and, but for string contents,
+/// `bare`); the index after it.
+fn quoted(chars: &[char], mut i: usize, line: &mut usize, code: &mut String, bare: &mut String) -> usize {
+    let q = chars[i];
+    code.push(q);
+    bare.push(q);
+    i += 1;
+    while i < chars.len() {
+        let d = chars[i];
+        if d == '\n' {
+            *line += 1;
+        }
+        if d == '\\' && q == '\'' && i + 1 < chars.len() {
+            code.push(d);
+            code.push(chars[i + 1]);
+            if chars[i + 1] == '\n' {
+                *line += 1;
+            }
+            i += 2;
+            continue;
+        }
+        if d == q {
+            if chars.get(i + 1) == Some(&q) {
+                code.push(d);
+                code.push(d);
+                i += 2;
+                continue;
+            }
+            break;
+        }
+        code.push(d);
+        if q != '\'' {
+            bare.push(d);
+        }
+        i += 1;
+    }
+    code.push(q);
+    bare.push(q);
+    i + 1
+}
+
+/// A dollar-quoted string (`$$ … $$`, `$tag$ … $tag$`) starting at `i`,
+/// kept in `code` and blanked in `bare`; the index after it (`None`: not a
+/// dollar quote).
+fn dollar_quoted(chars: &[char], i: usize, line: &mut usize, code: &mut String, bare: &mut String) -> Option<usize> {
+    let e = chars[i + 1..]
+        .iter()
+        .position(|&d| !(d.is_alphanumeric() || d == '_'))
+        .map(|p| i + 1 + p)
+        .filter(|&e| chars[e] == '$' && !chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))?;
+    let tag: Vec<char> = chars[i..=e].to_vec();
+    let mut j = e + 1;
+    while j < chars.len() && !chars[j..].starts_with(&tag) {
+        j += 1;
+    }
+    for &d in &chars[i..j.min(chars.len())] {
+        if d == '\n' {
+            *line += 1;
+        }
+        code.push(d);
+    }
+    code.extend(tag.iter());
+    bare.push_str("$$ $$");
+    Some((j + tag.len()).min(chars.len()))
+}
+
 /// comments end at the end of the text.
 pub fn split(text: &str) -> Vec<Statement> {
     let chars: Vec<char> = text.chars().collect();
@@ -107,14 +174,7 @@ pub fn split(text: &str) -> Vec<Statement> {
             continue;
         }
         if c == '/' && next == Some('*') {
-            i += 2;
-            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
-                if chars[i] == '\n' {
-                    line += 1;
-                }
-                i += 1;
-            }
-            i += 2;
+            i = skip_block_comment(&chars, i, &mut line);
             code.push(' ');
             bare.push(' ');
             continue;
@@ -124,66 +184,13 @@ pub fn split(text: &str) -> Vec<Statement> {
         }
         // Quoted strings and identifiers.
         if c == '\'' || c == '"' || c == '`' {
-            let q = c;
-            code.push(q);
-            bare.push(q);
-            i += 1;
-            while i < chars.len() {
-                let d = chars[i];
-                if d == '\n' {
-                    line += 1;
-                }
-                if d == '\\' && q == '\'' && i + 1 < chars.len() {
-                    code.push(d);
-                    code.push(chars[i + 1]);
-                    if chars[i + 1] == '\n' {
-                        line += 1;
-                    }
-                    i += 2;
-                    continue;
-                }
-                if d == q {
-                    if chars.get(i + 1) == Some(&q) {
-                        code.push(d);
-                        code.push(d);
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                code.push(d);
-                if q != '\'' {
-                    bare.push(d);
-                }
-                i += 1;
-            }
-            code.push(q);
-            bare.push(q);
-            i += 1;
+            i = quoted(&chars, i, &mut line, &mut code, &mut bare);
             continue;
         }
         // Dollar quotes: $$ … $$ or $tag$ … $tag$.
         if c == '$' {
-            let tag_end = chars[i + 1..]
-                .iter()
-                .position(|&d| !(d.is_alphanumeric() || d == '_'))
-                .map(|p| i + 1 + p)
-                .filter(|&e| chars[e] == '$' && !chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()));
-            if let Some(e) = tag_end {
-                let tag: Vec<char> = chars[i..=e].to_vec();
-                let mut j = e + 1;
-                while j < chars.len() && !chars[j..].starts_with(&tag) {
-                    j += 1;
-                }
-                for &d in &chars[i..j.min(chars.len())] {
-                    if d == '\n' {
-                        line += 1;
-                    }
-                    code.push(d);
-                }
-                code.extend(tag.iter());
-                bare.push_str("$$ $$");
-                i = (j + tag.len()).min(chars.len());
+            if let Some(next) = dollar_quoted(&chars, i, &mut line, &mut code, &mut bare) {
+                i = next;
                 continue;
             }
         }
@@ -268,10 +275,30 @@ fn detail(code: &str) -> String {
     }
 }
 
+/// The SQL files found and their statements of concern.
+#[derive(Debug, Default)]
+pub struct Scripts {
+    pub files: Vec<String>,
+    pub truncated: bool,
+    /// Statement items (`path`, `line`, `detail`, `concerns`).
+    pub statements: Vec<Map<String, Value>>,
+    pub unreadable: Vec<ReadError>,
+}
+
+/// The `sql_scripts` facts.
+pub fn facts(s: &Scripts) -> Value {
+    json!({
+        "exists": !s.files.is_empty(),
+        "files": s.files,
+        "truncated": s.truncated,
+        "statements": s.statements,
+    })
+}
+
 /// Parse every SQL file under `/docker-entrypoint-initdb.d` and `paths`.
-pub fn collect(scan: &Scan, paths: &[&str]) -> Result<Value, Unavailable> {
+pub fn collect(scan: &Reader, paths: &[String]) -> Scripts {
     let mut roots = vec![INITDB];
-    roots.extend(paths.iter().filter(|p| **p != INITDB));
+    roots.extend(paths.iter().map(String::as_str).filter(|p| *p != INITDB));
     let bounds = Bounds { depth: MAX_DEPTH, entries: MAX_ENTRIES, files: MAX_FILES };
     let walked = tree_walk::walk(scan, &roots, bounds, |e| match e.kind {
         FileType::Dir => !e.name.starts_with('.') && !tree_walk::DEPENDENCY_DIRS.contains(&e.name),
@@ -300,61 +327,10 @@ pub fn collect(scan: &Scan, paths: &[&str]) -> Result<Value, Unavailable> {
             }
             let mut m = item(Some(path), Some(s.line), detail(&s.code));
             m.insert("concerns".into(), c.into());
-            statements.push(Value::Object(m));
+            statements.push(m);
         }
     }
-    let unreadable: Vec<Value> = unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
-    Ok(json!({
-        "exists": !files.is_empty(),
-        "files": files,
-        "truncated": walked.truncated,
-        "statements": statements,
-        "unreadable": unreadable,
-    }))
-}
-
-/// `sql_scripts:PATH\nPATH…`: the collector over other application paths
-/// (cached per scan under that name).
-pub fn collect_named(scan: &Scan, name: &str) -> Result<Value, Unavailable> {
-    let list = name.strip_prefix("sql_scripts:").unwrap_or("");
-    let paths: Vec<&str> = list.split('\n').filter(|p| !p.is_empty()).collect();
-    collect(scan, &paths)
-}
-
-/// The `sql_scripts` probe: params `concern` (one of the concerns above) and
-/// `app_paths` (directories searched besides /docker-entrypoint-initdb.d).
-/// No SQL file at all: not applicable.
-pub fn probe(scan: &Scan, params: &Map<String, Value>) -> Result<Outcome, Unavailable> {
-    let concern = params.get("concern").and_then(Value::as_str).unwrap_or("");
-    let mut paths = param_strings(params, "app_paths");
-    if !params.contains_key("app_paths") {
-        paths = DEFAULT_APP_PATHS.iter().map(|s| s.to_string()).collect();
-    }
-    let facts = scan.builtin_json(&format!("sql_scripts:{}", paths.join("\n")))?;
-    let files = facts["files"].as_array().map(Vec::len).unwrap_or(0);
-    let unreadable: Vec<ReadError> = facts["unreadable"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|u| Some(ReadError::Io { path: u["path"].as_str()?.into(), message: u["reason"].as_str()?.into() }))
-        .collect();
-    if files == 0 && unreadable.is_empty() {
-        return Err(Unavailable::NotFound(format!(
-            "no SQL files in {INITDB} or {}",
-            if paths.is_empty() { "(no application paths)".to_string() } else { paths.join(", ") }
-        )));
-    }
-    let mut out = Outcome { checked: files, unreadable, ..Outcome::default() };
-    for s in facts["statements"].as_array().into_iter().flatten() {
-        if s["concerns"].as_array().is_some_and(|c| c.iter().any(|c| c == concern)) {
-            if let Some(m) = s.as_object() {
-                let mut m = m.clone();
-                m.insert("statement".into(), m["detail"].clone());
-                out.failures.push(m);
-            }
-        }
-    }
-    Ok(out)
+    Scripts { files, truncated: walked.truncated, statements, unreadable }
 }
 
 #[cfg(test)]

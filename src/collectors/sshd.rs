@@ -21,15 +21,14 @@
 //! A few keywords (`MaxStartups`, `IPQoS`, …) are stored by sshd on every
 //! occurrence, so for them the last global value wins.
 
-use crate::sources::{item, Scan, Unavailable};
+use crate::limits;
+use crate::sources::include::{Includes, Skip};
+use crate::sources::{item, Reader, Unavailable};
 use crate::target::ReadError;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
 pub const MAIN: &str = "/etc/ssh/sshd_config";
-const MAX_INCLUDE_DEPTH: usize = 16;
-/// Most files one configuration may pull in.
-const MAX_FILES: usize = 256;
 
 /// OpenSSH's built-in defaults (OpenSSH 9.x, sshd_config(5) and servconf.c).
 pub const DEFAULTS: &[(&str, &str, &str)] = &[
@@ -108,24 +107,39 @@ const ALIASES: &[(&str, &str)] = &[("challengeresponseauthentication", "kbdinter
 /// Algorithm-list keywords whose values may start with `+`, `-` or `^`.
 const ALGORITHM_LISTS: &[&str] = &["ciphers", "macs", "kexalgorithms"];
 
-struct Setting {
-    key: String,
-    args: Vec<String>,
-    path: String,
-    line: usize,
-    raw: String,
-    match_: Option<String>,
+/// One effective setting: a keyword's value in the global section (or
+/// OpenSSH's default), or in one `Match` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting {
+    /// Lower-case keyword (deprecated spellings mapped to the current one).
+    pub key: String,
+    pub args: Vec<String>,
+    pub path: String,
+    /// `None` for a default.
+    pub line: Option<usize>,
+    pub detail: String,
+    /// The `Match` criteria, for a setting inside a `Match` block.
+    pub criteria: Option<String>,
+    /// OpenSSH's built-in default (nothing sets the keyword).
+    pub default: bool,
 }
 
-struct Reader<'a> {
-    scan: &'a Scan,
-    /// Files being read (the include chain), for loop detection.
-    stack: Vec<String>,
-    /// Files read so far.
-    reads: usize,
-    settings: Vec<Setting>,
-    files: Vec<String>,
-    unreadable: Vec<ReadError>,
+/// The effective sshd configuration: each keyword's settings, the global
+/// one (or the default) first, then one per `Match` block that sets it.
+#[derive(Debug, Default)]
+pub struct Config {
+    pub settings: BTreeMap<String, Vec<Setting>>,
+    /// Every file read, in order.
+    pub files: Vec<String>,
+    /// Included files that could not be read.
+    pub unreadable: Vec<ReadError>,
+}
+
+impl Config {
+    /// The settings of a keyword (lower-case).
+    pub fn get(&self, key: &str) -> &[Setting] {
+        self.settings.get(key).map(Vec::as_slice).unwrap_or(&[])
+    }
 }
 
 /// Split an sshd_config line into keyword and arguments (quotes honoured,
@@ -168,74 +182,50 @@ fn split_line(line: &str) -> Option<(String, Vec<String>)> {
     Some((kw.to_ascii_lowercase(), args))
 }
 
-impl Reader<'_> {
-    /// Read one file, refusing include cycles (a file that includes itself,
-    /// directly or through others) and stopping after [`MAX_FILES`] files.
-    fn read(&mut self, path: &str, depth: usize, match_: Option<String>) -> Result<(), ReadError> {
-        if self.stack.iter().any(|p| p == path) {
-            self.unreadable.push(ReadError::Io {
-                path: path.to_string(),
-                message: "include loop (the file includes itself)".into(),
-            });
-            return Ok(());
-        }
-        if self.reads >= MAX_FILES {
-            self.unreadable.push(ReadError::Io {
-                path: path.to_string(),
-                message: format!("not read: more than {MAX_FILES} included files"),
-            });
-            return Ok(());
-        }
-        self.reads += 1;
-        self.stack.push(path.to_string());
-        let r = self.read_inner(path, depth, match_);
-        self.stack.pop();
-        r
-    }
-
-    fn read_inner(&mut self, path: &str, depth: usize, match_: Option<String>) -> Result<(), ReadError> {
-        let file = self.scan.read_text(path)?;
-        self.files.push(path.to_string());
-        let mut current_match = match_.clone();
+/// Read one file with its includes, appending its settings. An include
+/// that cannot be read is recorded (sshd refuses to start on an include
+/// loop or too deep a nesting); a missing one is nothing.
+fn read_file(
+    inc: &mut Includes,
+    path: &str,
+    depth: usize,
+    criteria: Option<String>,
+    out: &mut Vec<Setting>,
+) -> Result<(), Skip> {
+    inc.read(path, depth, |inc, file| {
+        let mut current = criteria.clone();
         for (i, line) in file.text.lines().enumerate() {
             let Some((key, args)) = split_line(line) else { continue };
             let key = ALIASES.iter().find(|(a, _)| *a == key).map(|(_, k)| k.to_string()).unwrap_or(key);
             match key.as_str() {
                 "match" => {
-                    let criteria = args.join(" ");
-                    current_match = if criteria.eq_ignore_ascii_case("all") { None } else { Some(criteria) };
+                    let c = args.join(" ");
+                    current = if c.eq_ignore_ascii_case("all") { None } else { Some(c) };
                 }
-                "include" if depth < MAX_INCLUDE_DEPTH => {
+                // Relative patterns are taken from /etc/ssh, glob matches in order.
+                "include" => {
                     for pattern in &args {
                         let pattern =
                             if pattern.starts_with('/') { pattern.clone() } else { format!("/etc/ssh/{pattern}") };
-                        let paths =
-                            if pattern.contains(['*', '?', '[']) { self.scan.glob(&pattern) } else { vec![pattern] };
-                        for p in paths {
-                            match self.read(&p, depth + 1, current_match.clone()) {
-                                Ok(()) => {}
-                                Err(e) if e.is_not_found() => {}
-                                Err(e) => self.unreadable.push(e),
+                        for p in inc.expand(&pattern) {
+                            if let Err(skip) = read_file(inc, &p, depth + 1, current.clone(), out) {
+                                inc.record_skip(&p, skip);
                             }
                         }
                     }
                 }
-                "include" => self.unreadable.push(ReadError::Io {
-                    path: path.to_string(),
-                    message: format!("line {}: Include nested deeper than {MAX_INCLUDE_DEPTH} levels", i + 1),
-                }),
-                _ => self.settings.push(Setting {
+                _ => out.push(Setting {
                     key,
                     args,
                     path: path.to_string(),
-                    line: i + 1,
-                    raw: line.trim().to_string(),
-                    match_: current_match.clone(),
+                    line: Some(i + 1),
+                    detail: line.trim().to_string(),
+                    criteria: current.clone(),
+                    default: false,
                 }),
             }
         }
-        Ok(())
-    }
+    })
 }
 
 /// `LoginGraceTime`-style time: `120`, `2m`, `1h30m`.
@@ -284,96 +274,111 @@ fn algorithms(value: &str, default: &str) -> Vec<String> {
     }
 }
 
-fn entry(
-    key: &str,
-    args: &[String],
-    path: &str,
-    line: Option<usize>,
-    detail: String,
-    match_: Option<&str>,
-    default: bool,
-) -> Value {
-    let value = args.first().cloned().unwrap_or_default();
-    let mut m: Map<String, Value> = item(Some(path), line, detail);
-    let default_list = DEFAULTS.iter().find(|(k, _, _)| *k == key).map(|(_, _, d)| *d).unwrap_or("");
-    let list: Vec<String> = if ALGORITHM_LISTS.contains(&key) {
-        algorithms(&value, default_list)
-    } else {
-        args.iter().flat_map(|a| a.split(',')).filter(|s| !s.is_empty()).map(str::to_string).collect()
-    };
-    m.insert("key".into(), key.into());
-    m.insert("lower".into(), value.to_ascii_lowercase().into());
-    m.insert("int".into(), value.parse::<i64>().ok().into());
-    m.insert("seconds".into(), seconds(&value).into());
-    m.insert("value".into(), value.into());
-    m.insert("args".into(), args.into());
-    m.insert("list".into(), list.into());
-    let scope = match (match_, default) {
-        (_, true) => "OpenSSH default".to_string(),
-        (Some(c), _) => format!("Match {c}"),
-        (None, false) => "global".to_string(),
-    };
-    m.insert("match".into(), match_.into());
-    m.insert("default".into(), default.into());
-    m.insert("scope".into(), scope.into());
-    Value::Object(m)
+impl Setting {
+    /// The fact item: `value`, `lower`, `args`, `list`, `int`, `seconds`,
+    /// `match`, `default`, `scope`, `path`, `line`, `detail`.
+    fn fact(&self) -> Value {
+        let value = self.args.first().cloned().unwrap_or_default();
+        let mut m: Map<String, Value> = item(Some(&self.path), self.line, self.detail.clone());
+        let key = self.key.as_str();
+        let default_list = DEFAULTS.iter().find(|(k, _, _)| *k == key).map(|(_, _, d)| *d).unwrap_or("");
+        let list: Vec<String> = if ALGORITHM_LISTS.contains(&key) {
+            algorithms(&value, default_list)
+        } else {
+            self.args.iter().flat_map(|a| a.split(',')).filter(|s| !s.is_empty()).map(str::to_string).collect()
+        };
+        m.insert("key".into(), key.into());
+        m.insert("lower".into(), value.to_ascii_lowercase().into());
+        m.insert("int".into(), value.parse::<i64>().ok().into());
+        m.insert("seconds".into(), seconds(&value).into());
+        m.insert("value".into(), value.into());
+        m.insert("args".into(), self.args.clone().into());
+        m.insert("list".into(), list.into());
+        let scope = match (&self.criteria, self.default) {
+            (_, true) => "OpenSSH default".to_string(),
+            (Some(c), _) => format!("Match {c}"),
+            (None, false) => "global".to_string(),
+        };
+        m.insert("match".into(), self.criteria.clone().into());
+        m.insert("default".into(), self.default.into());
+        m.insert("scope".into(), scope.into());
+        Value::Object(m)
+    }
 }
 
-pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
-    let mut r =
-        Reader { scan, stack: Vec::new(), reads: 0, settings: Vec::new(), files: Vec::new(), unreadable: Vec::new() };
-    match r.read(MAIN, 0, None) {
-        Ok(()) => {}
-        Err(e) if e.is_not_found() => {
+/// Read the sshd configuration the way sshd does.
+pub fn read(r: &Reader) -> Result<Config, Unavailable> {
+    let mut inc = Includes::new(r, limits::INCLUDES);
+    let mut found = Vec::new();
+    match read_file(&mut inc, MAIN, 0, None, &mut found) {
+        Err(Skip::Read(e)) if e.is_not_found() => {
             return Err(Unavailable::NotFound(format!("{MAIN} not found (OpenSSH server not installed)")))
         }
-        Err(e) => return Err(Unavailable::Unreadable(e)),
+        Err(Skip::Read(e)) => return Err(Unavailable::Unreadable(e)),
+        _ => {}
     }
-    // keyword -> (global entries, match entries keyed by criteria)
-    let mut global: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    let mut matched: BTreeMap<String, Vec<(String, Value)>> = BTreeMap::new();
-    for s in &r.settings {
+    let (files, unreadable) = inc.finish();
+    // keyword -> (global settings, settings per Match criteria)
+    let mut global: BTreeMap<String, Vec<Setting>> = BTreeMap::new();
+    let mut matched: BTreeMap<String, Vec<Setting>> = BTreeMap::new();
+    for s in found {
         let accumulate = ACCUMULATE.contains(&s.key.as_str());
-        let e = entry(&s.key, &s.args, &s.path, Some(s.line), s.raw.clone(), s.match_.as_deref(), false);
-        match &s.match_ {
+        match &s.criteria {
             None => {
                 let list = global.entry(s.key.clone()).or_default();
                 if list.is_empty() || accumulate {
-                    list.push(e);
+                    list.push(s);
                 } else if LAST_WINS.contains(&s.key.as_str()) {
-                    list[0] = e;
+                    list[0] = s;
                 }
             }
             Some(crit) => {
                 let list = matched.entry(s.key.clone()).or_default();
-                if accumulate || !list.iter().any(|(c, _)| c == crit) {
-                    list.push((crit.clone(), e));
+                if accumulate || !list.iter().any(|o| o.criteria.as_ref() == Some(crit)) {
+                    list.push(s);
                 }
             }
         }
     }
-    let mut out = Map::new();
     for (key, name, default) in DEFAULTS {
         if !global.contains_key(*key) {
             let args: Vec<String> = default.split_whitespace().map(str::to_string).collect();
             let shown = if default.is_empty() { "(none)".to_string() } else { default.to_string() };
             let detail = format!("{name} not set; OpenSSH default is {shown}");
-            global.insert(key.to_string(), vec![entry(key, &args, MAIN, None, detail, None, true)]);
+            let s = Setting {
+                key: key.to_string(),
+                args,
+                path: MAIN.to_string(),
+                line: None,
+                detail,
+                criteria: None,
+                default: true,
+            };
+            global.insert(key.to_string(), vec![s]);
         }
     }
-    for (key, mut entries) in global {
-        entries.extend(matched.remove(&key).unwrap_or_default().into_iter().map(|(_, e)| e));
-        out.insert(key, Value::Array(entries));
+    let mut settings = global;
+    for (key, list) in matched {
+        settings.entry(key).or_default().extend(list);
     }
-    for (key, entries) in matched {
-        out.insert(key, Value::Array(entries.into_iter().map(|(_, e)| e).collect()));
+    Ok(Config { settings, files, unreadable })
+}
+
+impl Config {
+    /// The `sshd` facts: `sshd.<keyword>` is the list of its settings;
+    /// `files`, `unreadable`.
+    pub fn facts(&self) -> Value {
+        let mut out = Map::new();
+        for (key, list) in &self.settings {
+            out.insert(key.clone(), Value::Array(list.iter().map(Setting::fact).collect()));
+        }
+        out.insert("files".into(), json!(self.files));
+        out.insert(
+            "unreadable".into(),
+            self.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect::<Vec<_>>().into(),
+        );
+        Value::Object(out)
     }
-    out.insert("files".into(), json!(r.files));
-    out.insert(
-        "unreadable".into(),
-        r.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect::<Vec<_>>().into(),
-    );
-    Ok(Value::Object(out))
 }
 
 #[cfg(test)]

@@ -6,34 +6,13 @@
 //! Entries: `{path, line, kind: defaults|rule|alias, text, user, nopasswd,
 //! nopasswd_all, no_authenticate}`.
 
-use crate::sources::{item, Scan, Unavailable};
-use crate::target::{FileType, ReadError};
+use crate::limits;
+use crate::sources::include::{relative_to, Includes, Skip};
+use crate::sources::{item, Fact, Reader, Unavailable};
+use crate::target::FileType;
 use serde_json::{json, Map, Value};
 
 pub const MAIN: &str = "/etc/sudoers";
-const MAX_DEPTH: usize = 8;
-/// Most files one configuration may pull in.
-const MAX_FILES: usize = 256;
-
-struct Reader<'a> {
-    scan: &'a Scan,
-    /// Files being read (the include chain), for loop detection.
-    stack: Vec<String>,
-    /// Files read so far.
-    reads: usize,
-    entries: Vec<Value>,
-    files: Vec<String>,
-    unreadable: Vec<ReadError>,
-}
-
-fn resolve(base: &str, p: &str) -> String {
-    if p.starts_with('/') {
-        p.to_string()
-    } else {
-        let dir = base.rsplit_once('/').map(|(d, _)| d).unwrap_or("/etc");
-        format!("{dir}/{p}")
-    }
-}
 
 /// `#include`/`@includedir` and friends: the argument after the keyword,
 /// which sudo requires to be separated by blanks (`#includes are…` is a comment).
@@ -100,34 +79,11 @@ fn rule_flags(text: &str) -> (bool, bool) {
     (nopasswd_any, nopasswd_all)
 }
 
-impl Reader<'_> {
-    /// Read one file, refusing include cycles (a file that includes itself,
-    /// directly or through others) and stopping after [`MAX_FILES`] files.
-    fn read(&mut self, path: &str, depth: usize) -> Result<(), ReadError> {
-        if self.stack.iter().any(|p| p == path) {
-            self.unreadable.push(ReadError::Io {
-                path: path.to_string(),
-                message: "include loop (the file includes itself)".into(),
-            });
-            return Ok(());
-        }
-        if self.reads >= MAX_FILES {
-            self.unreadable.push(ReadError::Io {
-                path: path.to_string(),
-                message: format!("not read: more than {MAX_FILES} included files"),
-            });
-            return Ok(());
-        }
-        self.reads += 1;
-        self.stack.push(path.to_string());
-        let r = self.read_inner(path, depth);
-        self.stack.pop();
-        r
-    }
-
-    fn read_inner(&mut self, path: &str, depth: usize) -> Result<(), ReadError> {
-        let file = self.scan.read_text(path)?;
-        self.files.push(path.to_string());
+/// Read one file with its includes, appending its entries. A loop or too
+/// many files is recorded; includes nested deeper than the bound are not
+/// followed.
+fn read_file(inc: &mut Includes, path: &str, depth: usize, entries: &mut Vec<Value>) -> Result<(), Skip> {
+    inc.read(path, depth, |inc, file| {
         let mut logical = String::new();
         let mut start = 0usize;
         for (i, raw) in file.text.lines().enumerate() {
@@ -146,102 +102,93 @@ impl Reader<'_> {
                 continue;
             }
             if let Some(arg) = directive(t, "includedir") {
-                let dir = resolve(path, arg);
-                if depth >= MAX_DEPTH {
-                    continue;
-                }
-                match self.scan.target.read_dir(&dir) {
-                    Ok(list) => {
-                        for e in list {
-                            if e.name.ends_with('~') || e.name.contains('.') {
-                                continue;
-                            }
-                            // sudo reads only regular files (after following symlinks):
-                            // a subdirectory or FIFO is not an include. Anything that
-                            // cannot be resolved is left to `read`, which reports it.
-                            // (`stat` can return the link itself when its target does
-                            // not resolve: that case is also left to `read`.)
-                            if let Ok(meta) = self.scan.target.stat(&e.path) {
-                                if !matches!(meta.file_type, FileType::File | FileType::Symlink) {
-                                    continue;
-                                }
-                            }
-                            match self.read(&e.path, depth + 1) {
-                                Ok(()) => {}
-                                Err(err) if err.is_not_found() => {
-                                    // Listed but not found: a link whose target (or a
-                                    // directory on the way to it) is missing in the target.
-                                    if let Ok(link) = self.scan.target.read_link(&e.path) {
-                                        let err = ReadError::DanglingSymlink { path: e.path.clone(), link };
-                                        self.scan.note_unreadable(&err);
-                                        self.unreadable.push(err);
-                                    }
-                                }
-                                Err(err) => self.unreadable.push(err),
-                            }
-                        }
-                    }
-                    Err(e) if e.is_not_found() => {}
-                    Err(e) => {
-                        self.scan.note_unreadable(&e);
-                        self.unreadable.push(e)
-                    }
-                }
+                include_dir(inc, &relative_to(path, arg), depth + 1, entries);
                 continue;
             }
             if let Some(arg) = directive(t, "include") {
-                if depth < MAX_DEPTH {
-                    match self.read(&resolve(path, arg), depth + 1) {
-                        Ok(()) => {}
-                        Err(err) if err.is_not_found() => {}
-                        Err(err) => self.unreadable.push(err),
-                    }
+                let p = relative_to(path, arg);
+                match read_file(inc, &p, depth + 1, entries) {
+                    Err(Skip::TooDeep) => {}
+                    Err(skip) => inc.record_skip(&p, skip),
+                    Ok(()) => {}
                 }
                 continue;
             }
-            if t.starts_with('#') && starts_comment(t, 0) {
-                continue;
+            if let Some(e) = entry(path, start, t) {
+                entries.push(e);
             }
-            let t = strip_comment(t);
-            if t.is_empty() {
-                continue;
-            }
-            let first = t.split_whitespace().next().unwrap_or("");
-            let kind = if first.starts_with("Defaults") {
-                "defaults"
-            } else if first.ends_with("_Alias") {
-                "alias"
-            } else {
-                "rule"
-            };
-            let (nopasswd, nopasswd_all) = if kind == "rule" { rule_flags(t) } else { (false, false) };
-            let no_auth = kind == "defaults"
-                && t.split(|c: char| c == ',' || c.is_whitespace()).any(|w| w.trim() == "!authenticate");
-            let mut m: Map<String, Value> = item(Some(path), Some(start), t);
-            m.insert("kind".into(), kind.into());
-            m.insert("text".into(), t.into());
-            m.insert("user".into(), if kind == "rule" { first.into() } else { Value::Null });
-            m.insert("nopasswd".into(), nopasswd.into());
-            m.insert("nopasswd_all".into(), nopasswd_all.into());
-            m.insert("no_authenticate".into(), no_auth.into());
-            self.entries.push(Value::Object(m));
         }
-        Ok(())
+    })
+}
+
+/// `@includedir`: every file of the directory whose name has no `.` and does
+/// not end in `~`, in name order.
+fn include_dir(inc: &mut Includes, dir: &str, depth: usize, entries: &mut Vec<Value>) {
+    let list = match inc.dir(dir) {
+        Ok(list) => list,
+        Err(e) => return inc.record(e),
+    };
+    for e in list {
+        if e.name.ends_with('~') || e.name.contains('.') {
+            continue;
+        }
+        // sudo reads only regular files (after following symlinks): a
+        // subdirectory or FIFO is not an include. Anything that cannot be
+        // resolved is left to `read`, which reports it.
+        if let Ok(meta) = inc.reader.target.stat(&e.path) {
+            if !matches!(meta.file_type, FileType::File | FileType::Symlink) {
+                continue;
+            }
+        }
+        match read_file(inc, &e.path, depth, entries) {
+            Err(Skip::TooDeep) | Ok(()) => {}
+            Err(skip) => inc.record_listed(&e.path, skip),
+        }
     }
 }
 
-pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
-    let mut r =
-        Reader { scan, stack: Vec::new(), reads: 0, entries: Vec::new(), files: Vec::new(), unreadable: Vec::new() };
-    match r.read(MAIN, 0) {
-        Ok(()) => {}
-        Err(e) if e.is_not_found() => {
+/// One logical line as an entry (`None` for a comment).
+fn entry(path: &str, line: usize, t: &str) -> Option<Value> {
+    if t.starts_with('#') && starts_comment(t, 0) {
+        return None;
+    }
+    let t = strip_comment(t);
+    if t.is_empty() {
+        return None;
+    }
+    let first = t.split_whitespace().next().unwrap_or("");
+    let kind = if first.starts_with("Defaults") {
+        "defaults"
+    } else if first.ends_with("_Alias") {
+        "alias"
+    } else {
+        "rule"
+    };
+    let (nopasswd, nopasswd_all) = if kind == "rule" { rule_flags(t) } else { (false, false) };
+    let no_auth =
+        kind == "defaults" && t.split(|c: char| c == ',' || c.is_whitespace()).any(|w| w.trim() == "!authenticate");
+    let mut m: Map<String, Value> = item(Some(path), Some(line), t);
+    m.insert("kind".into(), kind.into());
+    m.insert("text".into(), t.into());
+    m.insert("user".into(), if kind == "rule" { first.into() } else { Value::Null });
+    m.insert("nopasswd".into(), nopasswd.into());
+    m.insert("nopasswd_all".into(), nopasswd_all.into());
+    m.insert("no_authenticate".into(), no_auth.into());
+    Some(Value::Object(m))
+}
+
+pub fn collect(r: &Reader) -> Result<Fact, Unavailable> {
+    let mut inc = Includes::new(r, limits::SUDOERS_INCLUDES);
+    let mut entries = Vec::new();
+    match read_file(&mut inc, MAIN, 0, &mut entries) {
+        Err(Skip::Read(e)) if e.is_not_found() => {
             return Err(Unavailable::NotFound(format!("{MAIN} not found (sudo not installed)")))
         }
-        Err(e) => return Err(Unavailable::Unreadable(e)),
+        Err(Skip::Read(e)) => return Err(Unavailable::Unreadable(e)),
+        _ => {}
     }
-    let unreadable: Vec<Value> = r.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
-    Ok(json!({"exists": true, "files": r.files, "entries": r.entries, "unreadable": unreadable}))
+    let (files, unreadable) = inc.finish();
+    Ok(Fact::new(json!({"exists": true, "files": files, "entries": entries}), unreadable))
 }
 
 #[cfg(test)]

@@ -13,9 +13,55 @@
 //! Facts: `entries` (every assignment, in order, with `key`, `value` — null
 //! for an exclusion —, `pattern`, `exclude`), `files`.
 
-use crate::sources::{item, Scan, Unavailable};
-use serde_json::{json, Value};
+use crate::sources::{item, Reader};
+use crate::target::ReadError;
+use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
+
+/// One assignment (or exclusion) as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    pub path: String,
+    pub line: usize,
+    pub detail: String,
+    /// Dotted key (may be a glob).
+    pub key: String,
+    /// `None` for an exclusion (`-key` without `=`).
+    pub value: Option<String>,
+}
+
+impl Assignment {
+    /// Whether the key is a glob.
+    pub fn pattern(&self) -> bool {
+        self.key.contains(['*', '?', '['])
+    }
+
+    /// The fact item: `{path, line, detail, key, value, pattern, exclude}`.
+    pub fn item(&self) -> Map<String, Value> {
+        let mut m = item(Some(&self.path), Some(self.line), self.detail.clone());
+        m.insert("pattern".into(), self.pattern().into());
+        m.insert("exclude".into(), self.value.is_none().into());
+        m.insert("key".into(), self.key.clone().into());
+        m.insert("value".into(), self.value.clone().map_or(Value::Null, Value::from));
+        m
+    }
+}
+
+/// Every assignment of the boot-time configuration, in load order.
+#[derive(Debug, Default)]
+pub struct Settings {
+    pub files: Vec<String>,
+    pub entries: Vec<Assignment>,
+    pub unreadable: Vec<ReadError>,
+}
+
+impl Settings {
+    /// The `sysctl` facts: `{exists, files, entries}`.
+    pub fn facts(&self) -> Value {
+        let entries: Vec<Value> = self.entries.iter().map(|e| Value::Object(e.item())).collect();
+        json!({"exists": !self.files.is_empty(), "files": self.files, "entries": entries})
+    }
+}
 
 const DIRS: &[&str] =
     &["/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d"];
@@ -38,7 +84,8 @@ pub fn normalize_key(k: &str) -> String {
     }
 }
 
-pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
+/// Read the sysctl.d files and sysctl.conf in the order they are applied.
+pub fn read(scan: &Reader) -> Settings {
     let mut by_name: BTreeMap<String, String> = BTreeMap::new();
     for dir in DIRS {
         for e in scan.target.read_dir(dir).unwrap_or_default() {
@@ -60,7 +107,7 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
             Ok(f) => f,
             Err(e) if e.is_not_found() => continue,
             Err(e) => {
-                unreadable.push(json!({"path": e.path(), "reason": e.reason()}));
+                unreadable.push(e);
                 continue;
             }
         };
@@ -83,21 +130,17 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
             if key.is_empty() {
                 continue;
             }
-            let mut m = item(Some(&real), Some(i + 1), t);
-            m.insert("pattern".into(), key.contains(['*', '?', '[']).into());
-            m.insert("exclude".into(), v.is_none().into());
-            m.insert("key".into(), key.into());
-            m.insert("value".into(), v.map_or(Value::Null, |v| v.into()));
-            entries.push(Value::Object(m));
+            let value = v.map(str::to_string);
+            entries.push(Assignment { path: real.clone(), line: i + 1, detail: t.to_string(), key, value });
         }
     }
-    Ok(json!({"exists": !files.is_empty(), "files": files, "entries": entries, "unreadable": unreadable}))
+    Settings { files, entries, unreadable }
 }
 
 /// The in-target path a file resolves to (symlinks followed inside the target).
-fn canonical(scan: &Scan, path: &str) -> String {
+fn canonical(scan: &Reader, path: &str) -> String {
     let mut p = path.to_string();
-    for _ in 0..crate::target::MAX_SYMLINKS {
+    for _ in 0..crate::limits::SYMLINK_HOPS {
         match scan.target.read_link(&p) {
             Ok(link) => {
                 let dir = p.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();

@@ -6,17 +6,40 @@
 //! Facts: `enabled` (unit -> item with `wanted_by`), `masked` (unit -> item),
 //! `installed` (list of unit names with a unit file).
 
-use crate::sources::{item, Scan, Unavailable};
+use crate::sources::{item, Reader};
 use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
 
 const UNIT_DIRS: &[&str] =
     &["/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"];
 
-pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
+/// Enabled, masked and installed units.
+#[derive(Debug, Default)]
+pub struct Units {
+    /// Unit name → its fact item (`unit`, `wanted_by`).
+    pub enabled: BTreeMap<String, Value>,
+    pub masked: BTreeMap<String, Value>,
+    pub installed: BTreeSet<String>,
+}
+
+impl Units {
+    /// The `systemd` facts: `{exists, enabled, masked, installed}`.
+    pub fn facts(&self) -> Value {
+        json!({
+            "exists": !self.installed.is_empty() || !self.enabled.is_empty(),
+            "enabled": self.enabled.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Map<_, _>>(),
+            "masked": self.masked.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Map<_, _>>(),
+            "installed": self.installed.iter().cloned().collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// Read the unit directories.
+pub fn read(scan: &Reader) -> Units {
     let t = &scan.target;
-    let mut enabled = Map::new();
-    let mut masked = Map::new();
-    let mut installed = std::collections::BTreeSet::new();
+    let mut enabled = BTreeMap::new();
+    let mut masked = BTreeMap::new();
+    let mut installed = BTreeSet::new();
     for dir in UNIT_DIRS {
         let Ok(entries) = t.read_dir(dir) else { continue };
         for e in entries {
@@ -50,10 +73,5 @@ pub fn collect(scan: &Scan) -> Result<Value, Unavailable> {
     for name in masked.keys() {
         enabled.remove(name);
     }
-    Ok(json!({
-        "exists": !installed.is_empty() || !enabled.is_empty(),
-        "enabled": enabled,
-        "masked": masked,
-        "installed": installed.into_iter().collect::<Vec<_>>(),
-    }))
+    Units { enabled, masked, installed }
 }

@@ -13,6 +13,108 @@
 
 use serde_json::{Map, Value};
 
+/// What else a listen entry says, by where it comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListenKind {
+    /// nginx `listen` of an `http` server (or the implicit `*:80`).
+    Http { default_server: bool, http2: bool, quic: bool, server: String },
+    /// nginx `listen` of a `stream` server; `port_last` ends a port range.
+    Stream { udp: bool, port_last: Option<u16> },
+    /// Apache `Listen`, with the `<IfModule>`-like conditions around it.
+    Listen { conditions: Vec<String> },
+    /// An Apache `<VirtualHost>` address.
+    VirtualHost,
+}
+
+/// A listening address of a web server, as configured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listen {
+    pub path: String,
+    pub line: usize,
+    pub detail: String,
+    pub address: String,
+    pub port: Option<u16>,
+    pub ssl: bool,
+    pub kind: ListenKind,
+}
+
+impl Listen {
+    /// `all`, `loopback` or `specific`.
+    pub fn scope(&self) -> &'static str {
+        scope(&self.address)
+    }
+
+    /// The fact item (see [`listen_item`]) with the kind's fields.
+    pub fn fact(&self) -> Value {
+        let mut m = listen_item(&self.path, self.line, &self.detail, &self.address, self.port, self.ssl);
+        match &self.kind {
+            ListenKind::Http { default_server, http2, quic, server } => {
+                m.insert("default_server".into(), (*default_server).into());
+                m.insert("http2".into(), (*http2).into());
+                m.insert("quic".into(), (*quic).into());
+                m.insert("server".into(), server.clone().into());
+            }
+            ListenKind::Stream { udp, port_last } => {
+                m.insert("udp".into(), (*udp).into());
+                m.insert("port_last".into(), port_last.map(Value::from).unwrap_or(Value::Null));
+            }
+            ListenKind::Listen { conditions } => {
+                m.insert("conditions".into(), conditions.clone().into());
+            }
+            ListenKind::VirtualHost => {}
+        }
+        Value::Object(m)
+    }
+}
+
+/// A directive naming a file (`ssl_certificate`, `SSLCertificateFile`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRef {
+    pub path: String,
+    pub line: usize,
+    pub detail: String,
+    pub value: String,
+}
+
+impl FileRef {
+    pub fn fact(&self) -> Value {
+        let mut m = crate::sources::item(Some(&self.path), Some(self.line), self.detail.clone());
+        m.insert("value".into(), self.value.clone().into());
+        Value::Object(m)
+    }
+}
+
+/// A directive naming hosts (`server_name`, `ServerName`, `ServerAlias`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NameDirective {
+    pub path: String,
+    pub line: usize,
+    pub detail: String,
+    pub names: Vec<String>,
+}
+
+impl NameDirective {
+    pub fn fact(&self) -> Value {
+        let mut m = crate::sources::item(Some(&self.path), Some(self.line), self.detail.clone());
+        m.insert("names".into(), self.names.clone().into());
+        Value::Object(m)
+    }
+}
+
+/// One server (nginx `server` block, Apache virtual host or main server)
+/// with what other views need: its addresses, whether it speaks TLS, its
+/// certificate and key files, its host names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    /// `www.example.com` (nginx server names), `<VirtualHost *:443> …`.
+    pub name: String,
+    pub listens: Vec<Listen>,
+    pub tls: bool,
+    pub certificates: Vec<FileRef>,
+    pub keys: Vec<FileRef>,
+    pub names: Vec<NameDirective>,
+}
+
 pub const NULL: u8 = 1;
 pub const ANON: u8 = 2;
 pub const EXPORT: u8 = 4;
@@ -229,6 +331,58 @@ pub fn listen_item(
     };
     m.insert("endpoint".into(), ep.into());
     m
+}
+
+/// What the web-server analyses find, in the fact shape both collectors
+/// share (so one check covers both).
+#[derive(Debug, Clone, Default)]
+pub struct Findings {
+    /// Plain-HTTP servers reachable from the network ([`plain_http_item`]).
+    pub http_plain: Vec<Value>,
+    pub protocols: Vec<Value>,
+    pub ciphers: Vec<Value>,
+    pub hsts: Vec<Value>,
+    pub tokens: Vec<Value>,
+}
+
+impl Findings {
+    /// Add `http_plain`, `tls_protocols`, `tls_ciphers`, `hsts` and `tokens`
+    /// to a collector's facts (one item per configuration line).
+    pub fn add_facts(&self, facts: &mut Value) {
+        let Some(m) = facts.as_object_mut() else { return };
+        m.insert("http_plain".into(), self.http_plain.clone().into());
+        m.insert("tls_protocols".into(), dedup(self.protocols.clone()).into());
+        m.insert("tls_ciphers".into(), dedup(self.ciphers.clone()).into());
+        m.insert("hsts".into(), dedup(self.hsts.clone()).into());
+        m.insert("tokens".into(), dedup(self.tokens.clone()).into());
+    }
+}
+
+/// A plain-HTTP server reachable from the network: where it is configured
+/// (`at`), its kind and name, its first listen, and how it answers (a
+/// redirect, or what it serves).
+pub fn plain_http_item(
+    mut at: Map<String, Value>,
+    kind: &str,
+    server: &str,
+    first: &Listen,
+    redirect: &Option<Map<String, Value>>,
+    serves: &Option<Map<String, Value>>,
+) -> Value {
+    at.insert("kind".into(), kind.into());
+    at.insert("server".into(), server.into());
+    let endpoint = match first.port {
+        Some(p) => format!("{}:{p}", first.address),
+        None => first.address.clone(),
+    };
+    at.insert("listen".into(), endpoint.into());
+    at.insert("redirect".into(), redirect.clone().map(Value::Object).unwrap_or(Value::Null));
+    at.insert("serves".into(), serves.clone().map(Value::Object).unwrap_or(Value::Null));
+    let serves_text = serves.as_ref().map(|s| {
+        format!("{} ({}:{})", s["detail"].as_str().unwrap_or(""), s["path"].as_str().unwrap_or(""), s["line"])
+    });
+    at.insert("serves_text".into(), serves_text.unwrap_or_default().into());
+    Value::Object(at)
 }
 
 /// Keep the first item of each `(path, line)`.

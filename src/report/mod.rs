@@ -1,5 +1,6 @@
 //! Report formats, all fed by the same [`Report`].
 
+pub mod catalog;
 pub mod context;
 pub mod html;
 pub mod json;
@@ -9,8 +10,10 @@ pub mod sarif;
 pub mod table;
 pub mod text;
 
+pub use crate::model::{DeclaredListener, Listener};
+
+use crate::checks::score::{Score, Summary};
 use crate::model::{CheckResult, Severity, Skipped, Status};
-use crate::score::{Score, Summary};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -53,6 +56,10 @@ pub struct TargetInfo {
     /// Tags, digest and platform of an image target (an addition to schema 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<crate::target::image::ImageInfo>,
+    /// The container a live scan ran inside (a build step), with what
+    /// showed it (an addition to schema 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<crate::collectors::container::Container>,
 }
 
 /// When, how long and as whom the scan ran (an addition to schema 1).
@@ -115,6 +122,13 @@ impl Report {
         !self.scan.as_root && (self.target.kind == "host" || !self.skipped.is_empty())
     }
 
+    /// `inside a container (docker): profile container`, for a live scan
+    /// that runs inside a container.
+    pub fn container_note(&self) -> Option<String> {
+        let c = self.target.container.as_ref()?;
+        Some(format!("inside a container ({}): profile {}", c.engine, self.profile))
+    }
+
     /// One line saying what was scanned, where, when and as whom.
     pub fn provenance(&self) -> String {
         let target = match self.target.kind {
@@ -127,116 +141,14 @@ impl Report {
     }
 }
 
-/// One listener declared by a configuration file.
-#[derive(Debug, Clone, Serialize)]
-pub struct DeclaredListener {
-    pub service: String,
-    pub proto: String,
-    pub address: String,
-    pub port: Option<u64>,
-    pub scope: String,
-    pub path: String,
-    pub line: Option<u64>,
-    /// `local only`, `exposed`, `specific address`, or the id of the
-    /// failing check whose evidence points at the same line.
-    pub verdict: String,
-}
-
-impl DeclaredListener {
-    /// Entries of the `declared_listeners` collector, each judged by the
-    /// failing checks whose evidence names its file and line.
-    pub fn from_facts(facts: &serde_json::Value, results: &[CheckResult]) -> Vec<DeclaredListener> {
-        let mut out: Vec<DeclaredListener> = facts["listeners"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|e| {
-                let path = e["path"].as_str().unwrap_or("").to_string();
-                let line = e["line"].as_u64();
-                let scope = e["scope"].as_str().unwrap_or("").to_string();
-                let failing = results
-                    .iter()
-                    .filter(|r| r.status == Status::Fail)
-                    .find(|r| r.evidence.iter().any(|ev| ev.path.as_deref() == Some(path.as_str()) && ev.line == line));
-                let verdict = match (failing, scope.as_str()) {
-                    (Some(r), _) => format!("fail: {}", r.id),
-                    (None, "loopback") => "local only".into(),
-                    (None, "all") => "exposed".into(),
-                    (None, _) => "specific address".into(),
-                };
-                DeclaredListener {
-                    service: e["service"].as_str().unwrap_or("").to_string(),
-                    proto: e["proto"].as_str().unwrap_or("").to_string(),
-                    address: e["address"].as_str().unwrap_or("").to_string(),
-                    port: e["port"].as_u64(),
-                    scope,
-                    path,
-                    line,
-                    verdict,
-                }
-            })
-            .collect();
-        out.sort_by(|a, b| (a.port, &a.proto, &a.service).cmp(&(b.port, &b.proto, &b.service)));
-        out
-    }
-}
-
-/// One listening socket, as the compact "Listening ports" section shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Listener {
-    pub proto: String,
-    pub address: String,
-    pub port: u64,
-    pub scope: String,
-    pub process: Option<String>,
-    pub pid: Option<u64>,
-    pub user: Option<String>,
-    /// `local only`, `exposed`, or the id of the failing check that names it.
-    pub verdict: String,
-}
-
-impl Listener {
-    /// Listeners from the `listeners` collector's entries, each judged by the
-    /// failing checks whose evidence names it.
-    pub fn from_facts(facts: &serde_json::Value, results: &[CheckResult]) -> Vec<Listener> {
-        let mut out: Vec<Listener> = facts["entries"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|e| {
-                let detail = e["detail"].as_str().unwrap_or("");
-                let scope = e["scope"].as_str().unwrap_or("").to_string();
-                let failing = results
-                    .iter()
-                    .filter(|r| r.status == Status::Fail)
-                    .find(|r| r.evidence.iter().any(|ev| ev.path.is_none() && ev.detail == detail));
-                let verdict = match failing {
-                    Some(r) => format!("fail: {}", r.id),
-                    None if scope == "loopback" => "local only".into(),
-                    None => "exposed".into(),
-                };
-                Listener {
-                    proto: e["proto"].as_str().unwrap_or("").to_string(),
-                    address: e["address"].as_str().unwrap_or("").to_string(),
-                    port: e["port"].as_u64().unwrap_or(0),
-                    scope,
-                    process: e["process"].as_str().map(str::to_string),
-                    pid: e["pid"].as_u64(),
-                    user: e["user"].as_str().map(str::to_string),
-                    verdict,
-                }
-            })
-            .collect();
-        out.sort_by(|a, b| (a.port, &a.proto, &a.address).cmp(&(b.port, &b.proto, &b.address)));
-        out
-    }
-}
-
 /// Output formats of `scan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Table,
     Json,
+    /// The JSON report on one line (and a newline): a log pipeline reads
+    /// one report per line (the Kubernetes DaemonSet of `deploy/`).
+    Jsonl,
     Sarif,
     Junit,
     Html,
@@ -268,6 +180,7 @@ pub fn render_with(report: &Report, format: Format, opts: &RenderOptions) -> Res
     match format {
         Format::Table => Ok(table::render(report, opts)),
         Format::Json => Ok(json::render(report)),
+        Format::Jsonl => Ok(json::render_line(report)),
         Format::Sarif => Ok(sarif::render(report)),
         Format::Junit => Ok(junit::render(report)),
         Format::Html => Ok(html::render(report)),
@@ -298,6 +211,24 @@ pub fn categories(results: &[CheckResult]) -> Vec<String> {
 }
 
 /// `path:line`, `path`, or `-` for evidence that is not a file.
+/// `layer 2 (sha256:0123456789ab) RUN make install`: the image layer that
+/// last wrote an evidence's file, or that a build step made.
+pub fn layer_note(e: &crate::model::Evidence) -> Option<String> {
+    let l = e.layer.as_ref()?;
+    let short: String = l.diff_id.chars().take(l.diff_id.find(':').map_or(12, |i| i + 13)).collect();
+    let mut s = format!("layer {} ({short})", l.index);
+    if let Some(by) = &l.created_by {
+        let by = by.trim().trim_start_matches("/bin/sh -c ").trim();
+        let cut: String = by.chars().take(80).collect();
+        s.push(' ');
+        s.push_str(&cut);
+        if cut.len() < by.len() {
+            s.push('…');
+        }
+    }
+    Some(s)
+}
+
 pub fn location(path: &Option<String>, line: Option<u64>) -> String {
     match (path, line) {
         (Some(p), Some(l)) => format!("{p}:{l}"),

@@ -1,12 +1,12 @@
 //! File metadata items (`stat` and `walk` sources): mode, owner, type, with
 //! the owner resolved against the target's own passwd/group.
 
-use super::{item, Scan};
+use super::{item, Reader};
 use crate::target::{DirEntry, FileMeta, FileType, ReadError};
 use serde_json::{Map, Value};
 
 /// Most entries one walk visits before it stops (and says so).
-pub const MAX_WALK_ENTRIES: usize = 500_000;
+pub const MAX_WALK_ENTRIES: usize = crate::limits::META_WALK_ENTRIES;
 
 /// Live-host pseudo filesystems a walk never enters.
 const PSEUDO: &[&str] = &["/proc", "/sys", "/dev", "/run/user"];
@@ -24,7 +24,7 @@ pub const FLAGS: &[&str] = &[
     "symlink",
 ];
 
-fn fill(scan: &Scan, m: &mut Map<String, Value>, meta: &FileMeta) {
+fn fill(scan: &Reader, m: &mut Map<String, Value>, meta: &FileMeta) {
     let names = scan.names();
     let owner = names.users.get(&meta.uid).cloned();
     let group = names.groups.get(&meta.gid).cloned();
@@ -64,7 +64,13 @@ fn fill(scan: &Scan, m: &mut Map<String, Value>, meta: &FileMeta) {
 
 /// Metadata of one path (symlinks followed inside the target). A missing
 /// path gives `exists: false`; an unreadable one also carries `error`.
-pub fn meta_item(scan: &Scan, path: &str) -> Map<String, Value> {
+pub fn meta_item(scan: &Reader, path: &str) -> Map<String, Value> {
+    meta_entry(scan, path).0
+}
+
+/// [`meta_item`], and why the path could not be examined (named as asked).
+pub fn meta_entry(scan: &Reader, path: &str) -> (Map<String, Value>, Option<ReadError>) {
+    let mut error = None;
     let mut m = item(Some(path), None, format!("{path} does not exist"));
     match scan.target.stat(path) {
         Ok(meta) => {
@@ -84,10 +90,11 @@ pub fn meta_item(scan: &Scan, path: &str) -> Map<String, Value> {
                 scan.note_unreadable(&e);
                 m.insert("error".into(), e.reason().into());
                 m.insert("detail".into(), e.to_string().into());
+                error = Some(ReadError::Io { path: path.to_string(), message: e.reason() });
             }
         }
     }
-    m
+    (m, error)
 }
 
 /// Visit everything below `root` (not following symlinks, staying on the
@@ -100,7 +107,7 @@ pub fn meta_item(scan: &Scan, path: &str) -> Map<String, Value> {
 /// follow it: on a merged-/usr system `/bin -> usr/bin`, and walking both
 /// `/bin` and `/usr/bin` would report every file twice.
 pub fn walk(
-    scan: &Scan,
+    scan: &Reader,
     root: &str,
     max_depth: usize,
     exclude: &[String],
@@ -185,11 +192,11 @@ mod tests {
     use crate::target::FsTarget;
     use std::sync::Arc;
 
-    fn scan_of(dir: &std::path::Path) -> Scan {
-        Scan::new(Arc::new(FsTarget::root(dir).unwrap()))
+    fn scan_of(dir: &std::path::Path) -> Reader {
+        Reader::new(Arc::new(FsTarget::root(dir).unwrap()))
     }
 
-    fn walked(scan: &Scan, root: &str, depth: usize) -> Vec<(String, bool)> {
+    fn walked(scan: &Reader, root: &str, depth: usize) -> Vec<(String, bool)> {
         let mut out = Vec::new();
         let mut unreadable = Vec::new();
         walk(

@@ -1,58 +1,31 @@
 //! Fact sources: what a check's predicate reads.
 //!
-//! A source is either a built-in collector (`sshd`, `passwd`, …: a parser
-//! that follows the real program's rules) or a generic file source declared
-//! in the check itself (`files:` with a `format`). Every source is loaded at
-//! most once per scan and shared by all checks (see [`SourceCache`]). Every
-//! item that comes from a file carries `path` and `line`.
+//! This floor reads the target ([`Reader`], the one include-following
+//! reader [`include`]) and knows generic formats: lines, key/value, INI,
+//! systemd drop-ins, YAML/JSON/TOML with a line for every leaf, file
+//! metadata and walks, PEM/X.509. A generic file source is declared in a
+//! check itself (`files:` with a [`Format`]); [`load`] reads one into a
+//! [`Fact`]. Every item that comes from a file carries `path` and `line`.
 
 mod formats;
+pub mod include;
 mod meta;
+mod reader;
 pub(crate) mod structured;
+pub mod text;
 pub mod tree_walk;
+pub mod x509;
+pub mod yaml_tree;
 
-pub use meta::{meta_item, walk};
+pub use reader::{Names, Reader};
+
+pub use meta::{meta_entry, meta_item, walk};
 pub(crate) use structured::yaml as structured_yaml;
 
-use crate::collectors;
-use crate::model::Skipped;
-use crate::target::{self, ReadError, Target, TextFile};
+use crate::target::{self, ReadError, TextFile};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, OnceLock};
-
-/// Built-in collectors, by the variable name a predicate uses.
-pub const BUILTIN: &[&str] = &[
-    "sshd",
-    "passwd",
-    "shadow",
-    "group",
-    "gshadow",
-    "sudoers",
-    "apt_config",
-    "apt_sources",
-    "systemd",
-    "packages",
-    "sysctl",
-    "listeners",
-    "mycnf",
-    "declared_listeners",
-    "pam",
-    "nginx",
-    "apache",
-    "certificates",
-    "tls_ports",
-    "credentials",
-    "postgresql",
-    "redis",
-    "sql_scripts",
-    "policy_documents",
-];
-
-pub fn is_builtin(name: &str) -> bool {
-    BUILTIN.contains(&name)
-}
+use std::collections::BTreeMap;
 
 /// Generic file formats a user's check can read without Rust.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,187 +170,30 @@ pub enum Unavailable {
     Failed(String),
 }
 
-/// Facts from one source.
-#[derive(Debug)]
-pub struct Loaded {
-    pub cel: cel::Value,
-    /// Files that could not be read while the source was still usable (one
-    /// unreadable drop-in among several): a check that would pass is
-    /// skipped instead, naming them.
+/// The facts of one source: the JSON value a predicate reads, and what
+/// could not be read while the source was still usable (one unreadable
+/// drop-in among several): a check that would pass is skipped instead,
+/// naming them.
+#[derive(Debug, Clone)]
+pub struct Fact {
+    pub value: Value,
     pub unreadable: Vec<ReadError>,
 }
 
-pub type SourceResult = Result<Arc<Loaded>, Unavailable>;
-/// A collector's facts as JSON, shared.
-pub type JsonResult = Result<Arc<Value>, Unavailable>;
-
-/// Everything the collectors need: the target, and the shared caches.
-pub struct Scan {
-    pub target: Arc<dyn Target>,
-    cache: Mutex<HashMap<String, Arc<OnceLock<SourceResult>>>>,
-    json_cache: Mutex<HashMap<String, Arc<OnceLock<JsonResult>>>>,
-    skipped: Mutex<BTreeSet<Skipped>>,
-    names: OnceLock<Names>,
-    /// Whether live network probes (TLS handshakes with local ports) may run.
-    probing: std::sync::atomic::AtomicBool,
-    /// Database connection URLs given with `scan --db` (live introspection).
-    db_connections: Mutex<Vec<String>>,
-}
-
-impl Scan {
-    pub fn new(target: Arc<dyn Target>) -> Self {
-        Scan {
-            target,
-            cache: Mutex::new(HashMap::new()),
-            json_cache: Mutex::new(HashMap::new()),
-            skipped: Mutex::new(BTreeSet::new()),
-            names: OnceLock::new(),
-            probing: std::sync::atomic::AtomicBool::new(true),
-            db_connections: Mutex::new(Vec::new()),
+impl Fact {
+    /// A fact; an object value also lists `unreadable` (`{path, reason}`)
+    /// for predicates that want to say which files were missing.
+    pub fn new(mut value: Value, unreadable: Vec<ReadError>) -> Fact {
+        if let Value::Object(m) = &mut value {
+            m.insert("unreadable".into(), unreadable_json(&unreadable));
         }
-    }
-
-    /// Database URLs to introspect (`scan --db`, repeatable).
-    pub fn set_db_connections(&self, urls: Vec<String>) {
-        *self.db_connections.lock().unwrap_or_else(|p| p.into_inner()) = urls;
-    }
-
-    /// The `--db` URLs given for this scan.
-    pub fn db_connections(&self) -> Vec<String> {
-        self.db_connections.lock().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-
-    /// Allow or forbid live network probes (`scan --no-probe`).
-    pub fn set_probing(&self, on: bool) {
-        self.probing.store(on, std::sync::atomic::Ordering::SeqCst);
-    }
-
-    /// Whether live network probes may run.
-    pub fn probing(&self) -> bool {
-        self.probing.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    /// Record something the scan could not read (listed in every report).
-    pub fn note_unreadable(&self, e: &ReadError) {
-        if e.is_not_found() {
-            return;
-        }
-        if let Ok(mut s) = self.skipped.lock() {
-            s.insert(Skipped { path: e.path().to_string(), reason: e.reason() });
-        }
-    }
-
-    pub fn skipped(&self) -> Vec<Skipped> {
-        self.skipped.lock().map(|s| s.iter().cloned().collect()).unwrap_or_default()
-    }
-
-    /// Read a text file, recording it if it cannot be read.
-    pub fn read_text(&self, path: &str) -> Result<TextFile, ReadError> {
-        let r = self.target.read_text(path);
-        if let Err(e) = &r {
-            self.note_unreadable(e);
-        }
-        r
-    }
-
-    /// Expand a glob, recording unreadable directories.
-    pub fn glob(&self, pattern: &str) -> Vec<String> {
-        let (paths, errors) = target::glob(self.target.as_ref(), pattern);
-        for e in &errors {
-            self.note_unreadable(e);
-        }
-        paths
-    }
-
-    /// A built-in collector's facts, loaded once per scan.
-    pub fn builtin(&self, name: &str) -> SourceResult {
-        self.cached(format!("builtin:{name}"), || {
-            let value = self.builtin_json(name)?;
-            Ok(Arc::new(Loaded { cel: crate::expr::to_cel(&value), unreadable: unreadable_of(&value) }))
-        })
-    }
-
-    /// A built-in collector's facts as JSON (for Rust probes and other collectors).
-    pub fn builtin_json(&self, name: &str) -> JsonResult {
-        let slot = {
-            let mut cache = self.json_cache.lock().unwrap_or_else(|p| p.into_inner());
-            cache.entry(name.to_string()).or_default().clone()
-        };
-        slot.get_or_init(|| collectors::collect(self, name).map(Arc::new)).clone()
-    }
-
-    /// Facts computed once per scan under `key` and shared by the probes
-    /// that judge them (one walk for several checks).
-    pub fn shared_json(&self, key: &str, load: impl FnOnce() -> JsonResult) -> JsonResult {
-        let slot = {
-            let mut cache = self.json_cache.lock().unwrap_or_else(|p| p.into_inner());
-            cache.entry(format!("shared:{key}")).or_default().clone()
-        };
-        slot.get_or_init(load).clone()
-    }
-
-    /// A generic file source's facts, loaded once per scan.
-    pub fn file_source(&self, spec: &FileSource) -> SourceResult {
-        let key = serde_json::to_string(spec).unwrap_or_default();
-        self.cached(key, || load_file_source(self, spec))
-    }
-
-    fn cached(&self, key: String, load: impl FnOnce() -> SourceResult) -> SourceResult {
-        let slot = {
-            let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-            cache.entry(key).or_default().clone()
-        };
-        slot.get_or_init(load).clone()
-    }
-
-    /// uid → user name and gid → group name, from the target's own files.
-    pub fn names(&self) -> &Names {
-        self.names.get_or_init(|| Names::load(self))
+        Fact { value, unreadable }
     }
 }
 
-/// User and group names of the target (not of the host running hardcheck).
-#[derive(Debug, Default)]
-pub struct Names {
-    pub users: HashMap<u32, String>,
-    pub groups: HashMap<u32, String>,
-}
-
-impl Names {
-    fn load(scan: &Scan) -> Names {
-        let mut n = Names::default();
-        for (file, map) in [("/etc/passwd", &mut n.users), ("/etc/group", &mut n.groups)] {
-            if let Ok(f) = scan.target.read_text(file) {
-                for line in f.text.lines() {
-                    let mut parts = line.split(':');
-                    if let (Some(name), Some(_), Some(id)) = (parts.next(), parts.next(), parts.next()) {
-                        if let Ok(id) = id.trim().parse::<u32>() {
-                            map.entry(id).or_insert_with(|| name.to_string());
-                        }
-                    }
-                }
-            }
-        }
-        n
-    }
-}
-
-/// Files a collector noted as unreadable inside its facts (`unreadable: [..]`).
-fn unreadable_of(value: &Value) -> Vec<ReadError> {
-    value
-        .get("unreadable")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|u| {
-                    Some(ReadError::Io {
-                        path: u.get("path")?.as_str()?.to_string(),
-                        message: u.get("reason")?.as_str()?.to_string(),
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+/// `[{path, reason}]` of what could not be read.
+pub fn unreadable_json(list: &[ReadError]) -> Value {
+    list.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect::<Vec<_>>().into()
 }
 
 /// An item: a map with `path`, `line` and `detail`, the fields every item has.
@@ -410,7 +226,7 @@ const SYSTEMD_DIRS: &[&str] = &["/etc", "/run", "/usr/local/lib", "/usr/lib"];
 /// every `*.conf` in the `.d` directories, ordered by file name, where a file
 /// in a higher-priority directory replaces one of the same name (a link to
 /// /dev/null removes it).
-pub(crate) fn systemd_files(scan: &Scan, etc_path: &str) -> Vec<String> {
+pub(crate) fn systemd_files(scan: &Reader, etc_path: &str) -> Vec<String> {
     let rel = etc_path.trim_start_matches("/etc/");
     let mut out = Vec::new();
     if let Some(main) = SYSTEMD_DIRS.iter().map(|d| format!("{d}/{rel}")).find(|p| scan.target.lstat(p).is_ok()) {
@@ -443,7 +259,7 @@ pub(crate) struct SourceFiles {
     pub unreadable: Vec<ReadError>,
 }
 
-pub(crate) fn read_files(scan: &Scan, patterns: &[String]) -> SourceFiles {
+pub(crate) fn read_files(scan: &Reader, patterns: &[String]) -> SourceFiles {
     let mut out = SourceFiles { files: Vec::new(), unreadable: Vec::new() };
     for p in patterns {
         let is_glob = p.contains(['*', '?', '[']);
@@ -466,34 +282,36 @@ pub(crate) fn read_files(scan: &Scan, patterns: &[String]) -> SourceFiles {
     out
 }
 
-fn load_file_source(scan: &Scan, spec: &FileSource) -> SourceResult {
+/// Read a generic file source.
+pub fn load(r: &Reader, spec: &FileSource) -> Result<Fact, Unavailable> {
     let patterns = spec.path.as_slice();
-    let value = match spec.format {
+    match spec.format {
         Format::Stat => {
             let mut entries = Vec::new();
-            let mut glob_errors = Vec::new();
+            // A path that exists but cannot be examined must not read as
+            // "absent"; nor may a directory a glob could not list.
+            let (mut unreadable, mut glob_errors) = (Vec::new(), Vec::new());
             for p in patterns {
-                if p.contains(['*', '?', '[']) {
-                    let (paths, errors) = target::glob(scan.target.as_ref(), p);
+                let paths = if p.contains(['*', '?', '[']) {
+                    let (paths, errors) = target::glob(r.target.as_ref(), p);
                     for e in errors {
-                        scan.note_unreadable(&e);
-                        glob_errors.push(json!({"path": e.path(), "reason": e.reason()}));
+                        r.note_unreadable(&e);
+                        glob_errors.push(e);
                     }
-                    for path in paths {
-                        entries.push(Value::Object(meta_item(scan, &path)));
-                    }
+                    paths
                 } else {
-                    entries.push(Value::Object(meta_item(scan, p)));
+                    vec![p.clone()]
+                };
+                for path in paths {
+                    let (m, error) = meta_entry(r, &path);
+                    entries.push(Value::Object(m));
+                    unreadable.extend(error);
                 }
             }
-            let exists = entries.iter().any(|e| e["exists"] == Value::Bool(true));
-            // A path that exists but cannot be examined must not read as "absent".
-            let mut unreadable: Vec<Value> = entries
-                .iter()
-                .filter_map(|e| Some(json!({"path": e.get("path")?, "reason": e.get("error")?})))
-                .collect();
             unreadable.extend(glob_errors);
-            json!({"exists": exists, "files": patterns, "entries": entries, "values": {}, "unreadable": unreadable})
+            let exists = entries.iter().any(|e| e["exists"] == Value::Bool(true));
+            let value = json!({"exists": exists, "files": patterns, "entries": entries, "values": {}});
+            Ok(Fact::new(value, unreadable))
         }
         Format::Walk => {
             let mut entries = Vec::new();
@@ -507,21 +325,21 @@ fn load_file_source(scan: &Scan, spec: &FileSource) -> SourceResult {
                         entries.push(Value::Object(m))
                     }
                 };
-                walk(scan, p, spec.max_depth.unwrap_or(12), &spec.exclude, &mut visit, &mut unreadable);
+                let depth = spec.max_depth.unwrap_or(crate::limits::META_WALK_DEPTH);
+                walk(r, p, depth, &spec.exclude, &mut visit, &mut unreadable);
             }
-            let unreadable: Vec<Value> =
-                unreadable.iter().map(|e: &ReadError| json!({"path": e.path(), "reason": e.reason()})).collect();
-            json!({"exists": !entries.is_empty(), "files": patterns, "entries": entries, "values": {}, "unreadable": unreadable})
+            let value = json!({"exists": !entries.is_empty(), "files": patterns, "entries": entries, "values": {}});
+            Ok(Fact::new(value, unreadable))
         }
         _ => {
             let resolved;
             let patterns = if spec.format == Format::Systemd {
-                resolved = systemd_files(scan, &patterns[0]);
+                resolved = systemd_files(r, &patterns[0]);
                 &resolved[..]
             } else {
                 patterns
             };
-            let read = read_files(scan, patterns);
+            let read = read_files(r, patterns);
             if read.files.is_empty() {
                 if let Some(e) = read.unreadable.first() {
                     return Err(Unavailable::Unreadable(e.clone()));
@@ -530,15 +348,7 @@ fn load_file_source(scan: &Scan, spec: &FileSource) -> SourceResult {
                     return Err(Unavailable::NotFound(format!("{} not found", patterns.join(", "))));
                 }
             }
-            let mut v = formats::parse(spec, &read.files)?;
-            v["unreadable"] = read
-                .unreadable
-                .iter()
-                .map(|e| json!({"path": e.path(), "reason": e.reason()}))
-                .collect::<Vec<_>>()
-                .into();
-            v
+            Ok(Fact::new(formats::parse(spec, &read.files)?, read.unreadable))
         }
-    };
-    Ok(Arc::new(Loaded { cel: crate::expr::to_cel(&value), unreadable: unreadable_of(&value) }))
+    }
 }

@@ -13,9 +13,9 @@ use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
 use std::collections::HashMap;
 
 /// Most nodes one structured file may expand to (aliases included).
-const MAX_NODES: usize = 1_000_000;
+const MAX_NODES: usize = crate::limits::DOCUMENT_NODES;
 /// Deepest nesting accepted.
-const MAX_DEPTH: usize = 128;
+const MAX_DEPTH: usize = crate::limits::DOCUMENT_NESTING;
 
 fn malformed(f: &TextFile, line: usize, message: impl Into<String>) -> Unavailable {
     Unavailable::Malformed { path: f.path.clone(), line, message: message.into() }

@@ -11,7 +11,7 @@
 //! wants cost no `lstat`. A directory that cannot be listed is recorded in
 //! the scan's skipped paths (it does not make a check skip by itself).
 
-use super::Scan;
+use super::Reader;
 use crate::target::{self, FileMeta, FileType, ReadError};
 
 /// Where applications keep their files and configuration: the default of
@@ -91,7 +91,7 @@ pub struct Walked {
 
 /// Walk every start directory in order with one set of bounds. `choose` is
 /// asked about each directory (enter it?) and each other entry (take it?).
-pub fn walk(scan: &Scan, starts: &[&str], bounds: Bounds, mut choose: impl FnMut(&Entry) -> bool) -> Walked {
+pub fn walk(scan: &Reader, starts: &[&str], bounds: Bounds, mut choose: impl FnMut(&Entry) -> bool) -> Walked {
     let mut out = Walked::default();
     let mut entries = 0usize;
     let live = scan.target.is_live();
@@ -169,7 +169,7 @@ mod tests {
         }
         std::fs::write(t.path().join("o.sql"), "x").unwrap();
         std::os::unix::fs::symlink(t.path(), root.join("srv/linked")).unwrap();
-        let scan = Scan::new(Arc::new(FsTarget::root(&root).unwrap()));
+        let scan = Reader::new(Arc::new(FsTarget::root(&root).unwrap()));
         let want = |e: &Entry| if e.kind == FileType::Dir { e.name != "skip" } else { e.name.ends_with(".sql") };
         let all = walk(&scan, &["/srv", "/missing"], Bounds { depth: 8, entries: 100, files: 100 }, want);
         let paths: Vec<&str> = all.files.iter().map(|(p, _)| p.as_str()).collect();

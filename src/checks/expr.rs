@@ -1,0 +1,207 @@
+//! Predicates in CEL (the Common Expression Language, `cel` crate).
+//!
+//! CEL is non-Turing-complete, has no side effects, and a misspelt field is
+//! an error rather than a silent `null` (a missed finding). Expressions are
+//! guarded: length and nesting are capped at load time, and the engine
+//! evaluates them on worker threads with a large stack and a time budget.
+
+use cel::objects::{Key, Map};
+use cel::{Context, Env, Program, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+/// Longest expression accepted.
+pub const MAX_EXPR_LEN: usize = crate::limits::EXPR_BYTES;
+/// Deepest bracket nesting accepted (guards the recursive parser's stack).
+pub const MAX_NESTING: usize = crate::limits::EXPR_NESTING;
+
+/// A compiled expression with its source text.
+#[derive(Debug)]
+pub struct Expr {
+    pub source: String,
+    program: Program,
+}
+
+fn env() -> Arc<Env> {
+    static ENV: OnceLock<Arc<Env>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Env::stdlib();
+        // The strings and lists extensions are CEL's standard ones (join,
+        // split, lowerAscii, …); declaring them twice is impossible here.
+        let _ = env.add_extension(cel::extensions::strings);
+        let _ = env.add_extension(cel::extensions::lists);
+        Arc::new(env)
+    })
+    .clone()
+}
+
+fn nesting(src: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in src.chars() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            '(' | '[' | '{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// Compile an expression, enforcing the size limits.
+pub fn compile(src: &str) -> Result<Expr, String> {
+    if src.len() > MAX_EXPR_LEN {
+        return Err(format!("expression is {} bytes long (limit {MAX_EXPR_LEN})", src.len()));
+    }
+    let depth = nesting(src);
+    if depth > MAX_NESTING {
+        return Err(format!("expression nests {depth} levels deep (limit {MAX_NESTING})"));
+    }
+    // Long chains of binary operators recurse in the parser as brackets do.
+    let operators = src.matches("&&").count() + src.matches("||").count() + src.matches(" + ").count();
+    if operators > crate::limits::EXPR_OPERATORS {
+        return Err(format!("expression has {operators} operators (limit {})", crate::limits::EXPR_OPERATORS));
+    }
+    let program =
+        env().compile(src).map_err(|e| format!("invalid CEL: {}", e.to_string().trim().replace('\n', " ")))?;
+    super::expr_bounds::check(program.expression())?;
+    Ok(Expr { source: src.to_string(), program })
+}
+
+/// A fresh evaluation context with hardcheck's helper functions.
+pub fn context<'a>() -> Context<'a, 'a> {
+    let mut ctx = Context::with_env(env());
+    // mode_within(mode, '0644'): no permission bit beyond the allowed ones.
+    let _ = ctx.add_function("mode_within", |mode: i64, max: Arc<String>| -> bool {
+        match i64::from_str_radix(max.trim_start_matches("0o"), 8) {
+            Ok(max) => mode & !max & 0o7777 == 0,
+            Err(_) => false,
+        }
+    });
+    // mode_has(mode, '0002'): any of the given bits set.
+    let _ = ctx.add_function("mode_has", |mode: i64, bits: Arc<String>| -> bool {
+        match i64::from_str_radix(bits.trim_start_matches("0o"), 8) {
+            Ok(bits) => mode & bits != 0,
+            Err(_) => false,
+        }
+    });
+    ctx
+}
+
+impl Expr {
+    pub fn eval(&self, ctx: &Context) -> Result<Value, String> {
+        self.program.execute(ctx).map_err(|e| format!("evaluating `{}`: {e}", self.source))
+    }
+
+    pub fn eval_bool(&self, ctx: &Context) -> Result<bool, String> {
+        match self.eval(ctx)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(format!("`{}` gave {} where a bool was expected", self.source, type_name(&other))),
+        }
+    }
+
+    pub fn eval_list(&self, ctx: &Context) -> Result<Arc<Vec<Value>>, String> {
+        match self.eval(ctx)? {
+            Value::List(l) => Ok(l),
+            Value::Null => Ok(Arc::new(Vec::new())),
+            Value::Map(m) => Ok(Arc::new(vec![Value::Map(m)])),
+            other => Err(format!("`{}` gave {} where a list was expected", self.source, type_name(&other))),
+        }
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::List(_) => "a list",
+        Value::Map(_) => "a map",
+        Value::Int(_) | Value::UInt(_) => "an int",
+        Value::Float(_) => "a double",
+        Value::String(_) => "a string",
+        Value::Bool(_) => "a bool",
+        Value::Null => "null",
+        _ => "another type",
+    }
+}
+
+/// Convert a JSON value (how collectors build facts) into a CEL value.
+/// Integers become `int`, never `uint`, so `it.value > 4` just works.
+pub fn to_cel(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or(0.0)),
+        },
+        serde_json::Value::String(s) => Value::String(Arc::new(s.clone())),
+        serde_json::Value::Array(a) => Value::List(Arc::new(a.iter().map(to_cel).collect())),
+        serde_json::Value::Object(o) => {
+            let map: HashMap<Key, Value> = o.iter().map(|(k, v)| (Key::from(k.as_str()), to_cel(v))).collect();
+            Value::Map(Map { map: Arc::new(map) })
+        }
+    }
+}
+
+/// Convert a CEL value back to JSON (for evidence and messages).
+pub fn to_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => (*b).into(),
+        Value::Int(i) => (*i).into(),
+        Value::UInt(u) => (*u).into(),
+        Value::Float(f) => serde_json::Number::from_f64(*f).map(serde_json::Value::Number).unwrap_or_default(),
+        Value::String(s) => s.as_str().into(),
+        Value::List(l) => serde_json::Value::Array(l.iter().map(to_json).collect()),
+        Value::Map(m) => {
+            let mut o = serde_json::Map::new();
+            for (k, v) in m.map.iter() {
+                let key = match k {
+                    Key::String(s) => s.to_string(),
+                    Key::Int(i) => i.to_string(),
+                    Key::Uint(u) => u.to_string(),
+                    Key::Bool(b) => b.to_string(),
+                };
+                o.insert(key, to_json(v));
+            }
+            serde_json::Value::Object(o)
+        }
+        other => serde_json::Value::String(format!("{other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_are_enforced() {
+        assert!(compile(&"(".repeat(40)).is_err());
+        assert!(compile(&"x".repeat(MAX_EXPR_LEN + 1)).is_err());
+        assert!(compile(&vec!["true"; 300].join(" && ")).is_err());
+        assert!(compile("[1, 2].all(x, x > 0)").is_ok());
+    }
+
+    #[test]
+    fn helpers_and_conversion() {
+        let mut ctx = context();
+        ctx.add_variable_from_value("it", to_cel(&serde_json::json!({"mode": 0o644, "n": 5})));
+        assert_eq!(compile("mode_within(it.mode, '0644') && it.n > 4").unwrap().eval_bool(&ctx), Ok(true));
+        assert_eq!(compile("mode_has(it.mode, '0002')").unwrap().eval_bool(&ctx), Ok(false));
+        assert!(compile("it.misspelt == 1").unwrap().eval_bool(&ctx).is_err());
+    }
+}

@@ -1,0 +1,12 @@
+//! Checks: definitions (one YAML file per check), predicates in CEL, the
+//! Rust-backed checks ([`probes`]), the engine that judges them over the
+//! facts, profiles, and the score.
+
+pub mod definition;
+pub mod engine;
+pub mod expr;
+mod expr_bounds;
+pub mod probes;
+pub mod profile;
+pub mod score;
+pub mod surface;

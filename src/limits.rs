@@ -1,0 +1,167 @@
+//! Every bound hardcheck applies to what it reads, walks, parses, probes
+//! and reports, in one place.
+//!
+//! A target is untrusted input: a hostile image can hold an include loop, a
+//! billion-laughs YAML file, a million files or a server that never
+//! answers. Each bound below turns such input into a `skip`/`error` result
+//! with the reason (or a note) instead of a hang or an exhausted machine.
+//! Where a program has a bound of its own (PostgreSQL's include depth), the
+//! constant says so and hardcheck follows the program.
+
+use std::time::Duration;
+
+// ------------------------------------------------------------ reading files
+
+/// Largest file read (config files are small; anything larger is skipped
+/// with a reason). The target layer's `target::MAX_FILE_BYTES` has this
+/// value (a test holds them equal).
+pub const FILE_BYTES: u64 = 8 * 1024 * 1024;
+/// Most symlinks followed while resolving one path (Linux's MAXSYMLINKS).
+/// The target layer's `target::MAX_SYMLINKS` has this value (a test holds
+/// them equal).
+pub const SYMLINK_HOPS: usize = 40;
+
+// ------------------------------------------------------ following includes
+
+/// Bounds of one include-following read of a configuration
+/// (`sources::include`): how deep includes nest, how many files and bytes
+/// one configuration (a main file and everything it pulls in) may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Includes {
+    pub depth: usize,
+    pub files: usize,
+    pub bytes: u64,
+}
+
+/// The default include bounds (sshd's `READCONF_MAX_DEPTH` is 16 as well).
+pub const INCLUDES: Includes = Includes { depth: 16, files: 512, bytes: 64 * 1024 * 1024 };
+/// MySQL/MariaDB option files: `my_default.c` stops at 10 levels.
+pub const MYSQL_INCLUDES: Includes = Includes { depth: 10, ..INCLUDES };
+/// PostgreSQL: `CONF_FILE_MAX_DEPTH` (guc.h) is 10; also for pg_hba.conf
+/// inclusions and `@file` lists.
+pub const POSTGRESQL_INCLUDES: Includes = Includes { depth: 10, ..INCLUDES };
+/// sudoers `@include`/`@includedir` nesting followed.
+pub const SUDOERS_INCLUDES: Includes = Includes { depth: 8, ..INCLUDES };
+/// Redis `include` nesting followed.
+pub const REDIS_INCLUDES: Includes = Includes { depth: 10, ..INCLUDES };
+/// PAM: `PAM_SUBSTACK_MAX_LEVEL` in libpam.
+pub const PAM_LEVELS: usize = 16;
+/// PAM services, rules per service stack, and files read in one scan.
+pub const PAM_SERVICES: usize = 512;
+pub const PAM_RULES: usize = 4096;
+pub const PAM_FILES: usize = 1024;
+/// Deepest block nesting of nginx and Apache configurations.
+pub const CONFIG_NESTING: usize = 64;
+
+// ---------------------------------------------------- structured documents
+
+/// Nodes one YAML/JSON file may expand to (aliases included: no billion laughs).
+pub const DOCUMENT_NODES: usize = 1_000_000;
+/// Deepest nesting of a YAML/JSON document.
+pub const DOCUMENT_NESTING: usize = 128;
+/// Policy documents (Kubernetes, IAM, workflows, Vault): nodes per file,
+/// nesting, and the largest file parsed.
+pub const POLICY_NODES: usize = 200_000;
+pub const POLICY_NESTING: usize = 64;
+pub const POLICY_BYTES: u64 = 1024 * 1024;
+/// Certificates taken from one PEM file.
+pub const CERTS_PER_FILE: usize = 1000;
+
+// ------------------------------------------------------------------- walks
+
+/// Bounds of a directory walk: levels entered below each start, directory
+/// entries looked at and files taken, in all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Walk {
+    pub depth: usize,
+    pub entries: usize,
+    pub files: usize,
+}
+
+/// Entries one `walk` file source visits (a user check over a tree).
+pub const META_WALK_ENTRIES: usize = 500_000;
+/// Default depth of a `walk` file source.
+pub const META_WALK_DEPTH: usize = 12;
+/// Env and compose files under the app paths (credentials).
+pub const CREDENTIALS_WALK: Walk = Walk { depth: 6, entries: 100_000, files: 500 };
+/// SQL scripts under the app paths.
+pub const SQL_WALK: Walk = Walk { depth: 8, entries: 100_000, files: 500 };
+/// Policy documents under the app paths.
+pub const POLICY_WALK: Walk = Walk { depth: 8, entries: 100_000, files: 2_000 };
+/// The secret search, and how much of each file it reads.
+pub const SECRET_WALK: Walk = Walk { depth: 10, entries: 200_000, files: 20_000 };
+pub const SECRET_SCAN_BYTES: u64 = 1024 * 1024;
+/// systemd units looked at for `EnvironmentFile=`.
+pub const SECRET_UNITS: usize = 5000;
+/// Certificates and keys under /etc/ssl, /etc/pki and /etc/letsencrypt.
+pub const CERT_WALK: Walk = Walk { depth: 6, entries: usize::MAX, files: 5000 };
+/// Certificate and key files taken from service configurations.
+pub const CERT_REFS: usize = 1000;
+/// Ports of one nginx `listen` port range listed one by one.
+pub const PORT_RANGE: usize = 64;
+
+// -------------------------------------------------------- results, evidence
+
+/// Evidence entries kept per result.
+pub const EVIDENCE_PER_RESULT: usize = 200;
+/// Characters of a SQL statement shown in evidence.
+pub const SQL_DETAIL_CHARS: usize = 240;
+/// Findings kept per kind and database connection.
+pub const DB_FINDINGS: usize = 500;
+/// Password entries judged per check (a hostile file cannot make the
+/// candidate table unbounded), and names listed in one note.
+pub const PASSWORD_ENTRIES: usize = 10_000;
+pub const NOTE_NAMES: usize = 5;
+
+// ------------------------------------------------------ checks, expressions
+
+/// Longest CEL expression, deepest bracket nesting, most binary operators
+/// (the recursive parser's stack).
+pub const EXPR_BYTES: usize = 4096;
+pub const EXPR_NESTING: usize = 32;
+pub const EXPR_OPERATORS: usize = 256;
+/// Largest `lists.range(n)` a CEL expression may ask for (a literal), and
+/// the most elements nested comprehensions over an expression's own lists
+/// and ranges may create (checked when the expression is compiled).
+pub const CEL_RANGE: u64 = 10_000;
+pub const CEL_GENERATED: u64 = 1_000_000;
+/// Time one check may take: past it the check is an `error` result and the
+/// scan goes on with a fresh worker.
+pub const CHECK_TIME: Duration = Duration::from_secs(10);
+/// Most items a `for_each` may give, and most bytes of one value put into a
+/// message: more is an `error` result.
+pub const CEL_ITEMS: usize = 1_000_000;
+/// Stack of each check worker thread (deeply nested CEL must not overflow it).
+pub const WORKER_STACK: usize = 64 * 1024 * 1024;
+/// Check worker threads, at most.
+pub const WORKERS: usize = 4;
+/// Time for the whole scan: a check still running then is an `error`.
+pub const SCAN_BUDGET: Duration = Duration::from_secs(120);
+
+// ------------------------------------------------------- live connections
+
+/// TLS/HTTP handshakes with local ports: one step's timeout, the wait for a
+/// server that speaks first, ports at once, ports per scan, and the time
+/// for all of them.
+pub const HANDSHAKE_STEP: Duration = Duration::from_millis(1500);
+pub const HANDSHAKE_BANNER_WAIT: Duration = Duration::from_millis(250);
+pub const HANDSHAKE_PARALLEL: usize = 4;
+pub const HANDSHAKE_PORTS: usize = 128;
+pub const HANDSHAKE_BUDGET: Duration = Duration::from_secs(60);
+/// Database connections (`--db`): connect/read/write timeout, and the time
+/// for one connection's whole introspection.
+pub const DB_TIMEOUT: Duration = Duration::from_secs(5);
+pub const DB_DEADLINE: Duration = Duration::from_secs(15);
+/// Redis replies (RESP): longest line, largest bulk string, most array
+/// items, deepest nesting.
+pub const RESP_LINE: usize = 64 * 1024;
+pub const RESP_BULK: usize = 16 * 1024 * 1024;
+pub const RESP_ARRAY: usize = 100_000;
+pub const RESP_DEPTH: usize = 8;
+
+// ------------------------------------------------------------ fleet merge
+
+/// `hardcheck merge`: the largest report file read (a full scan with every
+/// evidence entry is a few MiB), and the most reports merged at once.
+pub const REPORT_BYTES: u64 = 64 * 1024 * 1024;
+pub const FLEET_REPORTS: usize = 10_000;

@@ -1,0 +1,239 @@
+//! One include-following reader for every configuration that pulls in other
+//! files (sshd `Include`, nginx `include`, Apache `Include`, PostgreSQL
+//! `include_dir`, MySQL `!includedir`, Redis `include`, sudoers
+//! `@includedir`, PAM `@include`, apt `#include`).
+//!
+//! Each program keeps its own syntax and its own rules for where a relative
+//! path points; what they share lives here: a file that is already being
+//! read further up the include chain is not read again (an include loop),
+//! nesting, files and bytes are bounded ([`crate::limits::Includes`]),
+//! globs and directories are expanded in name order, and what cannot be
+//! read is recorded, typed, for the facts and for the report.
+
+use super::Reader;
+use crate::limits;
+use crate::target::{DirEntry, ReadError, TextFile};
+
+/// Why an include-following reader did not read a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// The file is already being read further up the chain: an include loop.
+    Loop,
+    /// Includes nest deeper than the bound.
+    TooDeep,
+    /// The configuration reached its bound on files or bytes.
+    TooMany,
+    /// The file could not be read (missing, or unreadable).
+    Read(ReadError),
+}
+
+impl Skip {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Skip::Read(e) if e.is_not_found())
+    }
+}
+
+/// Reads one configuration: a main file and everything it includes.
+pub struct Includes<'r> {
+    pub reader: &'r Reader,
+    bounds: limits::Includes,
+    /// Resolved paths of the files being read, outermost first.
+    chain: Vec<String>,
+    /// Every file read, in the order read (as named, not resolved).
+    files: Vec<String>,
+    bytes: u64,
+    unreadable: Vec<ReadError>,
+}
+
+impl<'r> Includes<'r> {
+    pub fn new(reader: &'r Reader, bounds: limits::Includes) -> Includes<'r> {
+        Includes { reader, bounds, chain: Vec::new(), files: Vec::new(), bytes: 0, unreadable: Vec::new() }
+    }
+
+    /// Read `path` at include depth `depth` (0 for a main file) and hand it
+    /// to `f`; the file stays on the include chain while `f` runs, so that
+    /// an include of it from within is a [`Skip::Loop`].
+    pub fn read<T>(&mut self, path: &str, depth: usize, f: impl FnOnce(&mut Self, TextFile) -> T) -> Result<T, Skip> {
+        if depth > self.bounds.depth {
+            return Err(Skip::TooDeep);
+        }
+        let key = self.reader.resolved(path);
+        if self.chain.contains(&key) {
+            return Err(Skip::Loop);
+        }
+        if self.files.len() >= self.bounds.files || self.bytes >= self.bounds.bytes {
+            return Err(Skip::TooMany);
+        }
+        let file = self.reader.read_text(path).map_err(Skip::Read)?;
+        self.bytes = self.bytes.saturating_add(file.text.len() as u64);
+        self.files.push(path.to_string());
+        self.chain.push(key);
+        let out = f(self, file);
+        self.chain.pop();
+        Ok(out)
+    }
+
+    /// Whether `path` is being read further up the chain.
+    pub fn in_chain(&self, path: &str) -> bool {
+        self.chain.contains(&self.reader.resolved(path))
+    }
+
+    /// The paths a pattern names: a glob's matches in name order
+    /// (unreadable directories recorded), or the path itself.
+    pub fn expand(&self, pattern: &str) -> Vec<String> {
+        self.reader.expand(pattern)
+    }
+
+    /// The entries of an included directory, in name (byte) order.
+    pub fn dir(&self, dir: &str) -> Result<Vec<DirEntry>, ReadError> {
+        let mut list = self.reader.target.read_dir(dir)?;
+        list.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+        Ok(list)
+    }
+
+    /// Record an input that could not be read (a missing one is not recorded).
+    pub fn record(&mut self, e: ReadError) {
+        if !e.is_not_found() {
+            self.reader.note_unreadable(&e);
+            self.unreadable.push(e);
+        }
+    }
+
+    /// Record why `path` was not read, as an unreadable input.
+    pub fn record_skip(&mut self, path: &str, skip: Skip) {
+        if let Some(e) = self.skip_error(path, skip) {
+            self.record(e);
+        }
+    }
+
+    /// Record why a file listed in an included directory was not read: one
+    /// that is listed but not found is a link whose target is missing.
+    pub fn record_listed(&mut self, path: &str, skip: Skip) {
+        if skip.is_not_found() {
+            if let Ok(link) = self.reader.target.read_link(path) {
+                self.record(ReadError::DanglingSymlink { path: path.to_string(), link });
+            }
+            return;
+        }
+        self.record_skip(path, skip);
+    }
+
+    /// The reason a file was skipped, as a read error naming it (`None` for
+    /// a missing file).
+    pub fn skip_error(&self, path: &str, skip: Skip) -> Option<ReadError> {
+        let message = match skip {
+            Skip::Read(e) if e.is_not_found() => return None,
+            Skip::Read(e) => return Some(e),
+            Skip::Loop => "include loop (the file includes itself)".to_string(),
+            Skip::TooDeep => format!("not read: includes nested deeper than {} levels", self.bounds.depth),
+            Skip::TooMany => format!(
+                "not read: more than {} files or {} bytes in one configuration",
+                self.bounds.files, self.bounds.bytes
+            ),
+        };
+        Some(ReadError::Io { path: path.to_string(), message })
+    }
+
+    /// The files read so far, in order.
+    pub fn files(&self) -> &[String] {
+        &self.files
+    }
+
+    /// What could not be read so far.
+    pub fn unreadable(&self) -> &[ReadError] {
+        &self.unreadable
+    }
+
+    /// The files read and what could not be read.
+    pub fn finish(self) -> (Vec<String>, Vec<ReadError>) {
+        (self.files, self.unreadable)
+    }
+}
+
+/// The directory of an in-target path (`/` for a top-level file).
+pub fn dir_of(path: &str) -> &str {
+    match path.rsplit_once('/') {
+        Some(("", _)) | None => "/",
+        Some((d, _)) => d,
+    }
+}
+
+/// `p` taken relative to the directory of `base_file` (an absolute `p` as it
+/// is), normalised.
+pub fn relative_to(base_file: &str, p: &str) -> String {
+    crate::target::normalize(&crate::target::join(dir_of(base_file), p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::FsTarget;
+    use std::sync::Arc;
+
+    fn reader(files: &[(&str, &str)]) -> (tempfile::TempDir, Reader) {
+        let dir = tempfile::tempdir().unwrap();
+        for (p, text) in files {
+            let full = dir.path().join(p.trim_start_matches('/'));
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, text).unwrap();
+        }
+        let r = Reader::new(Arc::new(FsTarget::root(dir.path()).unwrap()));
+        (dir, r)
+    }
+
+    /// A toy format: `include PATH` lines, everything else collected.
+    fn load(inc: &mut Includes, path: &str, depth: usize, out: &mut Vec<String>, skips: &mut Vec<(String, Skip)>) {
+        let r = inc.read(path, depth, |inc, f| {
+            for l in f.text.lines() {
+                match l.strip_prefix("include ") {
+                    Some(p) => {
+                        for p in inc.expand(&relative_to(path, p)) {
+                            load(inc, &p, depth + 1, out, skips);
+                        }
+                    }
+                    None => out.push(l.to_string()),
+                }
+            }
+        });
+        if let Err(s) = r {
+            skips.push((path.to_string(), s));
+        }
+    }
+
+    #[test]
+    fn loops_depth_globs_and_bounds() {
+        let (_d, r) = reader(&[
+            ("/etc/a.conf", "1\ninclude b.conf\ninclude d/*.conf\ninclude missing.conf\n"),
+            ("/etc/b.conf", "2\ninclude a.conf\n"),
+            ("/etc/d/2.conf", "4\n"),
+            ("/etc/d/1.conf", "3\ninclude 1.conf\n"),
+        ]);
+        let mut inc = Includes::new(&r, limits::INCLUDES);
+        let (mut out, mut skips) = (Vec::new(), Vec::new());
+        load(&mut inc, "/etc/a.conf", 0, &mut out, &mut skips);
+        assert_eq!(out, ["1", "2", "3", "4"]);
+        assert_eq!(skips[0], ("/etc/a.conf".to_string(), Skip::Loop));
+        assert_eq!(skips[1], ("/etc/d/1.conf".to_string(), Skip::Loop));
+        assert!(skips[2].1.is_not_found());
+        assert_eq!(inc.files(), ["/etc/a.conf", "/etc/b.conf", "/etc/d/1.conf", "/etc/d/2.conf"]);
+        // A file included twice from different places is read twice, but
+        // the bounds hold.
+        let mut inc = Includes::new(&r, limits::Includes { depth: 0, files: 1, bytes: 1 << 20 });
+        let (mut out, mut skips) = (Vec::new(), Vec::new());
+        load(&mut inc, "/etc/a.conf", 0, &mut out, &mut skips);
+        assert_eq!(out, ["1"]);
+        assert!(skips.iter().all(|(_, s)| *s == Skip::TooDeep), "{skips:?}");
+        let e = inc.skip_error("/etc/x", Skip::TooMany).unwrap();
+        assert!(e.to_string().contains("more than 1 files"), "{e}");
+        assert_eq!(inc.skip_error("/etc/x", Skip::Read(ReadError::NotFound { path: "/etc/x".into() })), None);
+    }
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(relative_to("/etc/redis/redis.conf", "local.conf"), "/etc/redis/local.conf");
+        assert_eq!(relative_to("/etc/redis/redis.conf", "/x/../y.conf"), "/y.conf");
+        assert_eq!(relative_to("/redis.conf", "a"), "/a");
+        assert_eq!(dir_of("/a"), "/");
+        assert_eq!(dir_of("a"), "/");
+    }
+}
