@@ -1,8 +1,9 @@
+#!/usr/bin/env bash
 # shellcheck shell=bash disable=SC2154 # runs, slow_runs, scale, bin and work are set by scripts/bench.sh
 # Section `images` of scripts/bench.sh (sourced; run alone: scripts/bench-images.sh [--runs N]).
 # Container images. A Debian base (debootstrap minbase) made into an image
 # by umoci (gzip layer) and written by skopeo as a docker-save archive
-# (uncompressed layer) and with zstd layers; the same image with a 512 MB
+# (uncompressed layer), as an oci-archive (gzip layer) and with zstd layers; the same image with a 512 MB
 # layer more shows that memory does not grow with the archive. Built once
 # and cached under target/bench/ (needs the Debian mirror the first time).
 # Targets: `scan --image` of the docker-save archive within 2x of reading
@@ -14,9 +15,9 @@ section_images() {
   archive=$images/debian-bookworm.docker.tar
   echo
   echo "== images: scan --image"
-  if [ ! -s "$archive" ] || [ ! -s "$images/debian-bigger.docker.tar" ]; then
-    need_packages umoci skopeo
-    rootfs=$(debian_rootfs) || { echo "  skipped: no Debian minbase root (debootstrap needs root and the mirror)"; return 0; }
+  need_packages umoci skopeo || { skipped "images" "umoci and skopeo are not installed and could not be"; return 0; }
+  if [ ! -s "$archive" ] || [ ! -s "$images/debian-bigger.docker.tar" ] || [ ! -s "$images/debian.oci.tar" ]; then
+    rootfs=$(debian_rootfs) || { skipped "images" "no Debian minbase root (debootstrap needs root and the mirror)"; return 0; }
     rm -rf "$images/oci" "$images/oci-zstd" "$work/bundle" "$work/bigger"
     umoci init --layout "$images/oci"
     umoci new --image "$images/oci:debian"
@@ -29,6 +30,8 @@ section_images() {
     skopeo copy -q --insecure-policy "oci:$images/oci:debian" "docker-archive:$archive:debian:bookworm"
     skopeo copy -q --insecure-policy "oci:$images/oci:bigger" "docker-archive:$images/debian-bigger.docker.tar:debian:bigger"
     skopeo copy -q --insecure-policy --dest-compress-format zstd "oci:$images/oci:debian" "oci:$images/oci-zstd:debian"
+    rm -f "$images/debian.oci.tar"
+    skopeo copy -q --insecure-policy "oci:$images/oci:debian" "oci-archive:$images/debian.oci.tar:debian"
     rm -rf "$work/bundle" "$work/bigger"
   fi
   umoci unpack --image "$images/oci:debian" "$work/unpacked" >/dev/null
@@ -79,6 +82,7 @@ PY
   measure "--root umoci unpack, one check" "$bin" scan --root "$work/unpacked/rootfs" --profile "$work/one.toml" --format json
   measure "--image OCI layout, gzip layer" "$bin" scan --image "$images/oci:debian" --format json
   measure "--image OCI layout, zstd layer" "$bin" scan --image "$images/oci-zstd:debian" --format json
+  measure "--image oci-archive, gzip layer ($(du -m "$images/debian.oci.tar" | cut -f1) MB)" "$bin" scan --image "$images/debian.oci.tar" --format json
   echo "  bigger archive: $(du -m "$images/debian-bigger.docker.tar" | cut -f1) MB (the same image plus a 512 MB layer)"
   measure "--image docker-save +512 MB layer" "$bin" scan --image "$images/debian-bigger.docker.tar" --format json
   measure "--image hostile members" "$bin" scan --image "$work/hostile.tar" --format json

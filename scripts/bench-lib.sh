@@ -2,32 +2,44 @@
 # Shared by scripts/bench.sh and its sections (scripts/bench-*.sh): the
 # measuring helper, target checks, yescrypt hashes. Sourced, not run.
 
-# Install Debian packages that are missing (by package name).
+# Install Debian packages that are missing (by package name); returns 1
+# when they cannot be installed (no root, no mirror), so that a section can
+# be skipped with its reason.
 need_packages() {
   local missing=() p
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ ${#missing[@]} -gt 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    echo "  installing from Debian: ${missing[*]}" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >/dev/null 2>&1 || {
+      echo "  could not install: ${missing[*]}" >&2
+      return 1
+    }
   fi
 }
 
-# A yescrypt hash (Debian's default cost, $y$j9T$) of a strong random
-# password, from the system's libxcrypt: Python's crypt module (up to
-# Python 3.12) or mkpasswd (Debian package whois).
-hash_yescrypt() {
-  local pw salt
+# A password hash of a strong random password from the system's libxcrypt
+# (Python's crypt module, up to Python 3.12, or mkpasswd of the Debian
+# package whois): hash_password yescrypt (Debian's default cost, $y$j9T$)
+# or hash_password sha512 ($6$, 5000 rounds).
+hash_password() {
+  local method=${1:-yescrypt} pw salt prefix
   pw=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
   salt=$(head -c 12 /dev/urandom | base64 | tr '+' '.' | tr -d '=' | cut -c1-16)
+  case $method in
+    yescrypt) prefix="\$y\$j9T\$$salt" ;;
+    sha512) prefix="\$6\$$salt" ;;
+    *) echo "hash_password: unknown method $method" >&2; return 2 ;;
+  esac
   if python3 -W ignore -c 'import crypt' 2>/dev/null; then
-    # shellcheck disable=SC2016 # a literal $y$ prefix
-    python3 -W ignore -c 'import crypt, sys; print(crypt.crypt(sys.argv[1], "$y$j9T$" + sys.argv[2]))' "$pw" "$salt"
+    python3 -W ignore -c 'import crypt, sys; print(crypt.crypt(sys.argv[1], sys.argv[2]))' "$pw" "$prefix"
   elif command -v mkpasswd >/dev/null; then
-    printf '%s\n' "$pw" | mkpasswd -m yescrypt --stdin
+    printf '%s\n' "$pw" | mkpasswd -m "$method" --stdin
   else
     echo "need python3 (<= 3.12, crypt module) or mkpasswd (apt-get install whois)" >&2
-    exit 2
+    return 2
   fi
 }
+hash_yescrypt() { hash_password yescrypt; }
 
 # Write the measuring helper into $work (set by the caller). It runs a
 # command RUNS times and prints `median_wall_s max_rss_kb tree_peak_kb
@@ -105,6 +117,26 @@ measure() {
   if [ "${MEASURE_TREE:-0}" = 1 ]; then extra="   process tree peak $(printf '%6.1f' "$M_TREE") MB"; fi
   if [ "$bad" != "-" ]; then extra="$extra   EXIT $bad (not a normal result)"; fi
   printf '%-44s median %7.3f s   peak RSS %6.1f MB%s   (%d runs)\n' "$name" "$M_WALL" "$M_RSS" "$extra" "$n"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${BENCH_SECTION:-}" "${name#"${name%%[! ]*}"}" "$M_WALL" "$M_RSS" \
+    "$([ "${MEASURE_TREE:-0}" = 1 ] && echo "$M_TREE" || echo -)" "$n" "$bad" >>"$work/figures.tsv"
+}
+
+# skipped SECTION REASON: record a skipped section (or part) in the table.
+skipped() {
+  echo "  skipped: $2"
+  printf '%s\t%s\t-\t-\t-\t0\tskipped\n' "${BENCH_SECTION:-}" "$1: skipped, $2" >>"$work/figures.tsv"
+}
+
+# The figures table of the whole run: every measure, by section.
+print_figures() {
+  echo
+  echo "== figures (median wall time; peak RSS of the largest process; tree: summed over the process tree)"
+  awk -F '\t' '
+    BEGIN { printf "%-9s %-50s %9s %10s %10s %5s\n", "section", "scan", "wall s", "RSS MB", "tree MB", "runs" }
+    { note = ($7 == "-" ? "" : ($7 == "skipped" ? "" : "  exit " $7))
+      if ($7 == "skipped") printf "%-9s %-50s %9s %10s %10s %5s\n", $1, $2, "-", "-", "-", "-"
+      else printf "%-9s %-50s %9.3f %10.1f %10s %5d%s\n", $1, substr($2, 1, 50), $3, $4, $5, $6, note }
+  ' "$work/figures.tsv"
 }
 
 # verdict VALUE TARGET: PASS when VALUE < TARGET, else MISS.
@@ -124,11 +156,12 @@ debian_rootfs() {
   local rootfs=$PWD/target/bench/rootfs
   if [ ! -d "$rootfs/etc" ]; then
     [ "$(id -u)" = 0 ] || return 1
-    need_packages debootstrap
+    need_packages debootstrap || return 1
     mkdir -p target/bench
-    rm -rf "$rootfs"
-    # The default mirror of debootstrap.
-    debootstrap --variant=minbase bookworm "$rootfs" >/dev/null || return 1
+    rm -rf "$rootfs" "$rootfs.tmp"
+    # The default mirror of debootstrap; built aside, moved in when whole.
+    debootstrap --variant=minbase bookworm "$rootfs.tmp" >/dev/null 2>&1 || { rm -rf "$rootfs.tmp"; return 1; }
+    mv "$rootfs.tmp" "$rootfs"
   fi
   echo "$rootfs"
 }

@@ -1,17 +1,21 @@
-# shellcheck shell=bash disable=SC2154 # runs, slow_runs, scale, bin and work are set by scripts/bench.sh
+#!/usr/bin/env bash
+# shellcheck shell=bash disable=SC2154 # runs, scale, keep, bin and work are set by scripts/bench.sh
 # Section `scale` of scripts/bench.sh (sourced; run alone: scripts/bench-scale.sh [--runs N] [--scale F]).
 # Generated roots (scripts/gen-scale.py) at 0, 1/4, 1/2 and full size; for
-# each, wall time and peak memory per size and the growth of the cost per
-# element: (t(n) - t(0)) / n at full and at 1/2 against 1/4. Cost that grows
-# no worse than linearly keeps that ratio near 1 (below 1 when part of the
-# work is bounded); above 1.5 is flagged NON-LINEAR. The trees are cached in
-# target/bench/scale/ and rebuilt when gen-scale.py changes.
+# each, wall time and peak memory per size, the ratio per doubling
+# (t(1/2) / t(1/4), t(1) / t(1/2): at most 2 when the cost grows no worse
+# than linearly) and the growth of the cost per element over the empty
+# root: (t(n) - t(0)) / n at full and at 1/2 against 1/4. Linear cost keeps
+# that ratio near 1 (below 1 when part of the work is bounded); above 1.5
+# is flagged NON-LINEAR. The trees are generated in target/bench/scale/ and
+# removed once measured; with --keep they stay there as a cache (rebuilt
+# when gen-scale.py changes).
 
 # kind:full-size:what an element is
 SCALE_SERIES=(
   "root:400000:files in a Debian-like root"
   "accounts:10000:accounts, all locked"
-  "accounts-hashed:10000:accounts, 1 in 100 with a yescrypt hash"
+  "accounts-hashed:10000:accounts, 1 in 100 with a real hash (yescrypt or SHA-512)"
   "nginx:2000:nginx server blocks, snippet includes"
   "nginx-inline:2000:nginx server blocks, TLS settings inline"
   "home:100000:files under /home/*"
@@ -76,6 +80,7 @@ section_scale() {
       MEASURE_RUNS=$n_runs MEASURE_OUT=$out measure "  $kind n=$elements" "$bin" scan --root "$dir" --format json
       scale_summary "$out"
       sizes+=("$elements") walls+=("$M_WALL") mems+=("$M_RSS")
+      if [ "$keep" != 1 ]; then rm -rf "$dir" "$dir.stamp" "$dir.count"; fi
     done
     scale_growth "$kind" "${sizes[*]}" "${walls[*]}" "${mems[*]}"
   done
@@ -88,6 +93,8 @@ scale_growth() {
   awk -v kind="$1" -v ns="$2" -v ts="$3" -v ms="$4" -v limit="$GROWTH_LIMIT" 'BEGIN {
     split(ns, n, " "); split(ts, t, " "); split(ms, m, " ")
     if (n[2] == 0 || n[4] == 0) { print "    growth: not judged (the 1/4 size has no elements)"; exit }
+    printf "    per doubling: time x%.2f (1/4 to 1/2), x%.2f (1/2 to full); memory x%.2f, x%.2f\n",
+      t[3] / t[2], t[4] / t[3], m[3] / m[2], m[4] / m[3]
     for (i = 2; i <= 4; i++) {
       dt[i] = t[i] - t[1]; dm[i] = m[i] - m[1]
       printf "    n=%-8d %+.3f s over n=0 (%.4f ms per element)   %+.1f MB (%.2f KB per element)\n",

@@ -10,8 +10,9 @@ KIND and what COUNT counts:
                    dpkg status, systemd units and a kernel modules tree
   accounts         accounts in /etc/passwd, shadow, group, gshadow, every one
                    locked (`!`, `*`, `!<hash>`), login accounts with a home
-  accounts-hashed  the same, with a real yescrypt hash (strong random
-                   password) on one account in 100
+  accounts-hashed  the same, with a real hash of a strong random password on
+                   one account in 100: yescrypt ($y$j9T$, Debian's default)
+                   and SHA-512 crypt ($6$) in turn
   nginx            nginx server blocks: sites-available/siteNNNN.conf (8
                    servers, 4 domains, port 80 redirect + 443 ssl) enabled by
                    symlinks in sites-enabled, each ssl server including
@@ -326,7 +327,8 @@ def gen_root(t, count):
 
 # --- accounts -------------------------------------------------------------
 
-def yescrypt(rng):
+def real_hash(rng, method="yescrypt"):
+    """A hash of a strong random password: yescrypt ($y$j9T$) or sha512 ($6$)."""
     password = base64.b64encode(rng.randbytes(18)).decode().rstrip("=")
     salt = base64.b64encode(rng.randbytes(12)).decode().translate(str.maketrans("+", ".", "="))[:16]
     try:
@@ -334,9 +336,9 @@ def yescrypt(rng):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             import crypt
-        return crypt.crypt(password, "$y$j9T$" + salt)
+        return crypt.crypt(password, ("$y$j9T$" if method == "yescrypt" else "$6$") + salt)
     except ImportError:
-        out = subprocess.run(["mkpasswd", "-m", "yescrypt", "--stdin"], input=password, text=True,
+        out = subprocess.run(["mkpasswd", "-m", method, "--stdin"], input=password, text=True,
                              capture_output=True, check=True)
         return out.stdout.strip()
 
@@ -356,7 +358,7 @@ def gen_accounts(t, count, hashed):
         uid = 10000 + i
         login = rng.random() < 0.8
         if hashed and i % 100 == 0:
-            secret = yescrypt(rng)
+            secret = real_hash(rng, "yescrypt" if i % 200 == 0 else "sha512")
         else:
             secret = rng.choices(["!", "*", "!" + fake_hash(rng)], [5, 3, 2])[0]
         home = f"/home/{name}" if login else f"/var/lib/svc-{i}"
