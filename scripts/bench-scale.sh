@@ -66,7 +66,7 @@ section_scale() {
   local series kind full what frac n dir elements out
   local n_runs=$((runs < 3 ? runs : 3))
   echo
-  echo "== scale: generated roots at 0, 1/4, 1/2 and full size ($n_runs runs each, cached in target/bench/scale/)"
+  echo "== scale: generated roots at 0, 1/4, 1/2 and full size ($n_runs runs each, generated in target/bench/scale/)"
   for series in "${SCALE_SERIES[@]}"; do
     IFS=: read -r kind full what <<<"$series"
     full=$(awk -v f="$full" -v s="$scale" 'BEGIN { printf "%d", f * s }')
