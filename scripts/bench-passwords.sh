@@ -1,51 +1,95 @@
 #!/usr/bin/env bash
-# Benchmark of passwords.account-weak-password: a root whose /etc/shadow has
-# 50 accounts hashed with Debian's default yescrypt cost ($y$j9T$) and strong
-# random passwords (nothing matches, so the whole budget is spent). Prints
-# wall time, peak RSS and how many guesses fit in the default budget.
-#   scripts/bench-passwords.sh [ACCOUNTS]
-set -euo pipefail
-cd "$(dirname "$0")/.."
-accounts=${1:-50}
-if [ ! -x /usr/bin/time ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time
-fi
-cargo build --release --locked -q
-bin=$PWD/target/release/hardcheck
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/root/etc"
+# shellcheck shell=bash disable=SC2154 # runs, bin and work are set by scripts/bench.sh
+# Section `passwords` of scripts/bench.sh (sourced; run alone:
+# scripts/bench-passwords.sh [--runs N]). Password checks are the one place
+# a scan spends time on purpose: guessing against real hashes of strong
+# random passwords (nothing matches, so whatever budget there is is spent).
+# Roots: the Debian minbase root (or, without it, the generated base root)
+# with no hash, with one real hash on root (yescrypt, Debian's default
+# $y$j9T$, or SHA-512 crypt), with three (root and two login accounts), and
+# 50 yescrypt accounts. Target: a default scan of a root with hashes under
+# 0.15 s wall and 40 MB peak on 2 cores.
 
-# yescrypt hashes from the system's libxcrypt: Python's crypt module (up to
-# Python 3.12) or mkpasswd (Debian package whois).
-hash_yescrypt() {
-  local pw salt
-  pw=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-  salt=$(head -c 12 /dev/urandom | base64 | tr '+' '.' | tr -d '=' | cut -c1-16)
-  if python3 -W ignore -c 'import crypt' 2>/dev/null; then
-    python3 -W ignore -c 'import crypt, sys; print(crypt.crypt(sys.argv[1], "$y$j9T$" + sys.argv[2]))' "$pw" "$salt"
-  elif command -v mkpasswd >/dev/null; then
-    printf '%s\n' "$pw" | mkpasswd -m yescrypt --stdin
+# password_root NAME METHOD...: a root in $work/NAME whose root account has
+# a hash by the first METHOD (none: locked) and one login account more per
+# further METHOD. Hard links to the base root but for the account files.
+password_root() {
+  local dir=$work/$1 base etc u uid=1000 method i=0
+  shift
+  if base=$(debian_rootfs 2>/dev/null); then
+    cp -al "$base" "$dir"
   else
-    echo "need python3 (<= 3.12, crypt module) or mkpasswd (apt-get install whois)" >&2
-    exit 2
+    python3 scripts/gen-scale.py accounts 0 "$dir" >/dev/null
+  fi
+  etc=$dir/etc
+  for u in passwd group shadow; do cp -p --remove-destination "$etc/$u" "$etc/$u.new" && mv "$etc/$u.new" "$etc/$u"; done
+  for method in "$@"; do
+    if [ $i = 0 ]; then
+      if [ "$method" != none ]; then
+        local h
+        h=$(hash_password "$method")
+        awk -F: -v OFS=: -v h="$h" '$1 == "root" { $2 = h } { print }' "$etc/shadow" >"$etc/shadow.new"
+        mv "$etc/shadow.new" "$etc/shadow"
+      fi
+    else
+      u=user$i
+      echo "$u:x:$uid:$uid:$u,,,:/home/$u:/bin/bash" >>"$etc/passwd"
+      echo "$u:x:$uid:" >>"$etc/group"
+      echo "$u:$(hash_password "$method"):19700:0:99999:7:::" >>"$etc/shadow"
+      mkdir -p "$dir/home/$u"
+      chmod 0750 "$dir/home/$u"
+      uid=$((uid + 1))
+    fi
+    i=$((i + 1))
+  done
+  chmod 0640 "$etc/shadow"
+  echo "$dir"
+}
+
+# What the report says about the password check (its message, shortened).
+password_summary() {
+  python3 - "$1" <<'PY'
+import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    if r["id"] == "passwords.account-weak-password":
+        m = r.get("message") or ""
+        print(f"      passwords.account-weak-password: {r['status']}: {m[:160]}")
+PY
+}
+
+section_passwords() {
+  local plain one6 oney three fifty i methods=(none) slow=$((runs < 3 ? runs : 3))
+  echo
+  echo "== passwords: roots with real hashes of strong random passwords, default scan (target < $TARGET_WALL s, $TARGET_MB MB)"
+  if ! python3 -W ignore -c 'import crypt' 2>/dev/null && ! command -v mkpasswd >/dev/null; then
+    need_packages whois || { skipped "passwords" "no crypt module and no mkpasswd"; return 0; }
+  fi
+  debian_rootfs >/dev/null 2>&1 || echo "  (no Debian minbase root: the generated base root is used)"
+  plain=$(password_root plain none)
+  oney=$(password_root one-yescrypt yescrypt)
+  one6=$(password_root one-sha512 sha512)
+  three=$(password_root three yescrypt yescrypt sha512)
+  for i in $(seq 50); do methods+=(yescrypt); done
+  fifty=$(password_root fifty "${methods[@]}")
+
+  measure "--root, no hash (every account locked)" "$bin" scan --root "$plain"
+  MEASURE_OUT=$work/one-y.json measure "--root, one yescrypt hash (root)" "$bin" scan --root "$oney" --format json
+  target_line
+  password_summary "$work/one-y.json"
+  MEASURE_OUT=$work/one-6.json measure "--root, one SHA-512 hash (root)" "$bin" scan --root "$one6" --format json
+  target_line
+  password_summary "$work/one-6.json"
+  MEASURE_OUT=$work/three.json measure "--root, three hashes (2 yescrypt, 1 SHA-512)" "$bin" scan --root "$three" --format json
+  target_line
+  password_summary "$work/three.json"
+  MEASURE_RUNS=$slow MEASURE_OUT=$work/fifty.json measure "--root, 50 yescrypt accounts" "$bin" scan --root "$fifty" --format json
+  password_summary "$work/fifty.json"
+  MEASURE_RUNS=$slow measure "--root, 50 yescrypt, password check only" "$bin" scan --root "$fifty" --check passwords.account-weak-password
+  if "$bin" scan --help 2>&1 | grep -q -- '--passwords'; then
+    MEASURE_RUNS=$slow MEASURE_OUT=$work/thorough.json measure "--root, one yescrypt, --passwords thorough" \
+      "$bin" scan --root "$oney" --passwords thorough --format json
+    password_summary "$work/thorough.json"
   fi
 }
-{
-  echo 'root:*:19700:0:99999:7:::'
-  for i in $(seq -w 1 "$accounts"); do
-    echo "user$i:$(hash_yescrypt):19700:0:99999:7:::"
-  done
-} > "$work/root/etc/shadow"
 
-echo "hardcheck $($bin --version | cut -d' ' -f2) · $(nproc) cores · $accounts yescrypt (j9T) accounts"
-/usr/bin/time -o "$work/time" -f '%e %M' \
-  "$bin" scan --root "$work/root" --check passwords.account-weak-password --format json > "$work/out.json" || true
-read -r wall rss < "$work/time"
-python3 - "$work/out.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"][0]
-print(f"status: {r['status']}")
-print(f"message: {r['message']}")
-PY
-printf 'wall %.2f s   peak RSS %.1f MB\n' "$wall" "$(awk -v m="$rss" 'BEGIN { print m / 1024 }')"
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then exec "$(dirname "$0")/bench.sh" "$@" passwords; fi

@@ -1,144 +1,77 @@
 #!/usr/bin/env bash
 # Benchmark: wall time and peak memory (max RSS) of hardcheck scans, printed
-# as figures. Not a test: run it by hand or in a perf job.
-#   scripts/bench.sh [RUNS]
-# Targets on a 2-core machine: a default live scan under 0.5 s and 50 MB; a
-# --root scan of a hostile tree (FIFO, symlink loop, escaping and absolute
-# symlinks, 200 MB sparse file) under 2 s; `scan --image` of a ~200 MB
-# docker-save archive of Debian within 2x of reading the archive once
-# (`cat`), under 100 MB of memory whatever the archive's size; hostile image
-# archives (gzip bomb, 1 GiB-declared member, escaping links) under 2 s.
+# as figures next to their targets, and a table of every figure at the end.
+# Not a test: run it by hand or in a perf job (docs/benchmarks.md says what
+# each section measures, and holds the figures of a run).
+#   scripts/bench.sh [--runs N] [--slow-runs N] [--scale F] [--keep] [SECTION]...
+#     --runs N       runs per cheap scan, median taken (default 10; the old
+#                    form `scripts/bench.sh N` still works); scale and
+#                    OpenSCAP run min(N, 3) times
+#     --slow-runs N  runs of Lynis (about a minute each; default 1)
+#     --scale F      scale trees at F times the issue's sizes (default 1)
+#     --keep         keep the generated scale trees in target/bench/scale/
+#                    for the next run (default: removed once measured)
+# Sections (default all, in this order):
+#   live       default live scan against the targets (under 0.15 s wall,
+#              40 MB peak on 2 cores: PASS/MISS), the server profile, the
+#              merged pass fixtures, a hostile tree
+#   passwords  roots with one real yescrypt or SHA-512 hash, three hashes,
+#              50 hashed accounts: default scan time
+#   scale      generated roots (scripts/gen-scale.py): 400k files, 10,000
+#              accounts with and without real hashes, 2,000 nginx server
+#              blocks, 100k files in /home; each at 0, 1/4, 1/2 and full
+#              size, with the ratio per doubling
+#   anchors    Lynis and OpenSCAP (ssg-debian), installed from Debian when
+#              missing, timed on this host next to hardcheck, with ratios
+#   images     scan --image of docker-save, OCI layout and hostile archives
+# Everything generated goes under target/bench/ (the Debian minbase root and
+# the image archives stay there as a cache: `rm -rf target/bench` frees it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=${1:-10}
-if [ ! -x /usr/bin/time ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time
-fi
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
+# shellcheck source=scripts/bench-live.sh
+. scripts/bench-live.sh
+# shellcheck source=scripts/bench-passwords.sh
+. scripts/bench-passwords.sh
+# shellcheck source=scripts/bench-scale.sh
+. scripts/bench-scale.sh
+# shellcheck source=scripts/bench-anchors.sh
+. scripts/bench-anchors.sh
+# shellcheck source=scripts/bench-images.sh
+. scripts/bench-images.sh
+
+ALL_SECTIONS=(live passwords scale anchors images)
+usage() { sed -n '6,28p' "$0" | sed 's/^# \{0,1\}//'; }
+runs=10 slow_runs=1 scale=1 keep=0 sections=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --runs) runs=${2:?--runs N}; shift 2 ;;
+    --slow-runs) slow_runs=${2:?--slow-runs N}; shift 2 ;;
+    --scale) scale=${2:?--scale F}; shift 2 ;;
+    --keep) keep=1; shift ;;
+    [0-9]*) runs=$1; shift ;;
+    all) sections+=("${ALL_SECTIONS[@]}"); shift ;;
+    live | passwords | scale | anchors | images) sections+=("$1"); shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+[ ${#sections[@]} -gt 0 ] || sections=("${ALL_SECTIONS[@]}")
+
+command -v python3 >/dev/null || need_packages python3
 cargo build --release --locked -q
 bin=$PWD/target/release/hardcheck
-work=$(mktemp -d)
+mkdir -p target/bench
+work=$(mktemp -d "$PWD/target/bench/work.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+write_measure_helper
+: >"$work/figures.tsv"
 
-# A root filesystem made of every passing fixture, merged.
-merged=$work/merged
-mkdir -p "$merged"
-for d in tests/fixtures/*/*/pass/*/; do cp -a "$d". "$merged"/ 2>/dev/null || true; done
-
-# The hostile tree of the acceptance criteria.
-hostile=$work/hostile
-mkdir -p "$hostile/etc/ssh" "$hostile/etc/sysctl.d" "$hostile/etc/sudoers.d"
-mkfifo "$hostile/etc/ssh/sshd_config"
-ln -s 20-b.conf "$hostile/etc/sysctl.d/10-a.conf"
-ln -s 10-a.conf "$hostile/etc/sysctl.d/20-b.conf"
-printf 'root ALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n' > "$hostile/etc/sudoers"
-ln -s ../../../../../../../../etc/passwd "$hostile/etc/sudoers.d/escape"
-ln -s /etc/passwd "$hostile/etc/sudoers.d/absolute"
-truncate -s 200M "$hostile/etc/login.defs"
-cp -a /etc/passwd "$hostile/etc/passwd" 2>/dev/null || true
-
-measure() {
-  local name=$1; shift
-  local times=() mems=()
-  for _ in $(seq "$runs"); do
-    # Exit code 1 (a gate failed) is a result, not a benchmark failure.
-    /usr/bin/time -o "$work/time" -f '%e %M' "$@" >/dev/null 2>&1 || true
-    out=$(tail -n1 "$work/time")
-    times+=("${out% *}"); mems+=("${out#* }")
-  done
-  local med max
-  med=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  max=$(printf '%s\n' "${mems[@]}" | sort -n | tail -n1)
-  printf '%-34s median %6.3f s   peak RSS %6.1f MB   (%d runs)\n' "$name" "$med" "$(awk -v m="$max" 'BEGIN { print m / 1024 }')" "$runs"
-}
-
-echo "hardcheck $($bin --version | cut -d' ' -f2) · $(nproc) cores · $(uname -r)"
-echo "checks: $($bin checks list --format json | grep -c '"id"')"
-measure "live host, profile baseline" "$bin" scan --format json
-measure "live host, profile server" "$bin" scan --profile server --format json
-measure "--root merged pass fixtures" "$bin" scan --root "$merged" --format json
-measure "--root hostile tree" "$bin" scan --root "$hostile" --format json
-
-# Container images. A Debian base (debootstrap minbase) made into an image
-# by umoci (gzip layer) and written by skopeo as a docker-save archive
-# (uncompressed layer) and with zstd layers; the same image with a 512 MB
-# layer more shows that memory does not grow with the archive. Built once
-# and cached under target/bench/ (needs the Debian mirror the first time).
-images=$PWD/target/bench
-archive=$images/debian-bookworm.docker.tar
-if [ ! -s "$archive" ] || [ ! -s "$images/debian-bigger.docker.tar" ]; then
-  missing=()
-  for tool in debootstrap umoci skopeo python3; do command -v "$tool" >/dev/null || missing+=("$tool"); done
-  if [ ${#missing[@]} -gt 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  fi
-  mkdir -p "$images"
-  rm -rf "$images/oci" "$images/oci-zstd" "$work/bundle" "$work/bigger"
-  if [ ! -d "$images/rootfs/etc" ]; then
-    debootstrap --variant=minbase bookworm "$images/rootfs" http://deb.debian.org/debian >/dev/null
-  fi
-  umoci init --layout "$images/oci"
-  umoci new --image "$images/oci:debian"
-  umoci unpack --image "$images/oci:debian" "$work/bundle" >/dev/null
-  cp -a "$images/rootfs/." "$work/bundle/rootfs/"
-  umoci repack --history.created_by "debootstrap --variant=minbase bookworm" --image "$images/oci:debian" "$work/bundle"
-  umoci unpack --image "$images/oci:debian" "$work/bigger" >/dev/null
-  head -c 512M /dev/urandom >"$work/bigger/rootfs/usr/share/random.bin"
-  umoci repack --image "$images/oci:bigger" "$work/bigger"
-  skopeo copy -q --insecure-policy "oci:$images/oci:debian" "docker-archive:$archive:debian:bookworm"
-  skopeo copy -q --insecure-policy "oci:$images/oci:bigger" "docker-archive:$images/debian-bigger.docker.tar:debian:bigger"
-  skopeo copy -q --insecure-policy --dest-compress-format zstd "oci:$images/oci:debian" "oci:$images/oci-zstd:debian"
-  rm -rf "$work/bundle" "$work/bigger"
-fi
-umoci unpack --image "$images/oci:debian" "$work/unpacked" >/dev/null
-
-# Hostile image archives (built with Python's tarfile, which writes any name).
-python3 - "$work" <<'PY'
-import gzip, hashlib, io, json, sys, tarfile
-out = sys.argv[1]
-def member(name, kind=tarfile.REGTYPE, data=b"", link="", declared=None):
-    ti = tarfile.TarInfo(name); ti.type = kind; ti.linkname = link; ti.mode = 0o644
-    ti.size = len(data) if declared is None else declared
-    buf = ti.tobuf(format=tarfile.USTAR_FORMAT)
-    return buf + data + b"\0" * (-len(data) % 512)
-def layer(*members): return b"".join(members) + b"\0" * 1024
-def archive(path, blobs):
-    cfg = json.dumps({"architecture": "amd64", "os": "linux",
-        "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(b).hexdigest() for b in blobs]}}).encode()
-    with tarfile.open(path, "w", format=tarfile.USTAR_FORMAT) as t:
-        names = [f"l{i}.tar" for i in range(len(blobs))]
-        man = json.dumps([{"Config": "config.json", "RepoTags": ["hostile:latest"], "Layers": names}]).encode()
-        for name, data in [("manifest.json", man), ("config.json", cfg)] + list(zip(names, blobs)):
-            ti = tarfile.TarInfo(name); ti.size = len(data); t.addfile(ti, io.BytesIO(data))
-base = layer(member("etc/passwd", data=b"root:x:0:0:root:/root:/bin/bash\n"),
-             member("etc/ssh/sshd_config", data=b"Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin yes\n"))
-hostile = layer(member("../../../../../../tmp/hc-bench-escape"), member("/tmp/hc-bench-abs"),
-    member("etc/ssh/sshd_config.d/99.conf", tarfile.SYMTYPE, link="/etc/shadow"),
-    member("etc/sudoers.d/up", tarfile.SYMTYPE, link="../../../../../../etc/shadow"),
-    member("etc/motd", tarfile.LNKTYPE, link="/etc/shadow"),
-    member("etc/ssh/sshd_config.d/50.conf", tarfile.FIFOTYPE), member("etc/dev", tarfile.CHRTYPE),
-    member("etc/group", data=b"a\n"), member("etc/group", data=b"b\n"),
-    member("etc/x", data=b"x"), member("etc/x/y", data=b"y"))
-archive(f"{out}/hostile.tar", [base, gzip.compress(hostile)])
-zeros = gzip.compress(b"\0" * (32 << 20), 1)
-bomb = gzip.compress(member("var/bomb", declared=4 << 30)) + zeros * 32
-archive(f"{out}/bomb.tar", [base, bomb])
-big = member("usr/share/big.bin", data=b"a few bytes", declared=1 << 30)
-archive(f"{out}/declared.tar", [base, big])
-PY
-
-# A profile of one cheap check: what reading the image costs, apart from
-# the checks (startup and check loading are the same for --root).
-printf 'name = "one"\ndescription = "one check"\ninclude = ["ssh.permit-root-login"]\n' >"$work/one.toml"
-echo "image archive: $(du -m "$archive" | cut -f1) MB docker-save of Debian bookworm minbase"
-measure "cat docker-save archive" cat "$archive"
-measure "--image docker-save (uncompressed)" "$bin" scan --image "$archive" --format json
-measure "--root umoci unpack (same tree)" "$bin" scan --root "$work/unpacked/rootfs" --format json
-measure "--image docker-save, one check" "$bin" scan --image "$archive" --profile "$work/one.toml" --format json
-measure "--root umoci unpack, one check" "$bin" scan --root "$work/unpacked/rootfs" --profile "$work/one.toml" --format json
-measure "--image OCI layout, gzip layer" "$bin" scan --image "$images/oci:debian" --format json
-measure "--image OCI layout, zstd layer" "$bin" scan --image "$images/oci-zstd:debian" --format json
-echo "bigger archive: $(du -m "$images/debian-bigger.docker.tar" | cut -f1) MB (the same image plus a 512 MB layer)"
-measure "--image docker-save +512 MB layer" "$bin" scan --image "$images/debian-bigger.docker.tar" --format json
-measure "--image hostile members" "$bin" scan --image "$work/hostile.tar" --format json
-measure "--image gzip bomb (1 GiB in 1 MB)" "$bin" scan --image "$work/bomb.tar" --format json
-measure "--image 1 GiB-declared member" "$bin" scan --image "$work/declared.tar" --format json
+echo "hardcheck $($bin --version | cut -d' ' -f2) · $($bin checks list --format json | grep -c '"id"') checks · $(nproc) cores · $(uname -r) · $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (figures are noisier on a busy machine)"
+for BENCH_SECTION in "${sections[@]}"; do
+  "section_$BENCH_SECTION"
+  echo "load average after $BENCH_SECTION: $(cut -d' ' -f1-3 /proc/loadavg)"
+done
+print_figures
