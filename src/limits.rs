@@ -158,3 +158,10 @@ pub const RESP_LINE: usize = 64 * 1024;
 pub const RESP_BULK: usize = 16 * 1024 * 1024;
 pub const RESP_ARRAY: usize = 100_000;
 pub const RESP_DEPTH: usize = 8;
+
+// ------------------------------------------------------------ fleet merge
+
+/// `hardcheck merge`: the largest report file read (a full scan with every
+/// evidence entry is a few MiB), and the most reports merged at once.
+pub const REPORT_BYTES: u64 = 64 * 1024 * 1024;
+pub const FLEET_REPORTS: usize = 10_000;

@@ -307,7 +307,9 @@ fn evidence_of(m: &Map<String, Value>) -> Evidence {
         path: m.get("path").and_then(Value::as_str).map(str::to_string),
         line: m.get("line").and_then(Value::as_u64),
         detail: mask(&detail),
-        layer: None,
+        // A finding that is not a file may name the layer it is about (an
+        // image's build step).
+        layer: m.get("layer").and_then(|l| serde_json::from_value(l.clone()).ok()),
     }
 }
 
@@ -345,6 +347,12 @@ fn run_one_at(scan: &Session, p: &Planned, i: usize) -> CheckResult {
     let target = scan.facts().target();
     if d.live_only && !target.is_live() {
         return result(p, Status::Skip, "needs a live host (offline target)".into(), Vec::new(), None);
+    }
+    if let (true, Some(engine)) = (d.live_only, &scan.facts().options().container) {
+        let why = format!(
+            "needs the live host: hardcheck runs inside a container ({engine}), whose live state is not the host's"
+        );
+        return result(p, Status::Skip, why, Vec::new(), None);
     }
     if let Some(name) = &d.probe {
         return match probes::find(name).map(|probe| (probe.run)(scan.facts(), &p.params)) {

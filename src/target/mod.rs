@@ -184,6 +184,11 @@ pub trait Target: Send + Sync {
     fn layer_of(&self, _path: &str) -> Option<LayerRef> {
         None
     }
+    /// The image itself (its configuration and layers), for image checks;
+    /// `None` for a host or a root filesystem.
+    fn image(&self) -> Option<&ImageTarget> {
+        None
+    }
 }
 
 impl fmt::Debug for dyn Target {
