@@ -338,13 +338,31 @@ pub fn load(r: &Reader, spec: &FileSource) -> Result<Fact, Unavailable> {
                 let keep = |m: &Map<String, Value>| {
                     spec.only.is_empty() || spec.only.iter().any(|f| m.get(f) == Some(&Value::Bool(true)))
                 };
+                // Streamed: only matching entries are kept, at most
+                // META_WALK_KEPT of them; the rest are counted.
+                let mut dropped = 0usize;
                 let mut visit = |m: Map<String, Value>| {
                     if keep(&m) {
-                        entries.push(Value::Object(m))
+                        if entries.len() < crate::limits::META_WALK_KEPT {
+                            entries.push(Value::Object(m))
+                        } else {
+                            dropped += 1;
+                        }
                     }
                 };
                 let depth = spec.max_depth.unwrap_or(crate::limits::META_WALK_DEPTH);
                 walk(r, p, depth, &spec.exclude, &mut visit, &mut unreadable);
+                if dropped > 0 {
+                    let e = ReadError::Limit {
+                        path: p.clone(),
+                        message: format!(
+                            "walk limit: only the first {} matching entries were judged ({dropped} more not judged)",
+                            crate::limits::META_WALK_KEPT
+                        ),
+                    };
+                    r.note_unreadable(&e);
+                    unreadable.push(e);
+                }
             }
             let value = json!({"exists": !entries.is_empty(), "files": patterns, "entries": entries, "values": {}});
             Ok(Fact::new(value, unreadable))

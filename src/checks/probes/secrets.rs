@@ -141,13 +141,12 @@ pub fn run_secret_files(f: &Facts, params: &SecretParams) -> Result<Outcome, Una
             out.unreadable.push(u.error.clone());
         }
     }
-    if search.too_deep_count > 0 {
-        let more = search.too_deep_count.saturating_sub(search.too_deep.len());
-        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+    let shown = search.too_deep_count.min(crate::limits::NOTE_NAMES);
+    if search.too_deep_count > shown && find != Find::ShellHistory {
         out.notes.push(format!(
-            "not searched below {} directory levels: {}{more}",
-            crate::collectors::secret_files::MAX_DEPTH,
-            search.too_deep.join(", ")
+            "{} more directories deeper than {} levels were not searched",
+            search.too_deep_count - shown,
+            secret_files::MAX_DEPTH
         ));
     }
     Ok(out)

@@ -120,9 +120,8 @@ pub struct Search {
     pub findings: Vec<Value>,
     pub unreadable: Vec<Unreadable>,
     pub files_read: usize,
-    /// Directories not entered because they are [`MAX_DEPTH`] levels
-    /// down (the first few), and how many there were.
-    pub too_deep: Vec<String>,
+    /// How many directories were not entered because they are
+    /// [`MAX_DEPTH`] levels down (the first few are in `unreadable`).
     pub too_deep_count: usize,
 }
 
@@ -134,7 +133,6 @@ struct State<'a> {
     entries: usize,
     files: usize,
     stopped: bool,
-    too_deep: Vec<String>,
     too_deep_count: usize,
 }
 
@@ -149,7 +147,6 @@ pub fn search(scan: &Reader, paths: &[String], passwd: Option<&accounts::Databas
         entries: 0,
         files: 0,
         stopped: false,
-        too_deep: Vec::new(),
         too_deep_count: 0,
     };
     let env_targets = environment_files(scan);
@@ -168,13 +165,7 @@ pub fn search(scan: &Reader, paths: &[String], passwd: Option<&accounts::Databas
             Err(err) => unreadable(&mut st, &err, None),
         }
     }
-    Search {
-        findings: st.findings,
-        unreadable: st.unreadable,
-        files_read: st.files,
-        too_deep: st.too_deep,
-        too_deep_count: st.too_deep_count,
-    }
+    Search { findings: st.findings, unreadable: st.unreadable, files_read: st.files, too_deep_count: st.too_deep_count }
 }
 
 fn unreadable(st: &mut State, e: &ReadError, meta: Option<&FileMeta>) {
@@ -255,8 +246,12 @@ fn walk(st: &mut State, start: &str, env_targets: &BTreeSet<String>) {
                 if depth + 1 >= MAX_DEPTH {
                     // Not silent: the check says what it did not search.
                     st.too_deep_count += 1;
-                    if st.too_deep.len() < crate::limits::NOTE_NAMES {
-                        st.too_deep.push(e.path.clone());
+                    if st.too_deep_count <= crate::limits::NOTE_NAMES {
+                        let limit = ReadError::Limit {
+                            path: e.path.clone(),
+                            message: format!("not searched: deeper than {MAX_DEPTH} directory levels (walk limit)"),
+                        };
+                        unreadable(st, &limit, None);
                     }
                     continue;
                 }
@@ -276,9 +271,13 @@ fn stop(st: &mut State, start: &str) {
         return;
     }
     st.stopped = true;
-    let e = ReadError::Io {
+    let e = ReadError::Limit {
         path: start.to_string(),
-        message: format!("secret search stopped after {} entries / {} files", st.entries.min(MAX_ENTRIES), st.files),
+        message: format!(
+            "walk limit: secret search stopped after {} entries / {} files",
+            st.entries.min(MAX_ENTRIES),
+            st.files
+        ),
     };
     unreadable(st, &e, None);
 }
@@ -412,7 +411,10 @@ fn history_files(st: &mut State, passwd: Option<&accounts::Database>) -> Vec<Str
                 Err(e) if e.is_not_found() || matches!(e, ReadError::NotDir { .. }) => {}
                 Err(e) => {
                     // One record per home: the directory is what could not be searched.
-                    let home = ReadError::Io { path: h.clone(), message: format!("{} (history files not examined)", e.reason()) };
+                    let home = ReadError::Io {
+                        path: h.clone(),
+                        message: format!("{} (history files not examined)", e.reason()),
+                    };
                     st.scan.note_unreadable(&home);
                     st.unreadable.push(Unreadable { error: home, others_can_read: false, history: true });
                     break;
