@@ -80,6 +80,10 @@ pub struct Walk {
 
 /// Entries one `walk` file source visits (a user check over a tree).
 pub const META_WALK_ENTRIES: usize = 500_000;
+/// Matching entries one `walk` file source keeps for its check (200k
+/// unowned files must not cost gigabytes: the rest are counted, and the
+/// result says the limit was reached).
+pub const META_WALK_KEPT: usize = 10_000;
 /// Default depth of a `walk` file source.
 pub const META_WALK_DEPTH: usize = 12;
 /// Env and compose files under the app paths (credentials).
@@ -89,7 +93,7 @@ pub const SQL_WALK: Walk = Walk { depth: 8, entries: 100_000, files: 500 };
 /// Policy documents under the app paths.
 pub const POLICY_WALK: Walk = Walk { depth: 8, entries: 100_000, files: 2_000 };
 /// The secret search, and how much of each file it reads.
-pub const SECRET_WALK: Walk = Walk { depth: 10, entries: 200_000, files: 20_000 };
+pub const SECRET_WALK: Walk = Walk { depth: 32, entries: 200_000, files: 20_000 };
 pub const SECRET_SCAN_BYTES: u64 = 1024 * 1024;
 /// systemd units looked at for `EnvironmentFile=`.
 pub const SECRET_UNITS: usize = 5000;

@@ -391,9 +391,18 @@ fn run_one_at(scan: &Session, p: &Planned, i: usize) -> CheckResult {
     let (Some(for_each), Some(expect)) = (&c.for_each, &c.expect) else {
         return result(p, Status::Error, "check has neither probe nor predicate".into(), Vec::new(), None);
     };
+    // An expression that fails on facts collected with unreadable input
+    // (an index into an empty file list) is a skip naming that input.
+    let failed = |e: String, unreadable: &[ReadError]| {
+        if unreadable.is_empty() {
+            result(p, Status::Error, mask(&e), Vec::new(), None)
+        } else {
+            result(p, Status::Skip, unreadable_message(unreadable), Vec::new(), None)
+        }
+    };
     let items = match for_each.eval_list(&ctx) {
         Ok(items) => items,
-        Err(e) => return result(p, Status::Error, mask(&e), Vec::new(), None),
+        Err(e) => return failed(e, &unreadable),
     };
     if items.len() > limits::CEL_ITEMS {
         let why = format!("`for_each` gave {} items (limit {})", items.len(), limits::CEL_ITEMS);
@@ -406,7 +415,7 @@ fn run_one_at(scan: &Session, p: &Planned, i: usize) -> CheckResult {
         match expect.eval_bool(&inner) {
             Ok(true) => {}
             Ok(false) => outcome.failures.push(item_fields(&expr::to_json(it))),
-            Err(e) => return result(p, Status::Error, mask(&e), Vec::new(), None),
+            Err(e) => return failed(e, &outcome.unreadable),
         }
     }
     if items.is_empty() {
@@ -437,7 +446,10 @@ fn from_outcome(p: &Planned, o: Outcome) -> CheckResult {
             message.push_str(&format!(" (and {} more)", o.failures.len() - 1));
         }
         let evidence: Vec<Evidence> = o.failures.iter().take(MAX_EVIDENCE).map(evidence_of).collect();
-        return result(p, Status::Fail, with_notes(message, &o.notes), evidence, Some(first));
+        // A bound that was reached is stated, even on a failure.
+        let mut notes = o.notes.clone();
+        notes.extend(o.unreadable.iter().filter(|e| matches!(e, ReadError::Limit { .. })).map(|e| e.to_string()));
+        return result(p, Status::Fail, with_notes(message, &notes), evidence, Some(first));
     }
     if !o.unreadable.is_empty() {
         return result(p, Status::Skip, with_notes(unreadable_message(&o.unreadable), &o.notes), Vec::new(), None);

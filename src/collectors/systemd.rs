@@ -7,6 +7,7 @@
 //! `installed` (list of unit names with a unit file).
 
 use crate::sources::{item, Reader};
+use crate::target::ReadError;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,6 +21,9 @@ pub struct Units {
     pub enabled: BTreeMap<String, Value>,
     pub masked: BTreeMap<String, Value>,
     pub installed: BTreeSet<String>,
+    /// Unit directories that exist but could not be listed: what they
+    /// enable or mask is unknown, so checks built on them skip.
+    pub unreadable: Vec<ReadError>,
 }
 
 impl Units {
@@ -40,8 +44,19 @@ pub fn read(scan: &Reader) -> Units {
     let mut enabled = BTreeMap::new();
     let mut masked = BTreeMap::new();
     let mut installed = BTreeSet::new();
+    let mut unreadable = Vec::new();
+    let mut listed = |path: &str| match t.read_dir(path) {
+        Ok(entries) => entries,
+        Err(e) => {
+            if !e.is_not_found() && !matches!(e, ReadError::NotDir { .. }) {
+                scan.note_unreadable(&e);
+                unreadable.push(e);
+            }
+            Vec::new()
+        }
+    };
     for dir in UNIT_DIRS {
-        let Ok(entries) = t.read_dir(dir) else { continue };
+        let entries = listed(dir);
         for e in entries {
             let Ok(meta) = t.lstat(&e.path) else { continue };
             let is_link = meta.file_type == crate::target::FileType::Symlink;
@@ -59,7 +74,7 @@ pub fn read(scan: &Reader) -> Units {
             let wants = e.name.ends_with(".wants") || e.name.ends_with(".requires");
             if wants && (*dir == "/etc/systemd/system" || *dir == "/run/systemd/system") {
                 let target = e.name.rsplit_once('.').map(|(n, _)| n).unwrap_or(&e.name).to_string();
-                for w in t.read_dir(&e.path).unwrap_or_default() {
+                for w in listed(&e.path) {
                     let mut m = item(Some(&w.path), None, format!("{} enabled by {}", w.name, w.path));
                     m.insert("unit".into(), w.name.clone().into());
                     m.insert("wanted_by".into(), target.clone().into());
@@ -73,5 +88,5 @@ pub fn read(scan: &Reader) -> Units {
     for name in masked.keys() {
         enabled.remove(name);
     }
-    Units { enabled, masked, installed }
+    Units { enabled, masked, installed, unreadable }
 }

@@ -93,7 +93,7 @@ pub static FACTS: &[FactDef] = &[
     fact("apt_sources", "APT package sources (one-line and deb822)", |f, _| apt::sources(f.reader())),
     fact("systemd", "enabled, masked and installed systemd units", |f, _| {
         let u = f.systemd()?;
-        Ok(Fact::new(u.facts(), Vec::new()))
+        Ok(Fact::new(u.facts(), u.unreadable.clone()))
     }),
     fact("packages", "installed packages (dpkg, apk)", |f, _| {
         let p = f.packages()?;

@@ -149,9 +149,9 @@ pub fn walk(
         };
         seen += 1;
         if seen > MAX_WALK_ENTRIES {
-            let err = ReadError::Io {
+            let err = ReadError::Limit {
                 path: root.to_string(),
-                message: format!("walk stopped after {MAX_WALK_ENTRIES} entries"),
+                message: format!("walk limit: stopped after {MAX_WALK_ENTRIES} entries"),
             };
             scan.note_unreadable(&err);
             unreadable.push(err);

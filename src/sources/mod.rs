@@ -226,11 +226,25 @@ const SYSTEMD_DIRS: &[&str] = &["/etc", "/run", "/usr/local/lib", "/usr/lib"];
 /// every `*.conf` in the `.d` directories, ordered by file name, where a file
 /// in a higher-priority directory replaces one of the same name (a link to
 /// /dev/null removes it).
-pub(crate) fn systemd_files(scan: &Reader, etc_path: &str) -> Vec<String> {
+pub(crate) fn systemd_files(scan: &Reader, etc_path: &str) -> (Vec<String>, Vec<ReadError>) {
     let rel = etc_path.trim_start_matches("/etc/");
     let mut out = Vec::new();
-    if let Some(main) = SYSTEMD_DIRS.iter().map(|d| format!("{d}/{rel}")).find(|p| scan.target.lstat(p).is_ok()) {
-        out.push(main);
+    // A directory that cannot be examined may hold the file that decides:
+    // it is recorded, so that a check built on it is skipped, not passed.
+    let mut unreadable = Vec::new();
+    for p in SYSTEMD_DIRS.iter().map(|d| format!("{d}/{rel}")) {
+        match scan.target.lstat(&p) {
+            Ok(_) => {
+                out.push(p);
+                break;
+            }
+            Err(e) if e.is_not_found() || matches!(e, ReadError::NotDir { .. }) => {}
+            Err(e) => {
+                scan.note_unreadable(&e);
+                unreadable.push(e);
+                break;
+            }
+        }
     }
     let mut dropins: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
     for dir in SYSTEMD_DIRS {
@@ -241,7 +255,11 @@ pub(crate) fn systemd_files(scan: &Reader, etc_path: &str) -> Vec<String> {
                     dropins.entry(e.name).or_insert(e.path);
                 }
             }
-            Err(e) => scan.note_unreadable(&e),
+            Err(e) if e.is_not_found() || matches!(e, ReadError::NotDir { .. }) => {}
+            Err(e) => {
+                scan.note_unreadable(&e);
+                unreadable.push(e);
+            }
         }
     }
     for path in dropins.into_values() {
@@ -250,7 +268,7 @@ pub(crate) fn systemd_files(scan: &Reader, etc_path: &str) -> Vec<String> {
         }
         out.push(path);
     }
-    out
+    (out, unreadable)
 }
 
 /// Read every file a generic source names, in order.
@@ -320,26 +338,46 @@ pub fn load(r: &Reader, spec: &FileSource) -> Result<Fact, Unavailable> {
                 let keep = |m: &Map<String, Value>| {
                     spec.only.is_empty() || spec.only.iter().any(|f| m.get(f) == Some(&Value::Bool(true)))
                 };
+                // Streamed: only matching entries are kept, at most
+                // META_WALK_KEPT of them; the rest are counted.
+                let mut dropped = 0usize;
                 let mut visit = |m: Map<String, Value>| {
                     if keep(&m) {
-                        entries.push(Value::Object(m))
+                        if entries.len() < crate::limits::META_WALK_KEPT {
+                            entries.push(Value::Object(m))
+                        } else {
+                            dropped += 1;
+                        }
                     }
                 };
                 let depth = spec.max_depth.unwrap_or(crate::limits::META_WALK_DEPTH);
                 walk(r, p, depth, &spec.exclude, &mut visit, &mut unreadable);
+                if dropped > 0 {
+                    let e = ReadError::Limit {
+                        path: p.clone(),
+                        message: format!(
+                            "walk limit: only the first {} matching entries were judged ({dropped} more not judged)",
+                            crate::limits::META_WALK_KEPT
+                        ),
+                    };
+                    r.note_unreadable(&e);
+                    unreadable.push(e);
+                }
             }
             let value = json!({"exists": !entries.is_empty(), "files": patterns, "entries": entries, "values": {}});
             Ok(Fact::new(value, unreadable))
         }
         _ => {
-            let resolved;
+            let (resolved, unlisted);
             let patterns = if spec.format == Format::Systemd {
-                resolved = systemd_files(r, &patterns[0]);
+                (resolved, unlisted) = systemd_files(r, &patterns[0]);
                 &resolved[..]
             } else {
+                unlisted = Vec::new();
                 patterns
             };
-            let read = read_files(r, patterns);
+            let mut read = read_files(r, patterns);
+            read.unreadable.extend(unlisted);
             if read.files.is_empty() {
                 if let Some(e) = read.unreadable.first() {
                     return Err(Unavailable::Unreadable(e.clone()));

@@ -105,6 +105,10 @@ pub enum ReadError {
     NotDir { path: String },
     #[error("{path}: {message}")]
     Io { path: String, message: String },
+    /// A bound of hardcheck's own was reached (walk depth, entries kept):
+    /// what lies beyond it was not examined.
+    #[error("{path}: {message}")]
+    Limit { path: String, message: String },
 }
 
 impl ReadError {
@@ -120,7 +124,8 @@ impl ReadError {
             | ReadError::TooLarge { path, .. }
             | ReadError::NotUtf8 { path, .. }
             | ReadError::NotDir { path }
-            | ReadError::Io { path, .. } => path,
+            | ReadError::Io { path, .. }
+            | ReadError::Limit { path, .. } => path,
         }
     }
 

@@ -141,6 +141,14 @@ pub fn run_secret_files(f: &Facts, params: &SecretParams) -> Result<Outcome, Una
             out.unreadable.push(u.error.clone());
         }
     }
+    let shown = search.too_deep_count.min(crate::limits::NOTE_NAMES);
+    if search.too_deep_count > shown && find != Find::ShellHistory {
+        out.notes.push(format!(
+            "{} more directories deeper than {} levels were not searched",
+            search.too_deep_count - shown,
+            secret_files::MAX_DEPTH
+        ));
+    }
     Ok(out)
 }
 

@@ -120,6 +120,9 @@ pub struct Search {
     pub findings: Vec<Value>,
     pub unreadable: Vec<Unreadable>,
     pub files_read: usize,
+    /// How many directories were not entered because they are
+    /// [`MAX_DEPTH`] levels down (the first few are in `unreadable`).
+    pub too_deep_count: usize,
 }
 
 struct State<'a> {
@@ -130,6 +133,7 @@ struct State<'a> {
     entries: usize,
     files: usize,
     stopped: bool,
+    too_deep_count: usize,
 }
 
 /// One bounded search for exposed secrets under `paths`, histories and
@@ -143,12 +147,13 @@ pub fn search(scan: &Reader, paths: &[String], passwd: Option<&accounts::Databas
         entries: 0,
         files: 0,
         stopped: false,
+        too_deep_count: 0,
     };
     let env_targets = environment_files(scan);
     for p in paths {
         walk(&mut st, p, &env_targets);
     }
-    for h in history_files(scan, passwd) {
+    for h in history_files(&mut st, passwd) {
         if let Ok(meta) = scan.target.stat(&h) {
             scan_file(&mut st, &h, &meta, env_targets.contains(&h));
         }
@@ -160,7 +165,7 @@ pub fn search(scan: &Reader, paths: &[String], passwd: Option<&accounts::Databas
             Err(err) => unreadable(&mut st, &err, None),
         }
     }
-    Search { findings: st.findings, unreadable: st.unreadable, files_read: st.files }
+    Search { findings: st.findings, unreadable: st.unreadable, files_read: st.files, too_deep_count: st.too_deep_count }
 }
 
 fn unreadable(st: &mut State, e: &ReadError, meta: Option<&FileMeta>) {
@@ -235,7 +240,19 @@ fn walk(st: &mut State, start: &str, env_targets: &BTreeSet<String>) {
         };
         match meta.file_type {
             FileType::Dir => {
-                if depth + 1 >= MAX_DEPTH || meta.dev != root.dev || tree_walk::dependency_or_sample(&e.name) {
+                if meta.dev != root.dev || tree_walk::dependency_or_sample(&e.name) {
+                    continue;
+                }
+                if depth + 1 >= MAX_DEPTH {
+                    // Not silent: the check says what it did not search.
+                    st.too_deep_count += 1;
+                    if st.too_deep_count <= crate::limits::NOTE_NAMES {
+                        let limit = ReadError::Limit {
+                            path: e.path.clone(),
+                            message: format!("not searched: deeper than {MAX_DEPTH} directory levels (walk limit)"),
+                        };
+                        unreadable(st, &limit, None);
+                    }
                     continue;
                 }
                 match st.scan.target.read_dir(&e.path) {
@@ -254,9 +271,13 @@ fn stop(st: &mut State, start: &str) {
         return;
     }
     st.stopped = true;
-    let e = ReadError::Io {
+    let e = ReadError::Limit {
         path: start.to_string(),
-        message: format!("secret search stopped after {} entries / {} files", st.entries.min(MAX_ENTRIES), st.files),
+        message: format!(
+            "walk limit: secret search stopped after {} entries / {} files",
+            st.entries.min(MAX_ENTRIES),
+            st.files
+        ),
     };
     unreadable(st, &e, None);
 }
@@ -368,7 +389,10 @@ pub fn environment_files(scan: &Reader) -> BTreeSet<String> {
 }
 
 /// History files in every passwd home (and /root).
-fn history_files(scan: &Reader, passwd: Option<&accounts::Database>) -> Vec<String> {
+/// The history files in every home. A home whose histories cannot be
+/// examined (`/root` mode 0000 for an unprivileged scan) is recorded as an
+/// unreadable history, so that the history check is skipped, not passed.
+fn history_files(st: &mut State, passwd: Option<&accounts::Database>) -> Vec<String> {
     let mut homes = BTreeSet::new();
     homes.insert("/root".to_string());
     for u in passwd.map(|p| p.records.as_slice()).unwrap_or_default() {
@@ -379,15 +403,25 @@ fn history_files(scan: &Reader, passwd: Option<&accounts::Database>) -> Vec<Stri
     }
     let mut out = Vec::new();
     for h in homes {
-        for name in HISTORIES {
-            let p = crate::target::join(&h, name);
-            if scan.target.lstat(&p).is_ok() {
-                out.push(p);
+        let mut candidates: Vec<String> = HISTORIES.iter().map(|name| crate::target::join(&h, name)).collect();
+        candidates.push(crate::target::join(&h, ".local/share/fish/fish_history"));
+        for p in candidates {
+            match st.scan.target.lstat(&p) {
+                Ok(_) => out.push(p),
+                Err(e) if e.is_not_found() || matches!(e, ReadError::NotDir { .. }) => {}
+                Err(e) => {
+                    // One record per home: the directory is what could not be searched.
+                    let home = ReadError::Io {
+                        path: h.clone(),
+                        message: format!("{} (history files not examined)", e.reason()),
+                    };
+                    st.scan.note_unreadable(&home);
+                    st.unreadable.push(Unreadable { error: home, others_can_read: false, history: true });
+                    break;
+                }
             }
         }
-        out.push(crate::target::join(&h, ".local/share/fish/fish_history"));
     }
-    out.retain(|p| scan.target.lstat(p).is_ok());
     out
 }
 
