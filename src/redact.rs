@@ -282,14 +282,18 @@ const VAL: &str = r#"('[^'\n]*'|"[^"\n]*"|[^\s"'`|;&]+)"#;
 /// `aws configure set aws_secret_access_key K`, .netrc `password PW`
 /// mid-line). Each pattern: group 1 kept, group 2 masked.
 /// A pattern and a test its value must pass to be masked.
-type CommandPattern = (Regex, fn(&str) -> bool);
+/// The test gets the value and the whole match.
+type CommandPattern = (Regex, fn(&str, &str) -> bool);
 
 fn command_patterns() -> &'static [CommandPattern] {
     static RE: OnceLock<Vec<CommandPattern>> = OnceLock::new();
-    fn any(_: &str) -> bool {
+    fn any(_: &str, _: &str) -> bool {
         true
     }
-    fn has_digit(v: &str) -> bool {
+    fn not_pam(v: &str, whole: &str) -> bool {
+        !whole.contains(".so") && !v.starts_with("pam_")
+    }
+    fn has_digit(v: &str, _: &str) -> bool {
         v.bytes().any(|b| b.is_ascii_digit())
     }
     RE.get_or_init(|| {
@@ -298,7 +302,7 @@ fn command_patterns() -> &'static [CommandPattern] {
             format!(r"((?i:\b(?:{names})\b)[^\n|;&]*?\s{flag}){VAL}")
         };
         vec![
-            (r(cmd("mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mysqlpump|mariadb|mariadb-dump|mariadb-admin", "-p")), any as fn(&str) -> bool),
+            (r(cmd("mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mysqlpump|mariadb|mariadb-dump|mariadb-admin", "-p")), any as fn(&str, &str) -> bool),
             (r(cmd("curl", r#"(?:-u|--user|-U|--proxy-user)(?:\s+|=)?["']?[^\s:"']*:"#)), any),
             (r(cmd("redis-cli", r"(?:-a|--pass)\s+")), any),
             (r(cmd("sshpass", r"-p\s*")), any),
@@ -306,12 +310,14 @@ fn command_patterns() -> &'static [CommandPattern] {
             (r(r#"(\s--(?:[a-z0-9]+-)*(?:password|passwd|pass|token|secret|api-key|apikey|access-key|secret-key)\s+)('[^'\n]*'|"[^"\n]*"|[^\s"'`|;&-][^\s"'`|;&]*)"#.to_string()), any),
             (r(r"(?i)(\b(?:bearer|basic)\s+)([A-Za-z0-9._~+/\-]{12,}=*)".into()), has_digit),
             (r(r"(?i)(\bset\s+password\b[^=\n]{0,80}=\s*')([^'\n]+)".into()), any),
-            (r(r"(?im)(^\s*auth\s+(?:\S+\s+)?)(\S+)[ \t]*$".into()), any),
+            // Redis `AUTH [user] PW`; a PAM rule (`auth required pam_unix.so
+            // nullok`) names a module and is no secret.
+            (r(r"(?im)(^\s*auth\s+(?:[^\s\[]\S*\s+)?)(\S+)[ \t]*$".into()), not_pam),
             (r(r#"(?i)(\bconfig\s+set\s+(?:requirepass|masterauth)\s+["']?)([^\s"']+)"#.into()), any),
             (r(r"(\bpass:)([^\s]+)".into()), any),
-            (r(r"(?i)(\bhtpasswd\s+-[A-Za-z]*b[A-Za-z]*\s+(?:-[A-Za-z]+\s+)*(?:\S+\s+)?\S+\s+)(\S+)".into()), any),
+            (r(r"((?i:\bhtpasswd)\s+-[A-Za-z]*b[A-Za-z]*\s+(?:-[A-Za-z]+\s+)*(?:\S+\s+)?\S+\s+)(\S+)".into()), any),
             (r(r"(?i)(\baws\s+configure\s+set\s+\S*(?:secret|token|key)\S*\s+)(\S+)".into()), any),
-            (r(r"(?i)(\b(?:machine|default)\b[^\n]*?\bpassword\s+)(\S+)".into()), any),
+            (r(r"(?im)(^\s*(?:machine|default)\b[^\n]*?\bpassword\s+)(\S+)".into()), any),
         ]
     })
 }
@@ -332,7 +338,7 @@ fn commands(text: &str) -> String {
         s = re
             .replace_all(&s, |c: &regex::Captures| {
                 let v = c.get(2).map_or("", |m| m.as_str());
-                if v == MASK || !ok(v) {
+                if v == MASK || !ok(v, &c[0]) {
                     c[0].to_string()
                 } else {
                     format!("{}{MASK}", &c[1])
@@ -505,6 +511,30 @@ mod tests {
             ("curl https://hooks.slack.com/services/T000/B000/XXXX", "curl https://****"),
             ("github_pat_abcdefghij0123456789ABCDEFGHIJ", "****"),
             ("secret: mysql -uroot -ppw app", "secret: **** -uroot -p**** app"),
+        ] {
+            assert_eq!(mask(text), want, "{text}");
+        }
+    }
+
+    /// Issue 16: hardcheck's own words and non-secrets that look like the
+    /// shapes of secrets stay readable; the secrets beside them do not.
+    #[test]
+    fn leaves_pam_rules_bcrypt_commands_and_prose_alone() {
+        for text in [
+            "auth pam_unix.so nullok",
+            "auth\t[success=1 default=ignore]\tpam_unix.so nullok",
+            "htpasswd -B /etc/nginx/.htpasswd admin",
+            "RabbitMQ's default user guest's password is the vendor's default password",
+        ] {
+            assert_eq!(mask(text), text);
+        }
+        for (text, want) in [
+            ("AUTH hunter2", "AUTH ****"),
+            ("auth default hunter2", "auth default ****"),
+            ("htpasswd -b /etc/nginx/.htpasswd admin hunter2", "htpasswd -b /etc/nginx/.htpasswd admin ****"),
+            ("htpasswd -Bb /etc/nginx/.htpasswd admin hunter2", "htpasswd -Bb /etc/nginx/.htpasswd admin ****"),
+            ("machine db.example login u password hunter2 port 1", "machine db.example login u password **** port 1"),
+            ("default login u password hunter2", "default login u password ****"),
         ] {
             assert_eq!(mask(text), want, "{text}");
         }

@@ -197,7 +197,7 @@ pub fn fill(template: &str, fields: Option<&Map<String, Value>>) -> String {
             Some(end) if after[..end].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && end > 0 => {
                 let key = &after[..end];
                 match fields.and_then(|f| f.get(key)) {
-                    Some(Value::String(s)) => push_value(&mut out, s),
+                    Some(Value::String(s)) => push_value(&mut out, s, &after[end + 1..]),
                     Some(Value::Null) | None => {
                         out.push('{');
                         out.push_str(key);
@@ -209,8 +209,9 @@ pub fn fill(template: &str, fields: Option<&Map<String, Value>>) -> String {
                             .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
                             .collect::<Vec<_>>()
                             .join(","),
+                        &after[end + 1..],
                     ),
-                    Some(v) => push_value(&mut out, &v.to_string()),
+                    Some(v) => push_value(&mut out, &v.to_string(), &after[end + 1..]),
                 }
                 rest = &after[end + 1..];
             }
@@ -224,13 +225,16 @@ pub fn fill(template: &str, fields: Option<&Map<String, Value>>) -> String {
     out
 }
 
-/// Append a target value to `out`, masked as it reads after the text
-/// already on its line: `requirepass {value}` hides the value, while the
-/// text before it stays as the check wrote it.
-fn push_value(out: &mut String, value: &str) {
+/// Append a target value to `out`, masked as it reads between the text
+/// already on its line and the template's words after it:
+/// `requirepass {value}` hides the value, while "its password {days} days
+/// ago" does not take the number for a password. The check's own words are
+/// never masked.
+fn push_value(out: &mut String, value: &str, template_rest: &str) {
     let line = &out[out.rfind('\n').map_or(0, |i| i + 1)..];
-    let masked = mask(&format!("{line}{value}"));
-    let shown = match masked.strip_prefix(line) {
+    let tail = &template_rest[..template_rest.find('\n').unwrap_or(template_rest.len())];
+    let masked = mask(&format!("{line}{value}{tail}"));
+    let shown = match masked.strip_prefix(line).and_then(|m| m.strip_suffix(tail)) {
         Some(v) => v.to_string(),
         // The mask reached into the check's words: mask the value alone.
         None => mask(value),
