@@ -287,6 +287,14 @@ fn parse_conf(
                 return Err(malformed(buffer_line, "extra junk after value"));
             }
             if c == '{' {
+                // Each scope's name holds its parents': deep nesting would be
+                // quadratic in memory.
+                if stack.len() >= limits::CONFIG_NESTING {
+                    return Err(malformed(
+                        buffer_line,
+                        &format!("scopes nested deeper than {}", limits::CONFIG_NESTING),
+                    ));
+                }
                 stack.push(parent.clone());
                 parent = if parent.is_empty() { tag.clone() } else { format!("{parent}::{tag}") };
                 tag.clear();
@@ -632,6 +640,10 @@ mod tests {
         assert!(matches!(parse_conf(None, &f, 0, &mut out), Err(Unavailable::Malformed { line: 1, .. })));
         let f = TextFile { path: "/t".into(), text: "A::B \"x\"\n".into() };
         assert!(matches!(parse_conf(None, &f, 0, &mut out), Err(Unavailable::Malformed { .. })));
+        let deep = "A {\n".repeat(limits::CONFIG_NESTING + 1) + &"};\n".repeat(limits::CONFIG_NESTING + 1);
+        let f = TextFile { path: "/t".into(), text: deep };
+        let e = parse_conf(None, &f, 0, &mut out).unwrap_err();
+        assert!(e.to_string().contains("nested deeper than 64"), "{e}");
     }
 
     #[test]

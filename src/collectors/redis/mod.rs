@@ -204,7 +204,9 @@ fn read_file(inc: &mut Includes, path: &str, depth: usize, out: &mut Vec<Directi
                 if let [p] = args.as_slice() {
                     for p in inc.expand(&relative_to(path, p)) {
                         match read_file(inc, &p, depth + 1, out) {
-                            Err(Skip::Loop | Skip::TooDeep) | Ok(()) => {}
+                            Ok(()) => {}
+                            // A loop or nesting past the bound is recorded:
+                            // Redis itself would recurse until it fails.
                             Err(skip) => inc.record_skip(&p, skip),
                         }
                     }
