@@ -154,6 +154,25 @@ fn redis_including_itself_many_times_is_a_loop_not_an_explosion() {
     assert!(reasons.contains("include loop"), "{reasons}");
 }
 
+/// Collectors run only for the checks selected: a scan of one sshd check
+/// does not read a Redis configuration eight times including itself (nor
+/// at all: a file it read past the line bound would be listed as skipped).
+#[test]
+fn one_check_reads_only_its_own_facts() {
+    let d = tree();
+    write(d.path(), "etc/ssh/sshd_config", "PermitRootLogin no\n");
+    let redis = "include /etc/redis/redis.conf\n".repeat(8) + &"port 6379\n".repeat(30_000);
+    write(d.path(), "etc/redis/redis.conf", redis);
+    let r = scan("one-check", d.path(), &["--check", "ssh.permit-root-login"]);
+    assert_bounded("one-check", &r, 1 << 20);
+    let v = r.report();
+    assert_eq!(common::result(&v, "ssh.permit-root-login")["status"], "pass", "{v}");
+    assert_eq!(v["skipped"], serde_json::json!([]), "{v}");
+    // The same tree, all checks: the Redis file is named.
+    let r = scan("all-checks", d.path(), &[]);
+    assert!(r.reasons().contains("/etc/redis/redis.conf"), "{}", r.reasons());
+}
+
 #[test]
 fn include_fan_out_is_bounded_in_files() {
     // nginx: every level includes the next one 16 times (16^6 paths).
