@@ -102,7 +102,7 @@ fn run(name: &str, args: &[&std::ffi::OsStr]) -> Run {
 fn scan(name: &str, root: &Path, extra: &[&str]) -> Run {
     let mut args: Vec<&std::ffi::OsStr> = vec!["scan".as_ref(), "--root".as_ref(), root.as_os_str()];
     args.extend(["--format", "json", "--profile", "server"].iter().map(std::ffi::OsStr::new));
-    args.extend(extra.iter().map(|s| std::ffi::OsStr::new(s)));
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
     run(name, &args)
 }
 
