@@ -220,6 +220,16 @@ fn directive(
 }
 
 /// list; `#clear` and `#include` directives.
+/// Open a scope inside `parent`. Each scope's name holds its parents':
+/// nesting is bounded, or memory would be quadratic in it.
+fn enter(stack: &mut Vec<String>, parent: &str) -> Result<(), String> {
+    if stack.len() >= limits::CONFIG_NESTING {
+        return Err(format!("scopes nested deeper than {}", limits::CONFIG_NESTING));
+    }
+    stack.push(parent.to_string());
+    Ok(())
+}
+
 fn parse_conf(
     mut inc: Option<&mut Includes>,
     f: &TextFile,
@@ -287,15 +297,7 @@ fn parse_conf(
                 return Err(malformed(buffer_line, "extra junk after value"));
             }
             if c == '{' {
-                // Each scope's name holds its parents': deep nesting would be
-                // quadratic in memory.
-                if stack.len() >= limits::CONFIG_NESTING {
-                    return Err(malformed(
-                        buffer_line,
-                        &format!("scopes nested deeper than {}", limits::CONFIG_NESTING),
-                    ));
-                }
-                stack.push(parent.clone());
+                enter(&mut stack, &parent).map_err(|m| malformed(buffer_line, &m))?;
                 parent = if parent.is_empty() { tag.clone() } else { format!("{parent}::{tag}") };
                 tag.clear();
             }
