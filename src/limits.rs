@@ -16,6 +16,10 @@ use std::time::Duration;
 /// with a reason). The target layer's `target::MAX_FILE_BYTES` has this
 /// value (a test holds them equal).
 pub const FILE_BYTES: u64 = 8 * 1024 * 1024;
+/// Most lines of a text file parsed (more is a `skip`/`error` naming the
+/// file; the package databases are exempt). 20,000 lines hold a
+/// 10,000-account `/etc/passwd` twice over.
+pub const FILE_LINES: usize = 20_000;
 /// Most symlinks followed while resolving one path (Linux's MAXSYMLINKS).
 /// The target layer's `target::MAX_SYMLINKS` has this value (a test holds
 /// them equal).

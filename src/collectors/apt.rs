@@ -220,6 +220,16 @@ fn directive(
 }
 
 /// list; `#clear` and `#include` directives.
+/// Open a scope inside `parent`. Each scope's name holds its parents':
+/// nesting is bounded, or memory would be quadratic in it.
+fn enter(stack: &mut Vec<String>, parent: &str) -> Result<(), String> {
+    if stack.len() >= limits::CONFIG_NESTING {
+        return Err(format!("scopes nested deeper than {}", limits::CONFIG_NESTING));
+    }
+    stack.push(parent.to_string());
+    Ok(())
+}
+
 fn parse_conf(
     mut inc: Option<&mut Includes>,
     f: &TextFile,
@@ -287,7 +297,7 @@ fn parse_conf(
                 return Err(malformed(buffer_line, "extra junk after value"));
             }
             if c == '{' {
-                stack.push(parent.clone());
+                enter(&mut stack, &parent).map_err(|m| malformed(buffer_line, &m))?;
                 parent = if parent.is_empty() { tag.clone() } else { format!("{parent}::{tag}") };
                 tag.clear();
             }
@@ -632,6 +642,10 @@ mod tests {
         assert!(matches!(parse_conf(None, &f, 0, &mut out), Err(Unavailable::Malformed { line: 1, .. })));
         let f = TextFile { path: "/t".into(), text: "A::B \"x\"\n".into() };
         assert!(matches!(parse_conf(None, &f, 0, &mut out), Err(Unavailable::Malformed { .. })));
+        let deep = "A {\n".repeat(limits::CONFIG_NESTING + 1) + &"};\n".repeat(limits::CONFIG_NESTING + 1);
+        let f = TextFile { path: "/t".into(), text: deep };
+        let e = parse_conf(None, &f, 0, &mut out).unwrap_err();
+        assert!(e.to_string().contains("nested deeper than 64"), "{e}");
     }
 
     #[test]

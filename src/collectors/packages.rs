@@ -55,7 +55,7 @@ impl Packages {
 pub fn read(r: &Reader) -> Packages {
     let mut out = Packages::default();
     for (path, kind) in [("/var/lib/dpkg/status", "dpkg"), ("/lib/apk/db/installed", "apk")] {
-        let f = match r.read_text(path) {
+        let f = match r.read_text_long(path) {
             Ok(f) => f,
             Err(e) if e.is_not_found() => continue,
             Err(e) => {

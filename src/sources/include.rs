@@ -93,7 +93,7 @@ impl<'r> Includes<'r> {
 
     /// Record an input that could not be read (a missing one is not recorded).
     pub fn record(&mut self, e: ReadError) {
-        if !e.is_not_found() {
+        if !e.is_not_found() && !self.unreadable.contains(&e) {
             self.reader.note_unreadable(&e);
             self.unreadable.push(e);
         }

@@ -283,7 +283,7 @@ pub(crate) fn read_files(scan: &Reader, patterns: &[String]) -> SourceFiles {
         let is_glob = p.contains(['*', '?', '[']);
         let paths = if is_glob { scan.glob(p) } else { vec![p.clone()] };
         for path in paths {
-            match scan.target.read_text(&path) {
+            match scan.target.read_text(&path).and_then(reader::within_lines) {
                 Ok(f) => out.files.push(f),
                 Err(e) if e.is_not_found() => {}
                 // A link to /dev/null (a masked unit, a disabled drop-in) is an empty file.

@@ -2,10 +2,20 @@
 //! with the scan's typed record of what could not be read (listed in every
 //! report as `skipped`) and the target's own user and group names.
 
+use crate::limits;
 use crate::model::Skipped;
 use crate::target::{self, ReadError, Target, TextFile};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
+
+/// `f` if it has at most [`limits::FILE_LINES`] lines.
+pub(crate) fn within_lines(f: TextFile) -> Result<TextFile, ReadError> {
+    let lines = f.text.bytes().filter(|b| *b == b'\n').count();
+    if lines > limits::FILE_LINES {
+        return Err(ReadError::TooManyLines { path: f.path, lines, limit: limits::FILE_LINES });
+    }
+    Ok(f)
+}
 
 /// The target, read through one place that records what it could not read.
 pub struct Reader {
@@ -47,7 +57,21 @@ impl Reader {
     }
 
     /// Read a text file, recording it if it cannot be read.
+    /// A file of more than [`limits::FILE_LINES`] lines is not read (no
+    /// configuration a person maintains is that long; each line costs every
+    /// parser and check that reads it).
     pub fn read_text(&self, path: &str) -> Result<TextFile, ReadError> {
+        let r = self.target.read_text(path).and_then(within_lines);
+        if let Err(e) = &r {
+            self.note_unreadable(e);
+        }
+        r
+    }
+
+    /// Read a text file of any number of lines (package databases, which
+    /// are long by nature and parsed in one linear pass), recording it if it
+    /// cannot be read.
+    pub fn read_text_long(&self, path: &str) -> Result<TextFile, ReadError> {
         let r = self.target.read_text(path);
         if let Err(e) = &r {
             self.note_unreadable(e);

@@ -99,6 +99,8 @@ pub enum ReadError {
     DanglingSymlink { path: String, link: String },
     #[error("{path}: file too large ({size} bytes; limit {limit} bytes)")]
     TooLarge { path: String, size: u64, limit: u64 },
+    #[error("{path}: too many lines ({lines}; limit {limit} lines)")]
+    TooManyLines { path: String, lines: usize, limit: usize },
     #[error("{path}: not valid UTF-8 (first bad byte at line {line})")]
     NotUtf8 { path: String, line: usize },
     #[error("{path}: not a directory")]
@@ -122,6 +124,7 @@ impl ReadError {
             | ReadError::SymlinkEscape { path }
             | ReadError::DanglingSymlink { path, .. }
             | ReadError::TooLarge { path, .. }
+            | ReadError::TooManyLines { path, .. }
             | ReadError::NotUtf8 { path, .. }
             | ReadError::NotDir { path }
             | ReadError::Io { path, .. }

@@ -11,7 +11,7 @@
 //!   setting wins. `include PATH` (a glob from Redis 7) is read in place;
 //!   relative paths are taken from the including file's directory (the
 //!   server uses its working directory). Nesting stops at 10 levels, cycles
-//!   are skipped, files are bounded ([`crate::limits::REDIS_INCLUDES`]).
+//!   are skipped and recorded (the file is named), files are bounded ([`crate::limits::REDIS_INCLUDES`]).
 //!   `include` takes exactly one argument, as in `config.c`.
 //! - Authentication of the `default` user (the one every unauthenticated
 //!   client is): with `aclfile`, the file's `user default` rule decides, and
@@ -204,7 +204,9 @@ fn read_file(inc: &mut Includes, path: &str, depth: usize, out: &mut Vec<Directi
                 if let [p] = args.as_slice() {
                     for p in inc.expand(&relative_to(path, p)) {
                         match read_file(inc, &p, depth + 1, out) {
-                            Err(Skip::Loop | Skip::TooDeep) | Ok(()) => {}
+                            Ok(()) => {}
+                            // A loop or nesting past the bound is recorded:
+                            // Redis itself would recurse until it fails.
                             Err(skip) => inc.record_skip(&p, skip),
                         }
                     }
