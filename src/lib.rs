@@ -21,9 +21,12 @@
 //!    the scan's options;
 //! 5. [`checks`]: definitions, CEL, the Rust-backed checks (probes), the
 //!    engine, profiles and the score;
-//! 6. [`report`]: the output formats.
+//! 6. [`audit`]: benchmark controls, waivers and baselines over a finished
+//!    scan;
+//! 7. [`report`]: the output formats.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod checks;
 pub mod collectors;
 pub mod facts;

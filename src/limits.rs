@@ -20,6 +20,9 @@ pub const FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// The target layer's `target::MAX_SYMLINKS` has this value (a test holds
 /// them equal).
 pub const SYMLINK_HOPS: usize = 40;
+/// Largest file the user hands hardcheck (a profile, a waivers file, a
+/// baseline report): larger is a usage error, not a 2 GB read.
+pub const USER_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 // ------------------------------------------------------ following includes
 

@@ -13,8 +13,9 @@
 //! | 3 | `collectors` |
 //! | 4 | `facts` |
 //! | 5 | `checks` |
-//! | 6 | `report` |
-//! | 7 | `main.rs` |
+//! | 6 | `audit` |
+//! | 7 | `report` |
+//! | 8 | `main.rs` |
 //!
 //! Imports are found in the source text with comments and string literals
 //! blanked out: `crate::a`, `crate::{a, b::c}`, `hardcheck::a` (main.rs),
@@ -33,8 +34,9 @@ const FLOORS: &[(&str, u8)] = &[
     ("collectors", 3),
     ("facts", 4),
     ("checks", 5),
-    ("report", 6),
-    ("main", 7),
+    ("audit", 6),
+    ("report", 7),
+    ("main", 8),
 ];
 
 const MAX_FILE_LINES: usize = 700;

@@ -138,6 +138,8 @@ fn result(
         evidence,
         fix: fill_fix(&d.fix, first, d.fix_location.as_deref()),
         references: d.references.clone(),
+        waiver: None,
+        change: None,
     }
 }
 
@@ -248,6 +250,7 @@ fn evidence_of(m: &Map<String, Value>) -> Evidence {
         line: m.get("line").and_then(Value::as_u64),
         detail: mask(&detail),
         layer: None,
+        change: None,
     }
 }
 
@@ -256,8 +259,13 @@ fn unavailable(p: &Planned, u: &Unavailable) -> CheckResult {
         Unavailable::NotFound(why) => result(p, Status::Skip, format!("not applicable: {why}"), Vec::new(), None),
         Unavailable::Unreadable(e) => result(p, Status::Skip, format!("cannot read {e}"), Vec::new(), None),
         Unavailable::Malformed { path, line, message } => {
-            let ev =
-                Evidence { path: Some(path.clone()), line: Some(*line as u64), detail: mask(message), layer: None };
+            let ev = Evidence {
+                path: Some(path.clone()),
+                line: Some(*line as u64),
+                detail: mask(message),
+                layer: None,
+                change: None,
+            };
             result(p, Status::Error, format!("malformed {path}:{line}: {message}"), vec![ev], None)
         }
         Unavailable::Failed(why) => result(p, Status::Error, why.clone(), Vec::new(), None),

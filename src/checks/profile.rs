@@ -4,6 +4,7 @@
 use super::definition::{embedded_profiles, Check, DefStatus};
 use super::engine::Planned;
 use super::probes;
+use crate::limits;
 use crate::model::Severity;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -33,6 +34,19 @@ pub struct ProfileFile {
     pub params: toml::Table,
     #[serde(default)]
     pub gates: Gates,
+    /// The benchmark this profile audits: a control catalog and a level.
+    pub framework: Option<FrameworkRef>,
+    /// A waivers file (a path relative to this profile file).
+    pub waivers: Option<String>,
+}
+
+/// `[framework]` of a profile: which control catalog
+/// (`benchmarks-profiles/controls/<catalog>.toml`) and which of its levels.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameworkRef {
+    pub catalog: String,
+    pub level: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -53,6 +67,11 @@ pub struct Profile {
     pub severity: BTreeMap<String, Severity>,
     pub params: Map<String, Value>,
     pub gates: Gates,
+    /// The nearest `[framework]` in the chain.
+    pub framework: Option<FrameworkRef>,
+    /// The nearest `waivers` in the chain, resolved against its profile
+    /// file's directory (a built-in profile's against the working directory).
+    pub waivers: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +113,29 @@ fn parse(file: &str, text: &str) -> Result<ProfileFile, ProfileError> {
     })
 }
 
+/// Read a file the user named (a profile, a waivers file, a baseline
+/// report): a regular file, at most [`limits::USER_FILE_BYTES`], opened
+/// without blocking (a FIFO named by mistake is refused, not waited on).
+pub fn read_user_file(path: &Path) -> Result<String, String> {
+    use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let nonblock = rustix::fs::OFlags::NONBLOCK.bits() as i32;
+    let file = std::fs::OpenOptions::new().read(true).custom_flags(nonblock).open(path).map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > limits::USER_FILE_BYTES {
+        return Err(format!("larger than {} bytes", limits::USER_FILE_BYTES));
+    }
+    let mut bytes = Vec::new();
+    file.take(limits::USER_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > limits::USER_FILE_BYTES {
+        return Err(format!("larger than {} bytes", limits::USER_FILE_BYTES));
+    }
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".into())
+}
+
 fn load_file(spec: &str, base: Option<&Path>) -> Result<(String, ProfileFile, Option<PathBuf>), ProfileError> {
     if is_path(spec) {
         let path = match base {
@@ -101,8 +143,7 @@ fn load_file(spec: &str, base: Option<&Path>) -> Result<(String, ProfileFile, Op
             _ => PathBuf::from(spec),
         };
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| ProfileError::Read { file: shown.clone(), message: e.to_string() })?;
+        let text = read_user_file(&path).map_err(|message| ProfileError::Read { file: shown.clone(), message })?;
         let f = parse(&shown, &text)?;
         Ok((shown, f, path.parent().map(Path::to_path_buf)))
     } else {
@@ -112,6 +153,9 @@ fn load_file(spec: &str, base: Option<&Path>) -> Result<(String, ProfileFile, Op
     }
 }
 
+/// A profile file read: where it was, what it says, its directory.
+type Loaded = (String, ProfileFile, Option<PathBuf>);
+
 /// Load a profile by built-in name or path, following `extends`.
 pub fn load(spec: &str) -> Result<Profile, ProfileError> {
     let mut files = Vec::new();
@@ -120,25 +164,33 @@ pub fn load(spec: &str) -> Result<Profile, ProfileError> {
     while let Some((s, base)) = current.take() {
         let (file, f, dir) = load_file(&s, base.as_deref())?;
         if !seen.insert(file.clone()) || files.len() >= 8 {
-            let chain = files.iter().map(|(f, _): &(String, ProfileFile)| f.clone()).collect::<Vec<_>>().join(" -> ");
+            let chain = files.iter().map(|(f, _, _): &Loaded| f.clone()).collect::<Vec<_>>().join(" -> ");
             return Err(ProfileError::Cycle { file, chain });
         }
-        current = f.extends.clone().map(|e| (e, dir.or(base)));
-        files.push((file, f));
+        current = f.extends.clone().map(|e| (e, dir.clone().or(base)));
+        files.push((file, f, dir));
     }
     files.reverse(); // root ancestor first
-    let leaf = files.last().map(|(_, f)| f.clone()).expect("at least one profile");
+    let leaf = files.last().map(|(_, f, _)| f.clone()).expect("at least one profile");
     let mut p = Profile {
         name: leaf.name.clone(),
         description: leaf.description.clone(),
-        chain: files.iter().map(|(_, f)| f.name.clone()).collect(),
+        chain: files.iter().map(|(_, f, _)| f.name.clone()).collect(),
         include: Vec::new(),
         exclude: Vec::new(),
         severity: BTreeMap::new(),
         params: Map::new(),
         gates: Gates::default(),
+        framework: None,
+        waivers: None,
     };
-    for (_, f) in files {
+    for (_, f, dir) in files {
+        if f.framework.is_some() {
+            p.framework = f.framework;
+        }
+        if let Some(w) = f.waivers {
+            p.waivers = Some(dir.map(|d| d.join(&w)).unwrap_or_else(|| PathBuf::from(w)));
+        }
         p.include.push(f.include);
         p.exclude.push(f.exclude);
         p.severity.extend(f.severity);
