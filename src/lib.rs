@@ -23,13 +23,15 @@
 //!    engine, profiles and the score;
 //! 6. [`audit`]: benchmark controls, waivers and baselines over a finished
 //!    scan;
-//! 7. [`report`]: the output formats.
+//! 7. [`report`]: the output formats;
+//! 8. [`fleet`]: `hardcheck merge`, many hosts' reports in one view.
 #![forbid(unsafe_code)]
 
 pub mod audit;
 pub mod checks;
 pub mod collectors;
 pub mod facts;
+pub mod fleet;
 pub mod limits;
 pub mod model;
 pub mod passwords;

@@ -15,7 +15,8 @@
 //! | 5 | `checks` |
 //! | 6 | `audit` |
 //! | 7 | `report` |
-//! | 8 | `main.rs` |
+//! | 8 | `fleet` |
+//! | 9 | `main.rs` |
 //!
 //! Imports are found in the source text with comments and string literals
 //! blanked out: `crate::a`, `crate::{a, b::c}`, `hardcheck::a` (main.rs),
@@ -36,7 +37,8 @@ const FLOORS: &[(&str, u8)] = &[
     ("checks", 5),
     ("audit", 6),
     ("report", 7),
-    ("main", 8),
+    ("fleet", 8),
+    ("main", 9),
 ];
 
 const MAX_FILE_LINES: usize = 700;

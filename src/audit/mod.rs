@@ -36,8 +36,8 @@ pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(file: &str, text: &str)
 
 /// A user file's text (bounded, regular files only).
 pub(crate) fn read(path: &Path) -> Result<String, AuditError> {
-    crate::checks::profile::read_user_file(path)
-        .map_err(|message| AuditError::Read { file: path.display().to_string(), message })
+    crate::target::read_host_text(path)
+        .map_err(|e| AuditError::Read { file: path.display().to_string(), message: e.reason() })
 }
 
 /// What an audit needs before the scan: the profile's benchmark (its checks

@@ -4,7 +4,6 @@
 use super::definition::{embedded_profiles, Check, DefStatus};
 use super::engine::Planned;
 use super::probes;
-use crate::limits;
 use crate::model::Severity;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -113,29 +112,6 @@ fn parse(file: &str, text: &str) -> Result<ProfileFile, ProfileError> {
     })
 }
 
-/// Read a file the user named (a profile, a waivers file, a baseline
-/// report): a regular file, at most [`limits::USER_FILE_BYTES`], opened
-/// without blocking (a FIFO named by mistake is refused, not waited on).
-pub fn read_user_file(path: &Path) -> Result<String, String> {
-    use std::io::Read as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let nonblock = rustix::fs::OFlags::NONBLOCK.bits() as i32;
-    let file = std::fs::OpenOptions::new().read(true).custom_flags(nonblock).open(path).map_err(|e| e.to_string())?;
-    let meta = file.metadata().map_err(|e| e.to_string())?;
-    if !meta.is_file() {
-        return Err("not a regular file".into());
-    }
-    if meta.len() > limits::USER_FILE_BYTES {
-        return Err(format!("larger than {} bytes", limits::USER_FILE_BYTES));
-    }
-    let mut bytes = Vec::new();
-    file.take(limits::USER_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
-    if bytes.len() as u64 > limits::USER_FILE_BYTES {
-        return Err(format!("larger than {} bytes", limits::USER_FILE_BYTES));
-    }
-    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".into())
-}
-
 fn load_file(spec: &str, base: Option<&Path>) -> Result<(String, ProfileFile, Option<PathBuf>), ProfileError> {
     if is_path(spec) {
         let path = match base {
@@ -143,7 +119,8 @@ fn load_file(spec: &str, base: Option<&Path>) -> Result<(String, ProfileFile, Op
             _ => PathBuf::from(spec),
         };
         let shown = path.display().to_string();
-        let text = read_user_file(&path).map_err(|message| ProfileError::Read { file: shown.clone(), message })?;
+        let text = crate::target::read_host_text(&path)
+            .map_err(|e| ProfileError::Read { file: shown.clone(), message: e.reason() })?;
         let f = parse(&shown, &text)?;
         Ok((shown, f, path.parent().map(Path::to_path_buf)))
     } else {
