@@ -655,6 +655,16 @@ fn list_profiles() -> Result<u8> {
             String::new()
         };
         println!("{name}{extends}\n  {}", p.description);
+        if let Some(c) = hardcheck::audit::controls::coverage(&p)? {
+            println!(
+                "  controls: {} ({} manual); automated coverage {} of {} automatable ({:.1}%)",
+                c.controls,
+                c.manual,
+                c.covered,
+                c.automatable,
+                c.percent()
+            );
+        }
     }
     Ok(0)
 }

@@ -44,20 +44,19 @@ pub struct CatalogControl {
     pub related: Vec<String>,
 }
 
-/// A control's status in a report.
+/// A control's status in a report: the four values of the shape.
+/// A control the scan could not decide is not `pass`: an errored check
+/// makes it `fail`, a skipped (not applicable, unreadable) or unrun check
+/// `not-covered`; `undecided` then says which.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ControlStatus {
     Fail,
-    /// A check it needs errored: not decided.
-    Error,
-    /// A check it needs was skipped (not applicable, unreadable) or not
-    /// run (`--check`/`--exclude`): not decided.
-    Skip,
     Pass,
     /// The benchmark says it cannot be automated: an auditor decides.
     Manual,
-    /// hardcheck has no check for it yet (listed, never hidden).
+    /// hardcheck has no check for it yet, or its checks were skipped on
+    /// this target (listed, never hidden).
     NotCovered,
 }
 
@@ -66,12 +65,20 @@ impl ControlStatus {
         match self {
             ControlStatus::Pass => "pass",
             ControlStatus::Fail => "fail",
-            ControlStatus::Error => "error",
-            ControlStatus::Skip => "skip",
             ControlStatus::Manual => "manual",
             ControlStatus::NotCovered => "not-covered",
         }
     }
+}
+
+/// Why a control with checks was not decided by them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Undecided {
+    /// A check errored (the control is `fail`).
+    Error,
+    /// A check was skipped or not run (the control is `not-covered`).
+    Skip,
 }
 
 /// One control in a report (`compliance.controls[]`).
@@ -80,6 +87,9 @@ pub struct Control {
     pub id: String,
     pub title: String,
     pub status: ControlStatus,
+    /// Set when its checks could not decide it (`error` or `skip`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undecided: Option<Undecided>,
     /// The checks that decide it (empty: manual or not covered).
     pub checks: Vec<String>,
     /// The checks decide only part of it: a failure is conclusive, a pass
@@ -103,8 +113,6 @@ pub struct ControlSummary {
     pub fail: usize,
     pub manual: usize,
     pub not_covered: usize,
-    pub skip: usize,
-    pub error: usize,
 }
 
 /// The report's `compliance` section (an addition to schema 1).
@@ -186,8 +194,21 @@ pub struct Selected {
 /// the level's controls to what the profile selects (a check id the catalog
 /// names that does not exist is then a profile error).
 pub fn select(profile: &mut Profile) -> Result<Option<Selected>, AuditError> {
-    let Some(FrameworkRef { catalog: name, level }) = profile.framework.clone() else { return Ok(None) };
+    let Some(FrameworkRef { catalog: name, level, name: title, version, source }) = profile.framework.clone() else {
+        return Ok(None);
+    };
     let catalog = catalog(&name)?;
+    for (field, said, is) in [
+        ("name", title, &catalog.framework),
+        ("version", version, &catalog.version),
+        ("source", source, &catalog.source),
+    ] {
+        if let Some(said) = said.filter(|s| s != is) {
+            let m =
+                format!("profile `{}`: [framework] {field} = {said:?}, but catalog `{name}` says {is:?}", profile.name);
+            return Err(AuditError::Other(m));
+        }
+    }
     let controls = catalog
         .controls_at(&level)
         .map_err(|m| AuditError::Other(format!("profile `{}`: [framework] {m}", profile.name)))?;
@@ -197,26 +218,27 @@ pub fn select(profile: &mut Profile) -> Result<Option<Selected>, AuditError> {
     Ok(Some(Selected { catalog, level }))
 }
 
-/// A control's status from the results of its checks.
-fn status_of(c: &CatalogControl, results: &BTreeMap<&str, &CheckResult>) -> (ControlStatus, bool) {
+/// A control's status from the results of its checks, why it is
+/// undecided, and whether it fails only on waived failures.
+fn status_of(c: &CatalogControl, results: &BTreeMap<&str, &CheckResult>) -> (ControlStatus, Option<Undecided>, bool) {
     if !c.automated {
-        return (ControlStatus::Manual, false);
+        return (ControlStatus::Manual, None, false);
     }
     if c.checks.is_empty() {
-        return (ControlStatus::NotCovered, false);
+        return (ControlStatus::NotCovered, None, false);
     }
     let got: Vec<Option<&&CheckResult>> = c.checks.iter().map(|id| results.get(id.as_str())).collect();
     let failed: Vec<&&CheckResult> = got.iter().flatten().copied().filter(|r| r.status == Status::Fail).collect();
     if !failed.is_empty() {
-        return (ControlStatus::Fail, failed.iter().all(|r| r.waiver.is_some()));
+        return (ControlStatus::Fail, None, failed.iter().all(|r| r.waiver.is_some()));
     }
     let status = |s: Status| got.iter().any(|r| r.is_some_and(|r| r.status == s));
     if status(Status::Error) {
-        (ControlStatus::Error, false)
+        (ControlStatus::Fail, Some(Undecided::Error), false)
     } else if got.iter().any(Option::is_none) || status(Status::Skip) {
-        (ControlStatus::Skip, false)
+        (ControlStatus::NotCovered, Some(Undecided::Skip), false)
     } else {
-        (ControlStatus::Pass, false)
+        (ControlStatus::Pass, None, false)
     }
 }
 
@@ -230,19 +252,18 @@ pub fn evaluate(sel: &Selected, profile: &str, results: &[CheckResult]) -> Compl
         .unwrap_or_default()
         .into_iter()
         .map(|c| {
-            let (status, waived) = status_of(c, &by_id);
+            let (status, undecided, waived) = status_of(c, &by_id);
             *match status {
                 ControlStatus::Pass => &mut summary.pass,
                 ControlStatus::Fail => &mut summary.fail,
                 ControlStatus::Manual => &mut summary.manual,
                 ControlStatus::NotCovered => &mut summary.not_covered,
-                ControlStatus::Skip => &mut summary.skip,
-                ControlStatus::Error => &mut summary.error,
             } += 1;
             Control {
                 id: c.id.clone(),
                 title: c.title.clone(),
                 status,
+                undecided,
                 checks: c.checks.clone(),
                 partial: c.partial,
                 waived,
@@ -261,4 +282,38 @@ pub fn evaluate(sel: &Selected, profile: &str, results: &[CheckResult]) -> Compl
         controls,
         summary,
     }
+}
+
+/// How much of a benchmark level hardcheck decides (`profiles list`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Coverage {
+    pub controls: usize,
+    pub manual: usize,
+    /// Automatable (not manual) controls with at least one check.
+    pub covered: usize,
+    pub automatable: usize,
+}
+
+impl Coverage {
+    /// Covered share of the automatable controls, in percent.
+    pub fn percent(&self) -> f64 {
+        if self.automatable == 0 {
+            return 100.0;
+        }
+        100.0 * self.covered as f64 / self.automatable as f64
+    }
+}
+
+/// The coverage of a profile's benchmark level (`None`: no `[framework]`).
+pub fn coverage(profile: &Profile) -> Result<Option<Coverage>, AuditError> {
+    let Some(f) = &profile.framework else { return Ok(None) };
+    let catalog = catalog(&f.catalog)?;
+    let controls = catalog.controls_at(&f.level).map_err(AuditError::Other)?;
+    let automatable: Vec<_> = controls.iter().filter(|c| c.automated).collect();
+    Ok(Some(Coverage {
+        controls: controls.len(),
+        manual: controls.len() - automatable.len(),
+        covered: automatable.iter().filter(|c| !c.checks.is_empty()).count(),
+        automatable: automatable.len(),
+    }))
 }

@@ -46,6 +46,11 @@ pub struct ProfileFile {
 pub struct FrameworkRef {
     pub catalog: String,
     pub level: String,
+    /// The benchmark's name, version and source as the profile states them
+    /// (checked against the catalog's).
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
