@@ -1,5 +1,6 @@
 //! Report formats, all fed by the same [`Report`].
 
+pub mod audit_view;
 pub mod catalog;
 pub mod context;
 pub mod html;
