@@ -147,7 +147,7 @@ struct ScanArgs {
     #[arg(long = "db", value_name = "URL")]
     db: Vec<String>,
     /// Accept failures for a reason until a date (TOML `[[waiver]]` with
-    /// check, optional path, reason, owner, expires); see docs/audit.md.
+    /// check, optional path, reason, owner, expires); see docs/compliance.md.
     #[arg(long, value_name = "FILE")]
     waivers: Option<PathBuf>,
     /// Compare with an earlier JSON report: each failing finding is new or
