@@ -1,23 +1,26 @@
-//! Embeds every check definition (`checks/**.yaml`) and profile
-//! (`benchmarks-profiles/*.toml`) into the binary.
+//! Embeds every check definition (`checks/**.yaml`), profile
+//! (`benchmarks-profiles/*.toml`, the top directory only) and control
+//! catalog (`benchmarks-profiles/controls/*.toml`) into the binary.
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-fn collect(dir: &Path, ext: &[&str], out: &mut Vec<PathBuf>) {
+fn collect(dir: &Path, ext: &[&str], deep: bool, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else { return };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
-            collect(&p, ext, out);
+            if deep {
+                collect(&p, ext, deep, out);
+            }
         } else if p.extension().and_then(|x| x.to_str()).is_some_and(|x| ext.contains(&x)) {
             out.push(p);
         }
     }
 }
 
-fn emit(name: &str, root: &Path, dir: &str, ext: &[&str], code: &mut String) {
+fn emit(name: &str, root: &Path, dir: &str, ext: &[&str], deep: bool, code: &mut String) {
     let mut files = Vec::new();
-    collect(&root.join(dir), ext, &mut files);
+    collect(&root.join(dir), ext, deep, &mut files);
     files.sort();
     writeln!(code, "static {name}: &[(&str, &str)] = &[").unwrap();
     for f in files {
@@ -29,11 +32,16 @@ fn emit(name: &str, root: &Path, dir: &str, ext: &[&str], code: &mut String) {
 
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=checks");
     println!("cargo:rerun-if-changed=benchmarks-profiles");
     let mut code = String::new();
-    emit("EMBEDDED_CHECKS", &root, "checks", &["yaml", "yml"], &mut code);
-    emit("EMBEDDED_PROFILES", &root, "benchmarks-profiles", &["toml"], &mut code);
-    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("embedded.rs");
-    std::fs::write(out, code).unwrap();
+    emit("EMBEDDED_CHECKS", &root, "checks", &["yaml", "yml"], true, &mut code);
+    // Profiles are the top directory's files; `controls/` holds catalogs.
+    emit("EMBEDDED_PROFILES", &root, "benchmarks-profiles", &["toml"], false, &mut code);
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    std::fs::write(out.join("embedded.rs"), code).unwrap();
+    let mut catalogs = String::new();
+    emit("EMBEDDED_CATALOGS", &root, "benchmarks-profiles/controls", &["toml"], false, &mut catalogs);
+    std::fs::write(out.join("catalogs.rs"), catalogs).unwrap();
 }

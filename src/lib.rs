@@ -21,10 +21,13 @@
 //!    the scan's options;
 //! 5. [`checks`]: definitions, CEL, the Rust-backed checks (probes), the
 //!    engine, profiles and the score;
-//! 6. [`report`]: the output formats;
-//! 7. [`fleet`]: `hardcheck merge`, many hosts' reports in one view.
+//! 6. [`audit`]: benchmark controls, waivers and baselines over a finished
+//!    scan;
+//! 7. [`report`]: the output formats;
+//! 8. [`fleet`]: `hardcheck merge`, many hosts' reports in one view.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod checks;
 pub mod collectors;
 pub mod facts;

@@ -4,11 +4,12 @@
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use hardcheck::audit::Audit;
 use hardcheck::checks::definition::{self, Check};
 use hardcheck::checks::{engine, profile, score, surface};
 use hardcheck::collectors::{container, dblive};
 use hardcheck::facts::{Facts, ScanOptions};
-use hardcheck::model::{CheckResult, Severity, Skipped, Status};
+use hardcheck::model::{Change, CheckResult, Severity, Skipped, Status};
 use hardcheck::report::{self, Format, Report, TargetInfo, Tool};
 use hardcheck::target::{FsTarget, ImageTarget, Target};
 use std::collections::BTreeMap;
@@ -145,6 +146,17 @@ struct ScanArgs {
     /// remote of the target. Passwords never appear in any output.
     #[arg(long = "db", value_name = "URL")]
     db: Vec<String>,
+    /// Accept failures for a reason until a date (TOML `[[waiver]]` with
+    /// check, optional path, reason, owner, expires); see docs/compliance.md.
+    #[arg(long, value_name = "FILE")]
+    waivers: Option<PathBuf>,
+    /// Compare with an earlier JSON report: each failing finding is new or
+    /// unchanged, and what was fixed is listed.
+    #[arg(long, value_name = "OLD.json")]
+    baseline: Option<PathBuf>,
+    /// Gate only on failures that are new against --baseline.
+    #[arg(long, requires = "baseline")]
+    fail_on_new: bool,
 }
 
 #[derive(Subcommand)]
@@ -226,7 +238,8 @@ fn scan(args: ScanArgs) -> Result<u8> {
     };
     let checks = load_checks(&args.checks)?;
     let container = container::of(target.as_ref());
-    let prof = profile::load(&container::profile_name(args.profile.as_deref(), container.as_ref()))?;
+    let mut prof = profile::load(&container::profile_name(args.profile.as_deref(), container.as_ref()))?;
+    let audit = Audit::prepare(&mut prof, args.waivers.as_deref(), args.baseline.as_deref())?;
     let plan = select(&prof, &checks, &args.only, &args.exclude)?;
     let docs = docs_of(&plan);
     for url in &args.db {
@@ -245,6 +258,8 @@ fn scan(args: ScanArgs) -> Result<u8> {
     if let Some(image) = &image {
         image_results(image, &mut results, &mut skipped);
     }
+    let scan = clock.finish();
+    let found = audit.finish(&prof.name, scan.started_at.get(..10).unwrap_or_default(), &mut results);
     let sc = score::score(&results);
     // The exposed surface, for the report's compact sections.
     let listeners = surface::listeners(&facts, &results);
@@ -266,7 +281,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
             image: image.as_ref().map(|i| i.info().clone()),
             container,
         },
-        scan: clock.finish(),
+        scan,
         profile: prof.name.clone(),
         summary: score::summary(&results),
         score: sc,
@@ -274,6 +289,9 @@ fn scan(args: ScanArgs) -> Result<u8> {
         skipped,
         listeners,
         declared_listeners,
+        compliance: found.compliance,
+        waivers: found.waivers,
+        fixed: found.fixed,
         docs,
     };
     write_report(&report, &args)?;
@@ -458,18 +476,27 @@ fn write_report(report: &Report, args: &ScanArgs) -> Result<()> {
 /// Exit code of the gates: 1 when `--fail-on` or `--min-score` (or the
 /// profile's defaults) fail, else 0.
 fn gates(report: &Report, args: &ScanArgs, prof: &profile::Profile) -> u8 {
-    let fail_on = args.fail_on.or(prof.gates.fail_on);
-    let min_score = args.min_score.or(prof.gates.min_score);
+    // --fail-on-new: only new failures, at any severity unless --fail-on
+    // says; the score (old failures included) gates only when asked.
+    let fail_on = args.fail_on.or(prof.gates.fail_on).or(args.fail_on_new.then_some(Severity::Info));
+    let min_score = args.min_score.or(prof.gates.min_score.filter(|_| !args.fail_on_new));
+    let counts = |r: &&CheckResult| !args.fail_on_new || r.change == Some(Change::New);
     let mut gate_failed = false;
     if let Some(sev) = fail_on {
         let bad: Vec<&str> = report
             .results
             .iter()
-            .filter(|r| r.status == Status::Fail && r.severity >= sev)
+            .filter(|r| r.open_failure() && r.severity >= sev)
+            .filter(counts)
             .map(|r| r.id.as_str())
             .collect();
         if !bad.is_empty() {
-            eprintln!("hardcheck: gate failed: {} check(s) at or above {sev} failed: {}", bad.len(), bad.join(", "));
+            let new = if args.fail_on_new { "new " } else { "" };
+            eprintln!(
+                "hardcheck: gate failed: {} {new}check(s) at or above {sev} failed: {}",
+                bad.len(),
+                bad.join(", ")
+            );
             gate_failed = true;
         }
     }
@@ -628,6 +655,16 @@ fn list_profiles() -> Result<u8> {
             String::new()
         };
         println!("{name}{extends}\n  {}", p.description);
+        if let Some(c) = hardcheck::audit::controls::coverage(&p)? {
+            println!(
+                "  controls: {} ({} manual); automated coverage {} of {} automatable ({:.1}%)",
+                c.controls,
+                c.manual,
+                c.covered,
+                c.automatable,
+                c.percent()
+            );
+        }
     }
     Ok(0)
 }

@@ -88,6 +88,29 @@ pub struct Evidence {
     /// to schema 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub layer: Option<LayerRef>,
+    /// With `--baseline`, on a failure's evidence: whether the baseline
+    /// report had the same finding (an addition to schema 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+}
+
+/// Whether a failing evidence entry was in the baseline report: the same
+/// check, path and detail (the line may have moved).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    New,
+    Unchanged,
+}
+
+/// The waiver a failure is accepted under (`scan --waivers`): it keeps
+/// `status: "fail"`, is shown apart, not scored and never trips a gate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaiverNote {
+    pub reason: String,
+    pub owner: String,
+    /// `YYYY-MM-DD`: the last day the waiver applies.
+    pub expires: String,
 }
 
 /// One check's verdict.
@@ -102,6 +125,20 @@ pub struct CheckResult {
     pub evidence: Vec<Evidence>,
     pub fix: String,
     pub references: BTreeMap<String, Vec<String>>,
+    /// The waiver this failure is accepted under (an addition to schema 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverNote>,
+    /// With `--baseline`, on a failure: `new` when one of its evidence
+    /// entries is new, else `unchanged` (an addition to schema 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+}
+
+impl CheckResult {
+    /// A failure no waiver accepts: the failures that are scored and gated.
+    pub fn open_failure(&self) -> bool {
+        self.status == Status::Fail && self.waiver.is_none()
+    }
 }
 
 /// Something the scan could not read, with the reason.

@@ -13,9 +13,10 @@
 //! | 3 | `collectors` |
 //! | 4 | `facts` |
 //! | 5 | `checks` |
-//! | 6 | `report` |
-//! | 7 | `fleet` |
-//! | 8 | `main.rs` |
+//! | 6 | `audit` |
+//! | 7 | `report` |
+//! | 8 | `fleet` |
+//! | 9 | `main.rs` |
 //!
 //! Imports are found in the source text with comments and string literals
 //! blanked out: `crate::a`, `crate::{a, b::c}`, `hardcheck::a` (main.rs),
@@ -34,9 +35,10 @@ const FLOORS: &[(&str, u8)] = &[
     ("collectors", 3),
     ("facts", 4),
     ("checks", 5),
-    ("report", 6),
-    ("fleet", 7),
-    ("main", 8),
+    ("audit", 6),
+    ("report", 7),
+    ("fleet", 8),
+    ("main", 9),
 ];
 
 const MAX_FILE_LINES: usize = 700;

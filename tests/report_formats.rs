@@ -283,11 +283,13 @@ fn result(id: &str, severity: Severity, status: Status, message: &str, evidence:
         evidence,
         fix: "Run `echo 'a' > /etc/x && reload` | tee".into(),
         references: [("nist-800-53".to_string(), vec!["CM-6".to_string()])].into(),
+        waiver: None,
+        change: None,
     }
 }
 
 fn ev(path: Option<&str>, line: Option<u64>, detail: &str) -> Evidence {
-    Evidence { path: path.map(String::from), line, detail: detail.into(), layer: None }
+    Evidence { path: path.map(String::from), line, detail: detail.into(), layer: None, change: None }
 }
 
 fn hostile_report() -> Report {
@@ -332,6 +334,9 @@ fn hostile_report() -> Report {
         skipped: vec![Skipped { path: "/etc/sudoers.d/<x>".into(), reason: "permission denied".into() }],
         listeners: Vec::new(),
         declared_listeners: Vec::new(),
+        compliance: None,
+        waivers: Vec::new(),
+        fixed: None,
         docs: [("net.listeners".to_string(), CheckDoc { rationale: "Why <it> matters".into() })].into(),
     }
 }

@@ -180,6 +180,8 @@ fn result(
         evidence,
         fix: fill_fix(&d.fix, first, d.fix_location.as_deref()),
         references: d.references.clone(),
+        waiver: None,
+        change: None,
     }
 }
 
@@ -314,6 +316,7 @@ fn evidence_of(m: &Map<String, Value>) -> Evidence {
         // A finding that is not a file may name the layer it is about (an
         // image's build step).
         layer: m.get("layer").and_then(|l| serde_json::from_value(l.clone()).ok()),
+        change: None,
     }
 }
 
@@ -324,8 +327,13 @@ fn unavailable(p: &Planned, u: &Unavailable) -> CheckResult {
         }
         Unavailable::Unreadable(e) => result(p, Status::Skip, mask(&format!("cannot read {e}")), Vec::new(), None),
         Unavailable::Malformed { path, line, message } => {
-            let ev =
-                Evidence { path: Some(path.clone()), line: Some(*line as u64), detail: mask(message), layer: None };
+            let ev = Evidence {
+                path: Some(path.clone()),
+                line: Some(*line as u64),
+                detail: mask(message),
+                layer: None,
+                change: None,
+            };
             result(p, Status::Error, mask(&format!("malformed {path}:{line}: {message}")), vec![ev], None)
         }
         Unavailable::Failed(why) => result(p, Status::Error, mask(why), Vec::new(), None),

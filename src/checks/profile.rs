@@ -33,6 +33,24 @@ pub struct ProfileFile {
     pub params: toml::Table,
     #[serde(default)]
     pub gates: Gates,
+    /// The benchmark this profile audits: a control catalog and a level.
+    pub framework: Option<FrameworkRef>,
+    /// A waivers file (a path relative to this profile file).
+    pub waivers: Option<String>,
+}
+
+/// `[framework]` of a profile: which control catalog
+/// (`benchmarks-profiles/controls/<catalog>.toml`) and which of its levels.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameworkRef {
+    pub catalog: String,
+    pub level: String,
+    /// The benchmark's name, version and source as the profile states them
+    /// (checked against the catalog's).
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -53,6 +71,11 @@ pub struct Profile {
     pub severity: BTreeMap<String, Severity>,
     pub params: Map<String, Value>,
     pub gates: Gates,
+    /// The nearest `[framework]` in the chain.
+    pub framework: Option<FrameworkRef>,
+    /// The nearest `waivers` in the chain, resolved against its profile
+    /// file's directory (a built-in profile's against the working directory).
+    pub waivers: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +135,9 @@ fn load_file(spec: &str, base: Option<&Path>) -> Result<(String, ProfileFile, Op
     }
 }
 
+/// A profile file read: where it was, what it says, its directory.
+type Loaded = (String, ProfileFile, Option<PathBuf>);
+
 /// Load a profile by built-in name or path, following `extends`.
 pub fn load(spec: &str) -> Result<Profile, ProfileError> {
     let mut files = Vec::new();
@@ -120,25 +146,33 @@ pub fn load(spec: &str) -> Result<Profile, ProfileError> {
     while let Some((s, base)) = current.take() {
         let (file, f, dir) = load_file(&s, base.as_deref())?;
         if !seen.insert(file.clone()) || files.len() >= 8 {
-            let chain = files.iter().map(|(f, _): &(String, ProfileFile)| f.clone()).collect::<Vec<_>>().join(" -> ");
+            let chain = files.iter().map(|(f, _, _): &Loaded| f.clone()).collect::<Vec<_>>().join(" -> ");
             return Err(ProfileError::Cycle { file, chain });
         }
-        current = f.extends.clone().map(|e| (e, dir.or(base)));
-        files.push((file, f));
+        current = f.extends.clone().map(|e| (e, dir.clone().or(base)));
+        files.push((file, f, dir));
     }
     files.reverse(); // root ancestor first
-    let leaf = files.last().map(|(_, f)| f.clone()).expect("at least one profile");
+    let leaf = files.last().map(|(_, f, _)| f.clone()).expect("at least one profile");
     let mut p = Profile {
         name: leaf.name.clone(),
         description: leaf.description.clone(),
-        chain: files.iter().map(|(_, f)| f.name.clone()).collect(),
+        chain: files.iter().map(|(_, f, _)| f.name.clone()).collect(),
         include: Vec::new(),
         exclude: Vec::new(),
         severity: BTreeMap::new(),
         params: Map::new(),
         gates: Gates::default(),
+        framework: None,
+        waivers: None,
     };
-    for (_, f) in files {
+    for (_, f, dir) in files {
+        if f.framework.is_some() {
+            p.framework = f.framework;
+        }
+        if let Some(w) = f.waivers {
+            p.waivers = Some(dir.map(|d| d.join(&w)).unwrap_or_else(|| PathBuf::from(w)));
+        }
         p.include.push(f.include);
         p.exclude.push(f.exclude);
         p.severity.extend(f.severity);

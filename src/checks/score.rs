@@ -2,7 +2,7 @@
 //!
 //! score = 100 × Σ weight(passed) / Σ weight(passed or failed), with weights
 //! info 1, low 2, medium 5, high 10, critical 20; `skip` and `error` are not
-//! applicable. Grade: A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, else F; a failed
+//! applicable, and so is a waived failure (`scan --waivers`). Grade: A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, else F; a failed
 //! critical check caps the grade at D, a failed high one at B. With nothing
 //! applicable the score is 100.
 
@@ -23,6 +23,14 @@ pub struct Summary {
     pub fail: usize,
     pub skip: usize,
     pub error: usize,
+    /// Of `fail`, the failures a waiver accepts (not scored, never gated;
+    /// present with `--waivers`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub waived: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 fn value(results: &[&CheckResult]) -> f64 {
@@ -34,7 +42,7 @@ fn value(results: &[&CheckResult]) -> f64 {
                 got += w;
                 total += w;
             }
-            Status::Fail => total += w,
+            Status::Fail if r.waiver.is_none() => total += w,
             _ => {}
         }
     }
@@ -53,7 +61,7 @@ pub fn grade(value: f64, results: &[CheckResult]) -> char {
         v if v >= 60.0 => 'D',
         _ => 'F',
     };
-    let failed = |s: Severity| results.iter().any(|r| r.status == Status::Fail && r.severity == s);
+    let failed = |s: Severity| results.iter().any(|r| r.open_failure() && r.severity == s);
     if failed(Severity::Critical) && g < 'D' {
         g = 'D';
     } else if failed(Severity::High) && g < 'B' {
@@ -77,7 +85,10 @@ pub fn summary(results: &[CheckResult]) -> Summary {
     for r in results {
         match r.status {
             Status::Pass => s.pass += 1,
-            Status::Fail => s.fail += 1,
+            Status::Fail => {
+                s.fail += 1;
+                s.waived += usize::from(r.waiver.is_some());
+            }
             Status::Skip => s.skip += 1,
             Status::Error => s.error += 1,
         }
@@ -100,6 +111,8 @@ mod tests {
             evidence: vec![],
             fix: String::new(),
             references: Default::default(),
+            waiver: None,
+            change: None,
         }
     }
 

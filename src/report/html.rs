@@ -110,6 +110,7 @@ fn anchor_id(id: &str) -> String {
 
 /// The page style, shared with the fleet view of `merge`.
 pub const CSS: &str = include_str!("html.css");
+const AUDIT_CSS: &str = super::audit_view::CSS;
 
 fn counts(results: &[&CheckResult]) -> [usize; 4] {
     let n = |s: Status| results.iter().filter(|r| r.status == s).count();
@@ -291,13 +292,14 @@ pub fn render(report: &Report) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"hardcheck {}\">\n\
-         <title>hardcheck report — {} — {}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n",
+         <title>hardcheck report — {} — {}</title>\n<style>\n{CSS}{AUDIT_CSS}</style>\n</head>\n<body>\n",
         escape_html(report.tool.version),
         escape_html(&target),
         escape_html(&context::human_time(&report.scan.started_at))
     );
     header(&mut out, report);
     overview(&mut out, report);
+    out.push_str(&super::audit_view::html(report));
     let cats = categories(&report.results);
     let ordered = ordered(&report.results);
     if !cats.is_empty() {

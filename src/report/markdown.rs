@@ -264,6 +264,7 @@ pub fn render(report: &Report, report_url: Option<&str>) -> String {
     if !cats.is_empty() {
         out.push_str(&summary_table(report, &cats, &ordered));
     }
+    out.push_str(&super::audit_view::markdown(report));
     // Failures first (worst first, across categories), then errors, the
     // other results folded per category, and the inputs not read: each
     // block goes in whole while the summary stays under the limit.

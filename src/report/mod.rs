@@ -1,5 +1,6 @@
 //! Report formats, all fed by the same [`Report`].
 
+pub mod audit_view;
 pub mod catalog;
 pub mod context;
 pub mod html;
@@ -12,6 +13,9 @@ pub mod text;
 
 pub use crate::model::{DeclaredListener, Listener};
 
+use crate::audit::baseline::Fixed;
+use crate::audit::controls::Compliance;
+use crate::audit::waivers::WaiverStatus;
 use crate::checks::score::{Score, Summary};
 use crate::model::{CheckResult, Severity, Skipped, Status};
 use serde::Serialize;
@@ -105,6 +109,18 @@ pub struct Report {
     /// (an addition to schema 1).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub declared_listeners: Vec<DeclaredListener>,
+    /// The benchmark controls, when the profile declares a framework (an
+    /// addition to schema 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compliance: Option<Compliance>,
+    /// Every waiver given and what became of it: applied, partial, expired,
+    /// unused (an addition to schema 1).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<WaiverStatus>,
+    /// With `--baseline`: the baseline's failing findings that are gone (an
+    /// addition to schema 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<Vec<Fixed>>,
     /// Documentation of each check that ran, by id (not serialised).
     #[serde(skip)]
     pub docs: BTreeMap<String, CheckDoc>,

@@ -369,6 +369,7 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
     listeners(&mut out, &st, report);
     not_read(&mut out, &st, report);
     top_findings(&mut out, &st, report);
+    out.push_str(&super::audit_view::text(report, st.verbose));
     out.push('\n');
     let line = score_line(report);
     let _ = writeln!(out, "{}", st.paint(&line, "1"));
