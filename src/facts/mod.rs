@@ -18,11 +18,13 @@ mod registry;
 pub use registry::{find, names, FactDef, ParamKind, FACTS};
 
 use crate::limits;
+use crate::passwords;
 use crate::sources::{self, FileSource, Reader, Unavailable};
 use crate::target::{ReadError, Target};
 use serde_json::Value;
 use std::any::Any;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -38,11 +40,26 @@ pub struct ScanOptions {
     pub db_urls: Vec<String>,
     /// Time for the whole scan: a check still running then is an `error`.
     pub budget: Duration,
+    /// How hard password guessing tries (`--passwords`, or the profile's
+    /// `passwords`): one scan-wide budget shared by every password check.
+    pub passwords: passwords::Mode,
+    /// The invoking user's cache directory (`None`: `--no-cache`, or none
+    /// could be found; the reason is in `cache_off`).
+    pub cache: Option<PathBuf>,
+    /// Why there is no cache, when it was not turned off on purpose.
+    pub cache_off: Option<String>,
 }
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        ScanOptions { probe: true, db_urls: Vec::new(), budget: limits::SCAN_BUDGET }
+        ScanOptions {
+            probe: true,
+            db_urls: Vec::new(),
+            budget: limits::SCAN_BUDGET,
+            passwords: passwords::Mode::default(),
+            cache: None,
+            cache_off: None,
+        }
     }
 }
 

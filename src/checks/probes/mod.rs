@@ -6,6 +6,7 @@
 
 mod credentials;
 mod database_live;
+mod guessing;
 mod home_directories;
 pub mod params;
 mod policy_documents;
