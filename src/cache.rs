@@ -15,7 +15,7 @@
 //! digests cannot be compared with a leaked hash, and with it they can only
 //! be matched, not reversed. The directory is 0700, files 0600, written
 //! atomically (a temporary file renamed over the old one), bounded to
-//! [`MAX_ENTRIES`] records (the oldest are dropped). A cache that cannot be
+//! `limits::CACHE_ENTRIES` records (the oldest are dropped). A cache that cannot be
 //! read or parsed is ignored with a note, never a failure.
 
 use serde::{Deserialize, Serialize};
@@ -26,8 +26,6 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsE
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Most records kept in one cache file (the oldest go first).
-pub const MAX_ENTRIES: usize = 20_000;
 /// Largest cache file read (a bigger one is ignored as corrupt).
 const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 const KEY_FILE: &str = "key";
@@ -221,12 +219,12 @@ impl Cache {
         self.records.is_empty()
     }
 
-    /// Write the cache, dropping the oldest records above [`MAX_ENTRIES`].
-    pub fn save(&mut self) -> Result<(), String> {
-        if self.records.len() > MAX_ENTRIES {
+    /// Write the cache, dropping the oldest records above `max`.
+    pub fn save(&mut self, max: usize) -> Result<(), String> {
+        if self.records.len() > max {
             let mut ages: Vec<(u64, String)> = self.records.iter().map(|(k, r)| (r.at, k.clone())).collect();
             ages.sort();
-            for (_, k) in ages.into_iter().take(self.records.len() - MAX_ENTRIES) {
+            for (_, k) in ages.into_iter().take(self.records.len() - max) {
                 self.records.remove(&k);
             }
         }
@@ -262,7 +260,7 @@ mod tests {
         let d = c.digest(b"secret-hash");
         assert_eq!(d.len(), 64);
         c.put(d.clone(), 7, "L1");
-        c.save().unwrap();
+        c.save(10).unwrap();
         let mode = |p: &Path| std::fs::metadata(p).unwrap().mode() & 0o777;
         assert_eq!(mode(&dir), 0o700);
         assert_eq!(mode(&dir.join("t.json")), 0o600);
@@ -277,11 +275,12 @@ mod tests {
         let (c3, note) = Cache::open(&dir, "t.json").unwrap();
         assert!(c3.is_empty() && note.unwrap().contains("corrupt"));
         let mut c4 = c3;
-        for i in 0..MAX_ENTRIES + 3 {
+        let max = 50;
+        for i in 0..max + 3 {
             c4.records.insert(format!("{i:08}"), Record { done: 1, list: "L".into(), at: i as u64 });
         }
-        c4.save().unwrap();
-        assert_eq!(c4.len(), MAX_ENTRIES);
-        assert!(!c4.records.contains_key("00000000") && c4.records.contains_key(&format!("{:08}", MAX_ENTRIES + 2)));
+        c4.save(max).unwrap();
+        assert_eq!(c4.len(), max);
+        assert!(!c4.records.contains_key("00000000") && c4.records.contains_key(&format!("{:08}", max + 2)));
     }
 }

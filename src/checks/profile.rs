@@ -33,6 +33,9 @@ pub struct ProfileFile {
     pub params: toml::Table,
     #[serde(default)]
     pub gates: Gates,
+    /// How hard password guessing tries (`quick` or `thorough`); the
+    /// command line's `--passwords` wins.
+    pub passwords: Option<crate::passwords::Mode>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -53,6 +56,7 @@ pub struct Profile {
     pub severity: BTreeMap<String, Severity>,
     pub params: Map<String, Value>,
     pub gates: Gates,
+    pub passwords: Option<crate::passwords::Mode>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,8 +105,8 @@ fn load_file(spec: &str, base: Option<&Path>) -> Result<(String, ProfileFile, Op
             _ => PathBuf::from(spec),
         };
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| ProfileError::Read { file: shown.clone(), message: e.to_string() })?;
+        let text = crate::target::read_host_text(&path)
+            .map_err(|e| ProfileError::Read { file: shown.clone(), message: e.reason() })?;
         let f = parse(&shown, &text)?;
         Ok((shown, f, path.parent().map(Path::to_path_buf)))
     } else {
@@ -137,6 +141,7 @@ pub fn load(spec: &str) -> Result<Profile, ProfileError> {
         severity: BTreeMap::new(),
         params: Map::new(),
         gates: Gates::default(),
+        passwords: None,
     };
     for (_, f) in files {
         p.include.push(f.include);
@@ -151,6 +156,7 @@ pub fn load(spec: &str) -> Result<Profile, ProfileError> {
         if f.gates.min_score.is_some() {
             p.gates.min_score = f.gates.min_score;
         }
+        p.passwords = f.passwords.or(p.passwords);
     }
     Ok(p)
 }

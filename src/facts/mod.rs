@@ -48,6 +48,27 @@ pub struct ScanOptions {
     pub cache: Option<PathBuf>,
     /// Why there is no cache, when it was not turned off on purpose.
     pub cache_off: Option<String>,
+    /// A Dockerfile on the host to judge besides those found under the app
+    /// paths (`scan --dockerfile PATH`).
+    pub dockerfile: Option<String>,
+    /// The container a live scan runs in, when the profile was chosen for
+    /// it (no `--profile` given): live-host-only checks are skipped, naming
+    /// it. With `--profile`, they run on the container's own live state.
+    pub container: Option<String>,
+}
+
+impl ScanOptions {
+    /// The invoking user's resume cache, unless `off` (`--no-cache`).
+    pub fn with_cache(mut self, off: bool) -> Self {
+        (self.cache, self.cache_off) = match off {
+            true => (None, None),
+            false => match crate::cache::default_dir() {
+                Ok(dir) => (Some(dir), None),
+                Err(why) => (None, Some(why)),
+            },
+        };
+        self
+    }
 }
 
 impl Default for ScanOptions {
@@ -59,6 +80,8 @@ impl Default for ScanOptions {
             passwords: passwords::Mode::default(),
             cache: None,
             cache_off: None,
+            dockerfile: None,
+            container: None,
         }
     }
 }

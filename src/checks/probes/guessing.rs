@@ -3,7 +3,8 @@
 //!
 //! - **Budget.** The first password check of a scan starts the clock; every
 //!   password check (shadow, htpasswd, Jenkins) stops at the same deadline:
-//!   `--passwords quick` (default) 100 ms, `thorough` 10 s, or the
+//!   `--passwords quick` (default) 100 ms, `thorough` 5 s
+//!   (`limits::PASSWORD_*_BUDGET`), or the
 //!   profile's `password_check_budget_ms`. The guesses run on every core.
 //! - **Order.** Rank by rank across accounts: every account gets its
 //!   strongest guesses (empty, name variants, the top of the list) before
@@ -18,12 +19,29 @@
 
 use crate::cache::Cache;
 use crate::facts::Facts;
+use crate::limits;
 use crate::passwords::hash::Hash;
-use crate::passwords::{self, Guesses, Weakness};
+use crate::passwords::{self, Guesses, Mode, Weakness};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
+
+/// The scan-wide budget of a mode.
+pub fn budget(mode: Mode) -> Duration {
+    match mode {
+        Mode::Quick => limits::PASSWORD_QUICK_BUDGET,
+        Mode::Thorough => limits::PASSWORD_THOROUGH_BUDGET,
+    }
+}
+
+/// How much of the bundled list a mode tries.
+pub fn top(mode: Mode) -> usize {
+    match mode {
+        Mode::Quick => limits::PASSWORD_QUICK_COMMON,
+        Mode::Thorough => passwords::common().len(),
+    }
+}
 
 /// The cache file of password guessing, in the cache directory.
 pub const CACHE_FILE: &str = "passwords.json";
@@ -97,7 +115,7 @@ fn cache(f: &Facts) -> Option<std::sync::Arc<Mutex<Shared>>> {
 /// deadline. `top`: how much of the list; `own`: a budget set by the
 /// profile (`password_check_budget_ms`) instead of the mode's.
 pub fn guess(f: &Facts, jobs: &[Job], top: usize, own: Option<Duration>) -> Guessed {
-    let budget = own.unwrap_or_else(|| f.options().passwords.budget());
+    let budget = own.unwrap_or_else(|| budget(f.options().passwords));
     let start = f.memo("passwords:budget", |_| Ok(Instant::now())).map(|s| *s).unwrap_or_else(|_| Instant::now());
     let deadline = start + budget;
     let list = passwords::guesses::list_digest(top);
@@ -132,7 +150,7 @@ pub fn guess(f: &Facts, jobs: &[Job], top: usize, own: Option<Duration>) -> Gues
                     c.put(d, *done as u64, &list);
                 }
             }
-            if let Err(e) = c.save() {
+            if let Err(e) = c.save(limits::CACHE_ENTRIES) {
                 notes.push(format!("resume cache not written ({e})"));
             }
         }

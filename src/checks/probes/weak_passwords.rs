@@ -71,7 +71,7 @@ pub struct GuessParams {
     #[serde(default)]
     pub common_passwords: Option<usize>,
     /// The scan-wide guessing budget, from the scan's first guess (default:
-    /// by `--passwords`, 100 ms quick, 10 s thorough).
+    /// by `--passwords`, 100 ms quick, 5 s thorough).
     #[serde(default)]
     pub password_check_budget_ms: Option<u64>,
     #[serde(default = "max_sha_rounds")]
@@ -310,7 +310,7 @@ pub fn run(f: &Facts, params: &GuessParams) -> Result<Outcome, Unavailable> {
     let limits =
         caps(params.password_max_sha_rounds, params.password_max_bcrypt_cost, params.password_max_yescrypt_factor);
     let mode = f.options().passwords;
-    let top = params.common_passwords.unwrap_or_else(|| mode.common()).min(passwords::common().len());
+    let top = params.common_passwords.unwrap_or_else(|| guessing::top(mode)).min(passwords::common().len());
     let mut out = Outcome::default();
     let list = entries(f, source, &params.paths, &mut out)?;
     let mut hashes = Vec::new();
