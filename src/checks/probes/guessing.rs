@@ -116,8 +116,6 @@ fn cache(f: &Facts) -> Option<std::sync::Arc<Mutex<Shared>>> {
 /// profile (`password_check_budget_ms`) instead of the mode's.
 pub fn guess(f: &Facts, jobs: &[Job], top: usize, own: Option<Duration>) -> Guessed {
     let budget = own.unwrap_or_else(|| budget(f.options().passwords));
-    let start = f.memo("passwords:budget", |_| Ok(Instant::now())).map(|s| *s).unwrap_or_else(|_| Instant::now());
-    let deadline = start + budget;
     let list = passwords::guesses::list_digest(top);
     let guesses: Vec<Guesses> = jobs.iter().map(|j| Guesses::new(j.user, top)).collect();
     let mut notes = Vec::new();
@@ -142,7 +140,10 @@ pub fn guess(f: &Facts, jobs: &[Job], top: usize, own: Option<Duration>) -> Gues
             Err(e) => notes.push(format!("no resume cache ({e})")),
         }
     }
-    let run = crack(jobs, &guesses, &from, deadline);
+    // The clock starts at the scan's first guess (opening the cache is not
+    // guessing).
+    let start = f.memo("passwords:budget", |_| Ok(Instant::now())).map(|s| *s).unwrap_or_else(|_| Instant::now());
+    let run = crack(jobs, &guesses, &from, start + budget);
     if let Some(c) = &shared {
         if let Ok(c) = &mut c.lock().unwrap_or_else(|p| p.into_inner()).cache {
             for ((d, p), done) in digests.into_iter().zip(&run.per).zip(&run.prefix) {
