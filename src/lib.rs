@@ -7,7 +7,8 @@
 //!
 //! 0. foundation: [`model`] (the result model), [`redact`] (masking
 //!    secrets), [`limits`] (every bound), [`passwords`] (weak-password
-//!    judgement, hash verification);
+//!    judgement, hash verification), [`cache`] (the invoking user's
+//!    resume cache, keyed digests only);
 //! 1. [`target`]: every read of the host, a root filesystem or an image;
 //! 2. [`sources`]: the [`sources::Reader`], the include-following reader,
 //!    generic formats (lines, key/value, INI, YAML/JSON/TOML, file
@@ -28,6 +29,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod cache;
 pub mod checks;
 pub mod collectors;
 pub mod facts;

@@ -120,6 +120,17 @@ pub const DB_FINDINGS: usize = 500;
 /// candidate table unbounded), and names listed in one note.
 pub const PASSWORD_ENTRIES: usize = 10_000;
 pub const NOTE_NAMES: usize = 5;
+/// Password guessing, one budget for the whole scan (every password check
+/// shares it), on every core: by default (`--passwords quick`) the
+/// strongest guesses only (empty, name variants, the top
+/// [`PASSWORD_QUICK_COMMON`] of the list); `--passwords thorough` and the
+/// audit profiles (`passwords = "thorough"`) the whole list. The thorough
+/// budget stays under [`CHECK_TIME`].
+pub const PASSWORD_QUICK_BUDGET: Duration = Duration::from_millis(100);
+pub const PASSWORD_THOROUGH_BUDGET: Duration = Duration::from_secs(5);
+pub const PASSWORD_QUICK_COMMON: usize = 100;
+/// Records kept in the invoking user's resume cache (the oldest go first).
+pub const CACHE_ENTRIES: usize = 20_000;
 
 // ------------------------------------------------------ checks, expressions
 

@@ -140,6 +140,15 @@ struct ScanArgs {
     /// Do not probe listening ports (no TLS/HTTP connections to local services).
     #[arg(long)]
     no_probe: bool,
+    /// Password guessing: `quick` (default: empty, name variants and the
+    /// top of the list, 100 ms for the whole scan) or `thorough` (the whole
+    /// list, 5 s). The profile may set it; this flag wins.
+    #[arg(long, value_name = "MODE")]
+    passwords: Option<hardcheck::passwords::Mode>,
+    /// Do not read or write the resume cache ($XDG_CACHE_HOME/hardcheck or
+    /// ~/.cache/hardcheck: keyed digests of password hashes, never the hashes).
+    #[arg(long)]
+    no_cache: bool,
     /// Introspect a running database with read-only queries (repeatable):
     /// postgres://USER:PASSWORD@HOST:PORT/DB, mysql://… (or mariadb://…),
     /// redis://[USER]:PASSWORD@HOST:PORT. Also with --root: the database is
@@ -250,7 +259,8 @@ fn scan(args: ScanArgs) -> Result<u8> {
         db_urls: args.db.clone(),
         dockerfile: args.dockerfile.as_ref().map(|p| p.display().to_string()),
         container: container.as_ref().filter(|_| args.profile.is_none()).map(|c| c.engine.clone()),
-        ..ScanOptions::default()
+        passwords: args.passwords.or(prof.passwords).unwrap_or_default(),
+        ..ScanOptions::default().with_cache(args.no_cache)
     };
     let facts = Arc::new(Facts::new(target.clone(), options));
     let mut results = run_with_progress(facts.clone(), plan, !args.quiet);

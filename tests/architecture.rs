@@ -7,7 +7,7 @@
 //!
 //! | floor | modules |
 //! | --- | --- |
-//! | 0 | `model`, `redact`, `limits`, `passwords` (foundation: no imports of each other) |
+//! | 0 | `model`, `redact`, `limits`, `passwords`, `cache` (foundation: no imports of each other) |
 //! | 1 | `target` |
 //! | 2 | `sources` |
 //! | 3 | `collectors` |
@@ -30,6 +30,7 @@ const FLOORS: &[(&str, u8)] = &[
     ("redact", 0),
     ("limits", 0),
     ("passwords", 0),
+    ("cache", 0),
     ("target", 1),
     ("sources", 2),
     ("collectors", 3),

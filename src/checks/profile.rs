@@ -33,6 +33,9 @@ pub struct ProfileFile {
     pub params: toml::Table,
     #[serde(default)]
     pub gates: Gates,
+    /// How hard password guessing tries (`quick` or `thorough`); the
+    /// command line's `--passwords` wins.
+    pub passwords: Option<crate::passwords::Mode>,
     /// The benchmark this profile audits: a control catalog and a level.
     pub framework: Option<FrameworkRef>,
     /// A waivers file (a path relative to this profile file).
@@ -76,6 +79,7 @@ pub struct Profile {
     /// The nearest `waivers` in the chain, resolved against its profile
     /// file's directory (a built-in profile's against the working directory).
     pub waivers: Option<PathBuf>,
+    pub passwords: Option<crate::passwords::Mode>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -165,6 +169,7 @@ pub fn load(spec: &str) -> Result<Profile, ProfileError> {
         gates: Gates::default(),
         framework: None,
         waivers: None,
+        passwords: None,
     };
     for (_, f, dir) in files {
         if f.framework.is_some() {
@@ -185,6 +190,7 @@ pub fn load(spec: &str) -> Result<Profile, ProfileError> {
         if f.gates.min_score.is_some() {
             p.gates.min_score = f.gates.min_score;
         }
+        p.passwords = f.passwords.or(p.passwords);
     }
     Ok(p)
 }

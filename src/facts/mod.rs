@@ -18,11 +18,13 @@ mod registry;
 pub use registry::{find, names, FactDef, ParamKind, FACTS};
 
 use crate::limits;
+use crate::passwords;
 use crate::sources::{self, FileSource, Reader, Unavailable};
 use crate::target::{ReadError, Target};
 use serde_json::Value;
 use std::any::Any;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -38,6 +40,14 @@ pub struct ScanOptions {
     pub db_urls: Vec<String>,
     /// Time for the whole scan: a check still running then is an `error`.
     pub budget: Duration,
+    /// How hard password guessing tries (`--passwords`, or the profile's
+    /// `passwords`): one scan-wide budget shared by every password check.
+    pub passwords: passwords::Mode,
+    /// The invoking user's cache directory (`None`: `--no-cache`, or none
+    /// could be found; the reason is in `cache_off`).
+    pub cache: Option<PathBuf>,
+    /// Why there is no cache, when it was not turned off on purpose.
+    pub cache_off: Option<String>,
     /// A Dockerfile on the host to judge besides those found under the app
     /// paths (`scan --dockerfile PATH`).
     pub dockerfile: Option<String>,
@@ -47,9 +57,32 @@ pub struct ScanOptions {
     pub container: Option<String>,
 }
 
+impl ScanOptions {
+    /// The invoking user's resume cache, unless `off` (`--no-cache`).
+    pub fn with_cache(mut self, off: bool) -> Self {
+        (self.cache, self.cache_off) = match off {
+            true => (None, None),
+            false => match crate::cache::default_dir() {
+                Ok(dir) => (Some(dir), None),
+                Err(why) => (None, Some(why)),
+            },
+        };
+        self
+    }
+}
+
 impl Default for ScanOptions {
     fn default() -> Self {
-        ScanOptions { probe: true, db_urls: Vec::new(), budget: limits::SCAN_BUDGET, dockerfile: None, container: None }
+        ScanOptions {
+            probe: true,
+            db_urls: Vec::new(),
+            budget: limits::SCAN_BUDGET,
+            passwords: passwords::Mode::default(),
+            cache: None,
+            cache_off: None,
+            dockerfile: None,
+            container: None,
+        }
     }
 }
 

@@ -5,7 +5,10 @@
 //! Nothing here ever returns or formats a candidate password: callers get a
 //! [`Weakness`] that says *why* a value is weak, never *what* it is.
 
+pub mod guesses;
 pub mod hash;
+
+pub use guesses::{Guesses, Mode};
 
 use std::collections::HashSet;
 use std::sync::OnceLock;

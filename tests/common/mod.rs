@@ -8,9 +8,15 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The binary, with a fresh empty cache directory of its own (a scan never
+/// resumes from another test's, nor writes into the real home's).
 pub fn bin() -> Command {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cache-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache);
     let mut c = Command::new(env!("CARGO_BIN_EXE_hardcheck"));
-    c.env("NO_COLOR", "1");
+    c.env("NO_COLOR", "1").env("XDG_CACHE_HOME", cache);
     c
 }
 

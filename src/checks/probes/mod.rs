@@ -7,6 +7,7 @@
 mod credentials;
 mod database_live;
 mod findings;
+mod guessing;
 mod home_directories;
 pub mod params;
 mod policy_documents;

@@ -3,12 +3,12 @@
 //!
 //! Probes:
 //! - `weak_passwords` (param `source`: `shadow`, `htpasswd`, `jenkins`):
-//!   every usable hash is tried with the account's own name variants and the
-//!   `common_passwords` most common passwords, within
-//!   `password_check_budget_ms`. Candidates are tried rank by rank across
-//!   accounts (every account gets the likeliest guesses before any account
-//!   gets deeper ones), on every core. A match is a failure naming the
-//!   *kind* of weakness, never the password.
+//!   every usable hash is tried with the empty password, the account's own
+//!   name variants and the most common passwords (`common_passwords`, or
+//!   by `--passwords`: 100 quick, the whole list thorough), under the
+//!   scan-wide budget (`guessing`), resuming from the invoking user's
+//!   cache. A match is a failure naming the *kind* of weakness, never the
+//!   password; the message says how far guessing got for each account.
 //! - `password_hashes` (param `source`: `shadow` or `htpasswd`; `judge`:
 //!   `cost` or `scheme`): hashes whose cost is above the verification caps
 //!   (a hostile image, a login DoS), or htpasswd entries with a weak scheme.
@@ -20,17 +20,17 @@
 //! What was not tried (an unsupported scheme, a cost above the cap, the
 //! budget running out) is said in the result's notes.
 
+use super::guessing::{self, Guessed, Job};
 use super::params::Params;
 use super::Outcome;
 use crate::collectors::accounts::{self, hash_scheme};
 use crate::facts::Facts;
+use crate::passwords;
 use crate::passwords::hash::{self, Hash, Limits, Scheme, Unsupported};
-use crate::passwords::{self, Weakness};
+use crate::passwords::Mode;
 use crate::sources::{item, Reader, Unavailable};
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Most accounts/entries judged per check (a hostile file cannot make the
 /// candidate table unbounded).
@@ -66,26 +66,20 @@ pub struct GuessParams {
     /// Files to read (globs) instead of the source's usual places.
     #[serde(default)]
     pub paths: Vec<String>,
-    /// How many of the most common passwords are tried.
-    #[serde(default = "common_passwords")]
-    pub common_passwords: usize,
-    /// Time for all the guesses of one check.
-    #[serde(default = "budget_ms")]
-    pub password_check_budget_ms: u64,
+    /// How many of the most common passwords are tried (default: by
+    /// `--passwords`, 100 quick, the whole list thorough).
+    #[serde(default)]
+    pub common_passwords: Option<usize>,
+    /// The scan-wide guessing budget, from the scan's first guess (default:
+    /// by `--passwords`, 100 ms quick, 5 s thorough).
+    #[serde(default)]
+    pub password_check_budget_ms: Option<u64>,
     #[serde(default = "max_sha_rounds")]
     pub password_max_sha_rounds: u64,
     #[serde(default = "max_bcrypt_cost")]
     pub password_max_bcrypt_cost: u64,
     #[serde(default = "max_yescrypt_factor")]
     pub password_max_yescrypt_factor: u64,
-}
-
-fn common_passwords() -> usize {
-    100
-}
-
-fn budget_ms() -> u64 {
-    5_000
 }
 
 impl Params for GuessParams {}
@@ -310,103 +304,13 @@ fn listing(names: &[String]) -> String {
     }
 }
 
-/// The guesses for one user, likeliest first: the most common passwords
-/// interleaved with the user's own name variants.
-fn candidates(user: &str, common: &[&'static str]) -> Vec<(String, Weakness)> {
-    let names = passwords::name_variants(user);
-    let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::with_capacity(common.len() + names.len());
-    let (mut c, mut n) = (common.iter(), names.into_iter());
-    loop {
-        let (a, b) = (c.next(), n.next());
-        if a.is_none() && b.is_none() {
-            break;
-        }
-        if let Some(a) = a {
-            if seen.insert(a.to_string()) {
-                out.push((a.to_string(), Weakness::Common));
-            }
-        }
-        if let Some(b) = b {
-            if seen.insert(b.clone()) {
-                out.push((b, Weakness::SameAsName));
-            }
-        }
-    }
-    out
-}
-
-/// What cracking found.
-struct Cracked {
-    /// Per entry: the weakness found and when.
-    found: Vec<Option<(Weakness, Duration)>>,
-    tried: Vec<usize>,
-    planned: Vec<usize>,
-    malformed: Vec<bool>,
-    out_of_time: bool,
-    elapsed: Duration,
-}
-
-/// Try every entry's candidates, rank by rank, on every core, until done or
-/// the budget runs out.
-fn crack(hashes: &[(&Entry, Hash)], common: &[&'static str], budget: Duration) -> Cracked {
-    let start = Instant::now();
-    let deadline = start + budget;
-    let cands: Vec<Vec<(String, Weakness)>> = hashes.iter().map(|(e, _)| candidates(&e.user, common)).collect();
-    let n = hashes.len();
-    let depth = cands.iter().map(Vec::len).max().unwrap_or(0);
-    let total = n.saturating_mul(depth);
-    let next = AtomicUsize::new(0);
-    let found: Vec<OnceLock<(Weakness, Duration)>> = (0..n).map(|_| OnceLock::new()).collect();
-    let tried: Vec<AtomicUsize> = (0..n).map(|_| AtomicUsize::new(0)).collect();
-    let broken: Vec<AtomicBool> = (0..n).map(|_| AtomicBool::new(false)).collect();
-    let out_of_time = AtomicBool::new(false);
-    let workers = std::thread::available_parallelism().map(|w| w.get()).unwrap_or(1).clamp(1, 64).min(total.max(1));
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= total {
-                    break;
-                }
-                let (rank, e) = (i / n, i % n);
-                let Some((cand, why)) = cands[e].get(rank) else { continue };
-                if found[e].get().is_some() || broken[e].load(Ordering::Relaxed) {
-                    continue;
-                }
-                if Instant::now() >= deadline {
-                    out_of_time.store(true, Ordering::Relaxed);
-                    break;
-                }
-                tried[e].fetch_add(1, Ordering::Relaxed);
-                match hashes[e].1.matches(cand) {
-                    Ok(true) => {
-                        let _ = found[e].set((why.clone(), start.elapsed()));
-                    }
-                    Ok(false) => {}
-                    Err(_) => broken[e].store(true, Ordering::Relaxed),
-                }
-            });
-        }
-    });
-    Cracked {
-        found: found.into_iter().map(|f| f.into_inner()).collect(),
-        tried: tried.into_iter().map(AtomicUsize::into_inner).collect(),
-        planned: cands.iter().map(Vec::len).collect(),
-        malformed: broken.into_iter().map(AtomicBool::into_inner).collect(),
-        out_of_time: out_of_time.into_inner(),
-        elapsed: start.elapsed(),
-    }
-}
-
 /// Probe `weak_passwords`.
 pub fn run(f: &Facts, params: &GuessParams) -> Result<Outcome, Unavailable> {
     let source = params.source;
     let limits =
         caps(params.password_max_sha_rounds, params.password_max_bcrypt_cost, params.password_max_yescrypt_factor);
-    let budget_ms = params.password_check_budget_ms;
-    let top = params.common_passwords;
-    let common = &passwords::common()[..top.min(passwords::common().len())];
+    let mode = f.options().passwords;
+    let top = params.common_passwords.unwrap_or_else(|| guessing::top(mode)).min(passwords::common().len());
     let mut out = Outcome::default();
     let list = entries(f, source, &params.paths, &mut out)?;
     let mut hashes = Vec::new();
@@ -417,15 +321,19 @@ pub fn run(f: &Facts, params: &GuessParams) -> Result<Outcome, Unavailable> {
             Err(why) => unverified.push(format!("{} ({why})", who(e))),
         }
     }
-    let c = crack(&hashes, common, Duration::from_millis(budget_ms));
-    let what = source.what();
-    for (i, (e, h)) in hashes.iter().enumerate() {
-        if let Some((why, at)) = &c.found[i] {
+    let jobs: Vec<Job> = hashes
+        .iter()
+        .map(|(e, h)| Job { key: format!("{source:?}\0{}\0{}", e.user, e.field), user: &e.user, hash: h })
+        .collect();
+    let g = guessing::guess(f, &jobs, top, params.password_check_budget_ms.map(Duration::from_millis));
+    for ((e, h), p) in hashes.iter().zip(&g.per) {
+        if let Some((why, k, at)) = &p.found {
             let detail = format!(
-                "{}: password is {} — guessed in {:.1} s{}",
+                "{}: password is {} — guessed in {:.1} s (guess {k} of {}){}",
                 e.user,
                 why.describe(),
                 at.as_secs_f64(),
+                p.planned,
                 if h.scheme == Scheme::Plain { " (stored in plaintext)" } else { "" }
             );
             let mut m = item(Some(&e.path), Some(e.line), detail);
@@ -435,38 +343,11 @@ pub fn run(f: &Facts, params: &GuessParams) -> Result<Outcome, Unavailable> {
             out.failures.push(m);
         }
     }
-    let malformed: Vec<String> = hashes
-        .iter()
-        .zip(&c.malformed)
-        .filter(|(_, b)| **b)
-        .map(|((e, h), _)| format!("{} (malformed {} hash)", who(e), h.scheme.name()))
-        .collect();
-    unverified.extend(malformed);
+    let malformed = hashes.iter().zip(&g.per).filter(|(_, p)| p.malformed);
+    unverified.extend(malformed.map(|((e, h), _)| format!("{} (malformed {} hash)", who(e), h.scheme.name())));
     out.checked = hashes.len();
-    let tried: usize = c.tried.iter().sum();
-    let planned: usize = c.planned.iter().sum();
-    if !hashes.is_empty() {
-        out.notes.push(format!(
-            "{} {what}{} checked: {tried} guesses in {:.1} s (name variants and the {} most common passwords)",
-            hashes.len(),
-            if hashes.len() == 1 { "" } else { "s" },
-            c.elapsed.as_secs_f64(),
-            common.len()
-        ));
-    }
-    if c.out_of_time {
-        let short: Vec<String> = hashes
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| c.found[*i].is_none() && !c.malformed[*i] && c.tried[*i] < c.planned[*i])
-            .map(|(i, (e, _))| format!("{} ({} of {} tried)", e.user, c.tried[i], c.planned[i]))
-            .collect();
-        out.notes.push(format!(
-            "the time budget of {budget_ms} ms ran out with {} of {planned} guesses untried: {} (raise password_check_budget_ms to go deeper)",
-            planned - tried.min(planned),
-            listing(&short)
-        ));
-    }
+    notes(&mut out, source, &hashes, &g, mode, top);
+    out.notes.extend(g.notes);
     if !unverified.is_empty() {
         out.notes.push(format!("not verified: {}", listing(&unverified)));
     }
@@ -474,6 +355,38 @@ pub fn run(f: &Facts, params: &GuessParams) -> Result<Outcome, Unavailable> {
         return Err(Unavailable::NotFound(format!("no password hash could be verified: {}", listing(&unverified))));
     }
     Ok(out)
+}
+
+/// What was tried and how far it got for each account.
+fn notes(out: &mut Outcome, source: Source, hashes: &[(&Entry, Hash)], g: &Guessed, mode: Mode, top: usize) {
+    if hashes.is_empty() {
+        return;
+    }
+    let what = source.what();
+    let tried: usize = g.per.iter().map(|p| p.tried).sum();
+    out.notes.push(format!(
+        "{} {what}{} checked: {tried} guesses in {:.1} s ({}: empty, name variants and the {top} most common passwords)",
+        hashes.len(),
+        if hashes.len() == 1 { "" } else { "s" },
+        g.elapsed.as_secs_f64(),
+        mode.name(),
+    ));
+    let open: Vec<String> = hashes
+        .iter()
+        .zip(&g.per)
+        .filter(|(_, p)| p.found.is_none() && !p.malformed)
+        .map(|((e, _), p)| format!("{} {}", e.user, p.describe()))
+        .collect();
+    if !open.is_empty() {
+        out.notes.push(format!("progress: {}", listing(&open)));
+    }
+    let left: usize = g.per.iter().filter(|p| p.found.is_none() && !p.malformed).map(|p| p.planned - p.done()).sum();
+    if g.out_of_time && left > 0 {
+        out.notes.push(format!(
+            "the time budget of {} ms ran out with {left} guesses untried: the next scan resumes there (unless --no-cache), or use --passwords thorough",
+            g.budget.as_millis()
+        ));
+    }
 }
 
 /// Probe `password_hashes`.
@@ -522,15 +435,7 @@ pub fn run_hashes(f: &Facts, params: &HashParams) -> Result<Outcome, Unavailable
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn candidates_interleave_common_and_names() {
-        let c = candidates("alice", &["123456", "password", "alice"]);
-        assert_eq!(c[0], ("123456".into(), Weakness::Common));
-        assert_eq!(c[2].0, "password");
-        assert!(c.iter().filter(|(p, _)| p == "alice").count() == 1);
-        assert!(c.iter().any(|(p, w)| p == "Alice123" && *w == Weakness::SameAsName));
-    }
+    use crate::passwords::Weakness;
 
     #[test]
     fn htpasswd_and_jenkins_parsing() {
@@ -559,21 +464,5 @@ mod tests {
         assert_eq!(crate::redact::mask(&d), d);
         let d = format!("root: password is {} — guessed in 0.0 s", Weakness::SameAsName.describe());
         assert_eq!(crate::redact::mask(&d), d);
-    }
-
-    #[test]
-    fn crack_finds_round_robin_and_respects_budget() {
-        let e1 = Entry { path: "/p".into(), line: 1, user: "alice".into(), field: String::new() };
-        let e2 = Entry { path: "/p".into(), line: 2, user: "bob".into(), field: String::new() };
-        let h1 = hash::parse_htpasswd("{PLAIN}Bob1").unwrap();
-        let h2 = hash::parse_htpasswd("{PLAIN}password").unwrap();
-        let hashes = vec![(&e1, h1), (&e2, h2)];
-        let c = crack(&hashes, &["123456", "password"], Duration::from_secs(5));
-        assert!(c.found[0].is_none());
-        assert_eq!(c.found[1].as_ref().map(|f| f.0.clone()), Some(Weakness::Common));
-        assert!(!c.out_of_time);
-        let c = crack(&hashes, &["123456", "password"], Duration::ZERO);
-        assert!(c.out_of_time);
-        assert_eq!(c.tried.iter().sum::<usize>(), 0);
     }
 }
