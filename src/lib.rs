@@ -27,6 +27,7 @@
 pub mod checks;
 pub mod collectors;
 pub mod facts;
+pub mod fix;
 pub mod limits;
 pub mod model;
 pub mod passwords;

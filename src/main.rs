@@ -41,6 +41,8 @@ enum Command {
     /// List profiles.
     #[command(subcommand)]
     Profiles(ProfilesCommand),
+    /// Print a reviewed fix for the failing checks: a patch, a script or JSON.
+    Fix(Box<hardcheck::fix::FixArgs>),
 }
 
 const SCAN_HELP: &str = "\
@@ -165,6 +167,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Checks(ChecksCommand::List { format, checks }) => list_checks(format, &checks),
         Command::Checks(ChecksCommand::Explain { id, checks }) => explain(&id, &checks),
         Command::Profiles(ProfilesCommand::List) => list_profiles(),
+        Command::Fix(args) => Ok(hardcheck::fix::run(&args)?),
     }
 }
 
@@ -468,6 +471,7 @@ fn list_checks(format: ListFormat, dirs: &[PathBuf]) -> Result<u8> {
                         "rationale": d.rationale.trim(), "fix": d.fix.trim(), "references": d.references,
                         "aliases": d.aliases, "status": if d.status == definition::DefStatus::Active { "active" } else { "deprecated" },
                         "live_only": d.live_only, "probe": d.probe, "sources": d.sources, "origin": c.origin,
+                        "remediation": hardcheck::fix::kind(c).as_str(),
                     })
                 })
                 .collect();
@@ -536,7 +540,7 @@ fn explain_text(c: &Check) -> String {
         s += &format!("  params: {}\n", serde_json::to_string(&d.params).unwrap_or_default());
     }
     s += &format!("  defined in: {}\n", c.origin);
-    s
+    s + "\nRemediation (hardcheck fix)\n" + &hardcheck::checks::remediation::Remediation::describe(d.remediation.as_ref())
 }
 
 fn list_profiles() -> Result<u8> {

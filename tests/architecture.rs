@@ -13,7 +13,7 @@
 //! | 3 | `collectors` |
 //! | 4 | `facts` |
 //! | 5 | `checks` |
-//! | 6 | `report` |
+//! | 6 | `report`, `fix` |
 //! | 7 | `main.rs` |
 //!
 //! Imports are found in the source text with comments and string literals
@@ -34,6 +34,7 @@ const FLOORS: &[(&str, u8)] = &[
     ("facts", 4),
     ("checks", 5),
     ("report", 6),
+    ("fix", 6),
     ("main", 7),
 ];
 

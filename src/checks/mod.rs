@@ -7,5 +7,6 @@ pub mod engine;
 pub mod expr;
 pub mod probes;
 pub mod profile;
+pub mod remediation;
 pub mod score;
 pub mod surface;
