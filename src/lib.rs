@@ -21,13 +21,15 @@
 //!    the scan's options;
 //! 5. [`checks`]: definitions, CEL, the Rust-backed checks (probes), the
 //!    engine, profiles and the score;
-//! 6. [`report`]: the output formats.
+//! 6. [`report`]: the output formats;
+//! 7. [`fleet`]: `hardcheck merge`, many hosts' reports in one view.
 #![forbid(unsafe_code)]
 
 pub mod checks;
 pub mod collectors;
 pub mod facts;
 pub mod fix;
+pub mod fleet;
 pub mod limits;
 pub mod model;
 pub mod passwords;

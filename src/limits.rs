@@ -120,6 +120,17 @@ pub const NOTE_NAMES: usize = 5;
 pub const EXPR_BYTES: usize = 4096;
 pub const EXPR_NESTING: usize = 32;
 pub const EXPR_OPERATORS: usize = 256;
+/// Largest `lists.range(n)` a CEL expression may ask for (a literal), and
+/// the most elements nested comprehensions over an expression's own lists
+/// and ranges may create (checked when the expression is compiled).
+pub const CEL_RANGE: u64 = 10_000;
+pub const CEL_GENERATED: u64 = 1_000_000;
+/// Time one check may take: past it the check is an `error` result and the
+/// scan goes on with a fresh worker.
+pub const CHECK_TIME: Duration = Duration::from_secs(10);
+/// Most items a `for_each` may give, and most bytes of one value put into a
+/// message: more is an `error` result.
+pub const CEL_ITEMS: usize = 1_000_000;
 /// Stack of each check worker thread (deeply nested CEL must not overflow it).
 pub const WORKER_STACK: usize = 64 * 1024 * 1024;
 /// Check worker threads, at most.
@@ -147,3 +158,10 @@ pub const RESP_LINE: usize = 64 * 1024;
 pub const RESP_BULK: usize = 16 * 1024 * 1024;
 pub const RESP_ARRAY: usize = 100_000;
 pub const RESP_DEPTH: usize = 8;
+
+// ------------------------------------------------------------ fleet merge
+
+/// `hardcheck merge`: the largest report file read (a full scan with every
+/// evidence entry is a few MiB), and the most reports merged at once.
+pub const REPORT_BYTES: u64 = 64 * 1024 * 1024;
+pub const FLEET_REPORTS: usize = 10_000;

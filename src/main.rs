@@ -6,7 +6,7 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use hardcheck::checks::definition::{self, Check};
 use hardcheck::checks::{engine, profile, score, surface};
-use hardcheck::collectors::dblive;
+use hardcheck::collectors::{container, dblive};
 use hardcheck::facts::{Facts, ScanOptions};
 use hardcheck::model::{CheckResult, Severity, Skipped, Status};
 use hardcheck::report::{self, Format, Report, TargetInfo, Tool};
@@ -43,6 +43,31 @@ enum Command {
     Profiles(ProfilesCommand),
     /// Print a reviewed fix for the failing checks: a patch, a script or JSON.
     Fix(Box<hardcheck::fix::FixArgs>),
+    /// List the facts a check definition can read (`sources:`).
+    Sources {
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
+    },
+    /// Merge JSON reports of many hosts into one fleet view (docs/fleet.md).
+    Merge(MergeArgs),
+}
+
+#[derive(clap::Args)]
+#[command(after_help = "Exit codes: 0 merged, 1 --fail-on failed on a host, 2 an input is missing, not a \
+                        hardcheck JSON report, or of another schema version (the file is named).")]
+struct MergeArgs {
+    /// JSON reports (`hardcheck scan --format json`), one or more per host.
+    #[arg(value_name = "REPORT.json", required = true)]
+    reports: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "table")]
+    format: hardcheck::fleet::Format,
+    /// Write the fleet view to a file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit 1 when a host fails a check at or above this severity (waived
+    /// failures do not count).
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<Severity>,
 }
 
 const SCAN_HELP: &str = "\
@@ -73,9 +98,13 @@ struct ScanArgs {
     /// Platform of a multi-platform image (default linux/amd64).
     #[arg(long, value_name = "OS/ARCH", requires = "image")]
     platform: Option<String>,
-    /// Profile name (baseline, server, container) or path to a profile TOML.
-    #[arg(long, default_value = "baseline")]
-    profile: String,
+    /// Profile name (baseline, server, container) or path to a profile TOML
+    /// (default baseline; container when a live scan runs inside a container).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Also judge this Dockerfile (Dockerfiles under the app paths are found).
+    #[arg(long, value_name = "PATH")]
+    dockerfile: Option<PathBuf>,
     /// Add check definitions from a directory (repeatable).
     #[arg(long = "checks", value_name = "DIR")]
     checks: Vec<PathBuf>,
@@ -129,6 +158,9 @@ enum ChecksCommand {
         /// Add check definitions from a directory (repeatable).
         #[arg(long = "checks", value_name = "DIR")]
         checks: Vec<PathBuf>,
+        /// Markdown: the reference page of one category (default: the index).
+        #[arg(long, value_name = "CATEGORY")]
+        category: Option<String>,
     },
     /// Explain one check: rationale, fix, references, how it is evaluated.
     Explain {
@@ -148,6 +180,7 @@ enum ProfilesCommand {
 enum ListFormat {
     Table,
     Json,
+    Markdown,
 }
 
 fn main() -> ExitCode {
@@ -164,10 +197,14 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(*args),
-        Command::Checks(ChecksCommand::List { format, checks }) => list_checks(format, &checks),
+        Command::Checks(ChecksCommand::List { format, checks, category }) => {
+            list_checks(format, &checks, category.as_deref())
+        }
+        Command::Sources { format } => list_sources(format),
         Command::Checks(ChecksCommand::Explain { id, checks }) => explain(&id, &checks),
         Command::Profiles(ProfilesCommand::List) => list_profiles(),
         Command::Fix(args) => Ok(hardcheck::fix::run(&args)?),
+        Command::Merge(a) => Ok(hardcheck::fleet::run(&a.reports, a.format, a.output.as_deref(), a.fail_on)?),
     }
 }
 
@@ -191,13 +228,20 @@ fn scan(args: ScanArgs) -> Result<u8> {
         (None, None) => Arc::new(FsTarget::host()),
     };
     let checks = load_checks(&args.checks)?;
-    let prof = profile::load(&args.profile)?;
+    let container = container::of(target.as_ref());
+    let prof = profile::load(&container::profile_name(args.profile.as_deref(), container.as_ref()))?;
     let plan = select(&prof, &checks, &args.only, &args.exclude)?;
     let docs = docs_of(&plan);
     for url in &args.db {
         dblive::Url::parse(url).map_err(|e| anyhow!(hardcheck::redact::mask(&e.to_string())))?;
     }
-    let options = ScanOptions { probe: !args.no_probe, db_urls: args.db.clone(), ..ScanOptions::default() };
+    let options = ScanOptions {
+        probe: !args.no_probe,
+        db_urls: args.db.clone(),
+        dockerfile: args.dockerfile.as_ref().map(|p| p.display().to_string()),
+        container: container.as_ref().filter(|_| args.profile.is_none()).map(|c| c.engine.clone()),
+        ..ScanOptions::default()
+    };
     let facts = Arc::new(Facts::new(target.clone(), options));
     let mut results = run_with_progress(facts.clone(), plan, !args.quiet);
     let mut skipped = facts.reader().skipped();
@@ -223,6 +267,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
                 None => report::context::target_host(target.as_ref()),
             },
             image: image.as_ref().map(|i| i.info().clone()),
+            container,
         },
         scan: clock.finish(),
         profile: prof.name.clone(),
@@ -445,7 +490,9 @@ fn gates(report: &Report, args: &ScanArgs, prof: &profile::Profile) -> u8 {
 /// end, a check that found nothing wrong cannot vouch for the image.
 fn image_results(image: &ImageTarget, results: &mut [CheckResult], skipped: &mut Vec<Skipped>) {
     for ev in results.iter_mut().flat_map(|r| r.evidence.iter_mut()) {
-        ev.layer = ev.path.as_deref().and_then(|p| image.layer_of(p));
+        if ev.layer.is_none() {
+            ev.layer = ev.path.as_deref().and_then(|p| image.layer_of(p));
+        }
     }
     let refused = image.refused().iter().map(|r| Skipped { path: r.path.clone(), reason: r.reason.clone() });
     let broken = image.problems().iter().map(|p| Skipped { path: image.display_path(), reason: p.clone() });
@@ -458,9 +505,10 @@ fn image_results(image: &ImageTarget, results: &mut [CheckResult], skipped: &mut
     }
 }
 
-fn list_checks(format: ListFormat, dirs: &[PathBuf]) -> Result<u8> {
+fn list_checks(format: ListFormat, dirs: &[PathBuf], category: Option<&str>) -> Result<u8> {
     let checks = load_checks(dirs)?;
     match format {
+        ListFormat::Markdown => print!("{}", checks_markdown(&checks, category)?),
         ListFormat::Json => {
             let list: Vec<_> = checks
                 .iter()
@@ -485,6 +533,38 @@ fn list_checks(format: ListFormat, dirs: &[PathBuf]) -> Result<u8> {
                 t.add_row(vec![c.def.id.clone(), c.def.severity.to_string(), c.def.title.clone()]);
             }
             println!("{t}\n{} checks", checks.len());
+        }
+    }
+    Ok(0)
+}
+
+/// The generated reference page: the index, or one category's page.
+fn checks_markdown(checks: &[Arc<Check>], category: Option<&str>) -> Result<String> {
+    let Some(cat) = category else { return Ok(report::catalog::index_page(checks)) };
+    let cats = report::catalog::by_category(checks);
+    let list = cats.get(cat).ok_or_else(|| {
+        let names: Vec<&str> = cats.keys().map(String::as_str).collect();
+        anyhow!("--category `{cat}` is not a category (one of: {})", names.join(", "))
+    })?;
+    let mut membership = report::catalog::Membership::new();
+    for name in profile::builtin_names() {
+        for p in profile::load(&name)?.plan(checks)? {
+            membership.entry(p.check.def.id.clone()).or_default().push(name.clone());
+        }
+    }
+    Ok(report::catalog::category_page(cat, list, &membership))
+}
+
+fn list_sources(format: ListFormat) -> Result<u8> {
+    match format {
+        ListFormat::Table => print!("{}", report::catalog::sources_text()),
+        ListFormat::Markdown => print!("{}", report::catalog::sources_page()),
+        ListFormat::Json => {
+            let list: Vec<_> = hardcheck::facts::FACTS
+                .iter()
+                .map(|f| serde_json::json!({"name": f.name, "summary": f.summary, "depends": f.depends}))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&list)?);
         }
     }
     Ok(0)

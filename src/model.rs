@@ -142,13 +142,13 @@ pub struct DeclaredListener {
 }
 
 /// The image layer that last wrote a path (image targets only).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LayerRef {
     /// Position in the image's layer list, from 0 (the base layer).
     pub index: usize,
     /// Digest of the layer's uncompressed tar (the config's `rootfs.diff_ids`).
     pub diff_id: String,
     /// The build step that made the layer (the config's history), when recorded.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 const MASK: &str = "****";
 
 /// Words that name a secret inside a key (`DB_PASSWORD`, `api_key`, …).
-const SECRET_WORD: &str = r"(?:pass(?:word|wd|phrase)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth[_-]?key|requirepass|masterauth|community|[_.\-]key)";
+const SECRET_WORD: &str = r"(?:pass(?:word|wd|phrase)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth[_-]?key|requirepass|masterauth|community|[_.\-]key|(?:\b|[_.\-])pwd|bindpw|rediscli_auth)";
 
 /// `key = value` / `key: value` where the key names a secret.
 fn assignment() -> &'static Regex {
@@ -29,7 +29,7 @@ fn directive() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(concat!(
-            r#"(?im)(^\s*(?:requirepass|masterauth|rocommunity6?|rwcommunity6?|com2sec6?(?:\s+-Cn\s+\S+)?\s+\S+\s+\S+)\s+["']?)([^\s"'`,;]+)"#,
+            r#"(?im)(^\s*(?:requirepass|masterauth|(?:root)?bindpw|rocommunity6?|rwcommunity6?|com2sec6?(?:\s+-Cn\s+\S+)?\s+\S+\s+\S+)\s+["']?)([^\s"'`,;]+)"#,
             r#"|((?:^|[\s(])(?:password|passwd|passphrase|secret|token)\s+["']?)([^\s"'`,;]+)["']?\s*$"#
         ))
         .expect("static regex")
@@ -45,6 +45,16 @@ fn quoted() -> &'static Regex {
             r#"(?i)((?:[A-Za-z0-9_.\-]*{SECRET_WORD}[A-Za-z0-9_.\-]*)\s*[:=]\s*")([^"\n]*)"|((?:[A-Za-z0-9_.\-]*{SECRET_WORD}[A-Za-z0-9_.\-]*)\s*[:=]\s*')([^'\n]*)'"#
         ))
         .expect("static regex")
+    })
+}
+
+/// A quoted systemd-style assignment of a secret, spaces included:
+/// `Environment="PGPASSWORD=a b"`.
+fn quoted_assignment() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(&format!(r#"(?i)(["'][A-Za-z0-9_.\-]*{SECRET_WORD}[A-Za-z0-9_.\-]*=)([^"'\n]+)"#))
+            .expect("static regex")
     })
 }
 
@@ -173,6 +183,16 @@ fn url_password() -> &'static Regex {
     RE.get_or_init(|| Regex::new(r"([a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@]*:)([^\s@/]+)(@)").expect("static regex"))
 }
 
+/// URL userinfo without a scheme: `user:pw@host` (pip `trusted-host`,
+/// `--index-url` fragments, proxies written bare).
+fn bare_userinfo() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r#"((?:^|[\s=,;"'(\[])[A-Za-z0-9_.%+\-]+:)([^\s@/:"'*][^\s@/"']*)(@[A-Za-z0-9\[])"#)
+            .expect("static regex")
+    })
+}
+
 /// Keys that name a password *policy* or a mechanism, not a secret:
 /// `PASS_MAX_DAYS`, `PasswordAuthentication`, `password_encryption`, sudo's
 /// `NOPASSWD:` tag.
@@ -235,10 +255,12 @@ fn replace(re: &Regex, text: &str) -> String {
 /// well-known token formats, and passwords in URLs.
 pub fn mask(text: &str) -> String {
     let s = url_password().replace_all(text, format!("${{1}}{MASK}${{3}}"));
+    let s = bare_userinfo().replace_all(&s, format!("${{1}}{MASK}${{3}}"));
     // Command lines first: an assignment pattern could hide the command
     // name (`secret: mysql -pPW`) that tells where the password is.
     let s = commands(&s);
     let s = replace(quoted(), &s);
+    let s = replace(quoted_assignment(), &s);
     let s = replace(quoted_directive(), &s);
     let s = replace(erlang_term(), &s);
     let s = sql_password().replace_all(&s, format!("${{1}}'{MASK}'"));
@@ -436,6 +458,17 @@ mod tests {
             ("RABBITMQ_DEFAULT_PASS=guest", "RABBITMQ_DEFAULT_PASS=****"),
             ("DATABASE_URL=postgres://app:pw@db:5432/app", "DATABASE_URL=postgres://app:****@db:5432/app"),
             ("- AMQP_URL=amqp://guest:guest@mq/", "- AMQP_URL=amqp://guest:****@mq/"),
+            ("Environment=MYSQL_PWD=hunter2", "Environment=MYSQL_PWD=****"),
+            ("export REDISCLI_AUTH=hunter2", "export REDISCLI_AUTH=****"),
+            ("Environment=\"PGPASSWORD=x y\"", "Environment=\"PGPASSWORD=****\""),
+            ("API_TOKEN=abc", "API_TOKEN=****"),
+            ("APP_SECRET=abc", "APP_SECRET=****"),
+            ("SIGNING_KEY=abc", "SIGNING_KEY=****"),
+            ("auth sufficient pam_ldap.so bindpw=hunter2", "auth sufficient pam_ldap.so bindpw=****"),
+            ("bindpw hunter2", "bindpw ****"),
+            ("rootbindpw hunter2", "rootbindpw ****"),
+            ("Driver=x;Uid=app;Pwd=hunter2;", "Driver=x;Uid=app;Pwd=****;"),
+            ("trusted-host = bob:hunter2@pypi.example.org", "trusted-host = bob:****@pypi.example.org"),
         ] {
             assert_eq!(mask(raw), want, "{raw}");
         }

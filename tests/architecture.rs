@@ -14,7 +14,8 @@
 //! | 4 | `facts` |
 //! | 5 | `checks` |
 //! | 6 | `report`, `fix` |
-//! | 7 | `main.rs` |
+//! | 7 | `fleet` |
+//! | 8 | `main.rs` |
 //!
 //! Imports are found in the source text with comments and string literals
 //! blanked out: `crate::a`, `crate::{a, b::c}`, `hardcheck::a` (main.rs),
@@ -35,7 +36,8 @@ const FLOORS: &[(&str, u8)] = &[
     ("checks", 5),
     ("report", 6),
     ("fix", 6),
-    ("main", 7),
+    ("fleet", 7),
+    ("main", 8),
 ];
 
 const MAX_FILE_LINES: usize = 700;

@@ -13,6 +13,10 @@
 //! runs with `--profile` set to it (e.g. to set a parameter; the file can
 //! `extends = "baseline"`).
 //!
+//! A scenario holding `image/config.json` and `image/layers/0/`, `1/`…
+//! is an image: it is built into an OCI layout (`common::oci`) and
+//! scanned with `--image`; its `.modes` paths start with `image/layers/N/`.
+//!
 //! `HARDCHECK_FIXTURES=ssh` (a prefix of `category/name`) runs a subset.
 
 mod common;
@@ -89,7 +93,16 @@ fn run_scenario(id: &str, verdict: &str, dir: &Path) -> Result<(), String> {
         args.extend(["--profile".to_string(), profile.display().to_string()]);
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (_, report, stderr) = scan_json(&root, &args);
+    // An image scenario (`image/config.json`, `image/layers/N/`) is built
+    // into an OCI layout and scanned with `--image`.
+    let (_, report, stderr) = match oci::is_image_fixture(&root) {
+        true => {
+            let layout = scratch.path().join("layout");
+            oci::build(&root.join("image"), &layout);
+            scan_image_json(&layout, &args)
+        }
+        false => scan_json(&root, &args),
+    };
     let r = result(&report, id);
     let status = r["status"].as_str().unwrap_or("");
     if status != verdict {

@@ -311,7 +311,13 @@ fn hostile_report() -> Report {
     Report {
         schema_version: 1,
         tool: Tool { name: "hardcheck", version: "0.1.0" },
-        target: TargetInfo { kind: "root", path: "/srv/roots/web 1".into(), host: "web-1".into(), image: None },
+        target: TargetInfo {
+            kind: "root",
+            path: "/srv/roots/web 1".into(),
+            host: "web-1".into(),
+            image: None,
+            container: None,
+        },
         scan: ScanInfo {
             started_at: "2026-11-01T09:30:00Z".into(),
             duration_ms: 1500,

@@ -256,8 +256,8 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Check>, DefError> {
     let mut out = Vec::new();
     for f in files {
         let shown = f.display().to_string();
-        let text =
-            std::fs::read_to_string(&f).map_err(|e| DefError::Read { file: shown.clone(), message: e.to_string() })?;
+        let text = crate::target::read_host_text(&f)
+            .map_err(|e| DefError::Read { file: shown.clone(), message: e.reason() })?;
         out.push(parse(&shown, &text)?);
     }
     Ok(out)
@@ -272,7 +272,7 @@ fn collect_yaml(dir: &Path, out: &mut Vec<std::path::PathBuf>, depth: usize) -> 
         let ft = entry.file_type().map_err(|e| DefError::Read { file: shown.clone(), message: e.to_string() })?;
         if ft.is_dir() && depth < 8 {
             collect_yaml(&path, out, depth + 1)?;
-        } else if ft.is_file() && matches!(path.extension().and_then(|e| e.to_str()), Some("yaml") | Some("yml")) {
+        } else if !ft.is_dir() && matches!(path.extension().and_then(|e| e.to_str()), Some("yaml") | Some("yml")) {
             out.push(path);
         }
     }

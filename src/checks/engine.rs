@@ -32,11 +32,33 @@ type Cel = Result<Arc<(cel::Value, Vec<ReadError>)>, Unavailable>;
 pub struct Session {
     facts: Arc<Facts>,
     cel: Mutex<HashMap<String, Arc<OnceLock<Cel>>>>,
+    /// Checks whose predicate is being evaluated, by plan index, since when.
+    evaluating: Mutex<HashMap<usize, Instant>>,
 }
 
 impl Session {
     pub fn new(facts: Arc<Facts>) -> Session {
-        Session { facts, cel: Mutex::new(HashMap::new()) }
+        Session { facts, cel: Mutex::new(HashMap::new()), evaluating: Mutex::new(HashMap::new()) }
+    }
+
+    fn evaluating(&self) -> std::sync::MutexGuard<'_, HashMap<usize, Instant>> {
+        self.evaluating.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Check `i` has finished evaluating (or never started).
+    fn evaluated(&self, i: usize) {
+        self.evaluating().remove(&i);
+    }
+
+    /// Checks evaluating for longer than [`limits::CHECK_TIME`]; they are
+    /// forgotten here (their answer, if it comes, is dropped by `run`).
+    fn overdue(&self) -> Vec<usize> {
+        let mut map = self.evaluating();
+        let late: Vec<usize> = map.iter().filter(|(_, t)| t.elapsed() > limits::CHECK_TIME).map(|(i, _)| *i).collect();
+        for i in &late {
+            map.remove(i);
+        }
+        late
     }
 
     pub fn facts(&self) -> &Facts {
@@ -71,7 +93,10 @@ pub struct Planned {
 }
 
 /// Run every planned check; results are in the order given. `finished`
-/// counts the checks done so far, for a progress line.
+/// counts the checks done so far, for a progress line. A predicate still
+/// being evaluated after [`limits::CHECK_TIME`] is an `error` result, and a
+/// fresh worker takes its place (CEL evaluation cannot be interrupted: the
+/// stuck worker's late answer is dropped).
 pub fn run(facts: Arc<Facts>, plan: Vec<Planned>, finished: &AtomicUsize) -> Vec<CheckResult> {
     let budget = facts.options().budget;
     let scan = Arc::new(Session::new(facts));
@@ -79,35 +104,50 @@ pub fn run(facts: Arc<Facts>, plan: Vec<Planned>, finished: &AtomicUsize) -> Vec
     let next = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = mpsc::channel::<(usize, CheckResult)>();
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, limits::WORKERS);
-    for _ in 0..workers.min(plan.len().max(1)) {
+    let spawn = || {
         let (plan, next, tx, scan) = (plan.clone(), next.clone(), tx.clone(), scan.clone());
-        let spawned = std::thread::Builder::new().stack_size(WORKER_STACK).spawn(move || loop {
+        std::thread::Builder::new().stack_size(WORKER_STACK).spawn(move || loop {
             let i = next.fetch_add(1, Ordering::SeqCst);
             let Some(p) = plan.get(i) else { break };
-            let r = run_one(&scan, p);
+            let r = run_one_at(&scan, p, i);
+            scan.evaluated(i);
             if tx.send((i, r)).is_err() {
                 break;
             }
-        });
-        if spawned.is_err() {
+        })
+    };
+    for _ in 0..workers.min(plan.len().max(1)) {
+        if spawn().is_err() {
             break;
         }
     }
-    drop(tx);
     let mut results: Vec<Option<CheckResult>> = vec![None; plan.len()];
     let deadline = Instant::now() + budget;
     let mut done = 0;
     while done < plan.len() {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok((i, r)) => {
-                results[i] = Some(r);
+        for i in scan.overdue() {
+            if results[i].is_none() {
+                let why = format!("evaluation did not finish within {} s", limits::CHECK_TIME.as_secs());
+                results[i] = Some(result(&plan[i], Status::Error, why, Vec::new(), None));
                 done += 1;
                 finished.store(done, Ordering::Relaxed);
+                let _ = spawn();
             }
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left.min(std::time::Duration::from_millis(500))) {
+            Ok((i, r)) => {
+                if results[i].is_none() {
+                    results[i] = Some(r);
+                    done += 1;
+                    finished.store(done, Ordering::Relaxed);
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) if !left.is_zero() => {}
             Err(_) => break,
         }
     }
+    drop(tx);
     results
         .into_iter()
         .enumerate()
@@ -134,7 +174,9 @@ fn result(
         category: d.category.clone(),
         severity: p.severity,
         status,
-        message: mask(&message),
+        // The message is the check's own words with target values masked
+        // where they were put in (`fill`), never masked as a whole.
+        message,
         evidence,
         fix: fill_fix(&d.fix, first, d.fix_location.as_deref()),
         references: d.references.clone(),
@@ -142,6 +184,9 @@ fn result(
 }
 
 /// Fill `{field}` placeholders from an item; unknown ones stay as written.
+/// Each value put in comes from the target and is masked in the context of
+/// the line it lands on (`password = {value}` masks the value), while the
+/// template's own words are never masked.
 pub fn fill(template: &str, fields: Option<&Map<String, Value>>) -> String {
     let mut out = String::new();
     let mut rest = template;
@@ -152,19 +197,20 @@ pub fn fill(template: &str, fields: Option<&Map<String, Value>>) -> String {
             Some(end) if after[..end].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && end > 0 => {
                 let key = &after[..end];
                 match fields.and_then(|f| f.get(key)) {
-                    Some(Value::String(s)) => out.push_str(s),
+                    Some(Value::String(s)) => push_value(&mut out, s),
                     Some(Value::Null) | None => {
                         out.push('{');
                         out.push_str(key);
                         out.push('}');
                     }
-                    Some(Value::Array(a)) => out.push_str(
+                    Some(Value::Array(a)) => push_value(
+                        &mut out,
                         &a.iter()
                             .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
                             .collect::<Vec<_>>()
                             .join(","),
                     ),
-                    Some(v) => out.push_str(&v.to_string()),
+                    Some(v) => push_value(&mut out, &v.to_string()),
                 }
                 rest = &after[end + 1..];
             }
@@ -176,6 +222,20 @@ pub fn fill(template: &str, fields: Option<&Map<String, Value>>) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Append a target value to `out`, masked as it reads after the text
+/// already on its line: `requirepass {value}` hides the value, while the
+/// text before it stays as the check wrote it.
+fn push_value(out: &mut String, value: &str) {
+    let line = &out[out.rfind('\n').map_or(0, |i| i + 1)..];
+    let masked = mask(&format!("{line}{value}"));
+    let shown = match masked.strip_prefix(line) {
+        Some(v) => v.to_string(),
+        // The mask reached into the check's words: mask the value alone.
+        None => mask(value),
+    };
+    out.push_str(&shown);
 }
 
 fn fill_fix(template: &str, first: Option<&Map<String, Value>>, default_location: Option<&str>) -> String {
@@ -193,10 +253,10 @@ fn fill_fix(template: &str, first: Option<&Map<String, Value>>, default_location
     }
     let filled = fill(template, Some(&fields));
     if first.is_some() {
-        mask(&filled)
+        filled
     } else {
         // No failing item (a pass or skip): item placeholders have nothing to show.
-        mask(&fill_missing(&filled, "…"))
+        fill_missing(&filled, "…")
     }
 }
 
@@ -247,36 +307,52 @@ fn evidence_of(m: &Map<String, Value>) -> Evidence {
         path: m.get("path").and_then(Value::as_str).map(str::to_string),
         line: m.get("line").and_then(Value::as_u64),
         detail: mask(&detail),
-        layer: None,
+        // A finding that is not a file may name the layer it is about (an
+        // image's build step).
+        layer: m.get("layer").and_then(|l| serde_json::from_value(l.clone()).ok()),
     }
 }
 
 fn unavailable(p: &Planned, u: &Unavailable) -> CheckResult {
     match u {
-        Unavailable::NotFound(why) => result(p, Status::Skip, format!("not applicable: {why}"), Vec::new(), None),
-        Unavailable::Unreadable(e) => result(p, Status::Skip, format!("cannot read {e}"), Vec::new(), None),
+        Unavailable::NotFound(why) => {
+            result(p, Status::Skip, mask(&format!("not applicable: {why}")), Vec::new(), None)
+        }
+        Unavailable::Unreadable(e) => result(p, Status::Skip, mask(&format!("cannot read {e}")), Vec::new(), None),
         Unavailable::Malformed { path, line, message } => {
             let ev =
                 Evidence { path: Some(path.clone()), line: Some(*line as u64), detail: mask(message), layer: None };
-            result(p, Status::Error, format!("malformed {path}:{line}: {message}"), vec![ev], None)
+            result(p, Status::Error, mask(&format!("malformed {path}:{line}: {message}")), vec![ev], None)
         }
-        Unavailable::Failed(why) => result(p, Status::Error, why.clone(), Vec::new(), None),
+        Unavailable::Failed(why) => result(p, Status::Error, mask(why), Vec::new(), None),
     }
 }
 
 fn unreadable_message(list: &[ReadError]) -> String {
     let shown: Vec<String> = list.iter().take(3).map(|e| e.to_string()).collect();
     let more = if list.len() > 3 { format!(" (and {} more)", list.len() - 3) } else { String::new() };
-    format!("could not read everything this check needs: {}{more}", shown.join("; "))
+    mask(&format!("could not read everything this check needs: {}{more}", shown.join("; ")))
 }
 
 /// Judge one check.
 pub fn run_one(scan: &Session, p: &Planned) -> CheckResult {
+    run_one_at(scan, p, usize::MAX)
+}
+
+/// Judge the check at plan index `i`; its evaluation (after its facts are
+/// collected) is timed by the session.
+fn run_one_at(scan: &Session, p: &Planned, i: usize) -> CheckResult {
     let c = &p.check;
     let d = &c.def;
     let target = scan.facts().target();
     if d.live_only && !target.is_live() {
         return result(p, Status::Skip, "needs a live host (offline target)".into(), Vec::new(), None);
+    }
+    if let (true, Some(engine)) = (d.live_only, &scan.facts().options().container) {
+        let why = format!(
+            "needs the live host: hardcheck runs inside a container ({engine}), whose live state is not the host's"
+        );
+        return result(p, Status::Skip, why, Vec::new(), None);
     }
     if let Some(name) = &d.probe {
         return match probes::find(name).map(|probe| (probe.run)(scan.facts(), &p.params)) {
@@ -300,6 +376,7 @@ pub fn run_one(scan: &Session, p: &Planned) -> CheckResult {
     ctx.add_variable_from_value("params", expr::to_cel(&Value::Object(p.params.clone())));
     let target = serde_json::json!({"kind": target.kind().as_str(), "live": target.is_live()});
     ctx.add_variable_from_value("target", expr::to_cel(&target));
+    scan.evaluating().insert(i, Instant::now());
 
     if let Some(applies) = &c.applies {
         match applies.eval_bool(&ctx) {
@@ -308,7 +385,7 @@ pub fn run_one(scan: &Session, p: &Planned) -> CheckResult {
                 let why = d.not_applicable.clone().unwrap_or_else(|| "not applicable to this target".into());
                 return result(p, Status::Skip, why, Vec::new(), None);
             }
-            Err(e) => return result(p, Status::Error, e, Vec::new(), None),
+            Err(e) => return result(p, Status::Error, mask(&e), Vec::new(), None),
         }
     }
     let (Some(for_each), Some(expect)) = (&c.for_each, &c.expect) else {
@@ -316,8 +393,12 @@ pub fn run_one(scan: &Session, p: &Planned) -> CheckResult {
     };
     let items = match for_each.eval_list(&ctx) {
         Ok(items) => items,
-        Err(e) => return result(p, Status::Error, e, Vec::new(), None),
+        Err(e) => return result(p, Status::Error, mask(&e), Vec::new(), None),
     };
+    if items.len() > limits::CEL_ITEMS {
+        let why = format!("`for_each` gave {} items (limit {})", items.len(), limits::CEL_ITEMS);
+        return result(p, Status::Error, why, Vec::new(), None);
+    }
     let mut outcome = Outcome { checked: items.len(), unreadable, ..Default::default() };
     for it in items.iter() {
         let mut inner = ctx.new_inner_scope();
@@ -325,7 +406,7 @@ pub fn run_one(scan: &Session, p: &Planned) -> CheckResult {
         match expect.eval_bool(&inner) {
             Ok(true) => {}
             Ok(false) => outcome.failures.push(item_fields(&expr::to_json(it))),
-            Err(e) => return result(p, Status::Error, e, Vec::new(), None),
+            Err(e) => return result(p, Status::Error, mask(&e), Vec::new(), None),
         }
     }
     if items.is_empty() {
@@ -369,11 +450,12 @@ fn from_outcome(p: &Planned, o: Outcome) -> CheckResult {
     result(p, Status::Pass, with_notes(msg, &o.notes), Vec::new(), None)
 }
 
-/// A probe's notes (what it did not judge) after the message.
+/// A probe's notes (what it did not judge) after the message; a note may
+/// quote the target, so each is masked.
 fn with_notes(mut message: String, notes: &[String]) -> String {
     for n in notes {
         message.push_str("; ");
-        message.push_str(n);
+        message.push_str(&mask(n));
     }
     message
 }

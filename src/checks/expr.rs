@@ -79,6 +79,7 @@ pub fn compile(src: &str) -> Result<Expr, String> {
     }
     let program =
         env().compile(src).map_err(|e| format!("invalid CEL: {}", e.to_string().trim().replace('\n', " ")))?;
+    super::expr_bounds::check(program.expression())?;
     Ok(Expr { source: src.to_string(), program })
 }
 

@@ -5,6 +5,7 @@
 pub mod definition;
 pub mod engine;
 pub mod expr;
+mod expr_bounds;
 pub mod probes;
 pub mod profile;
 pub mod remediation;

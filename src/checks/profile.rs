@@ -101,8 +101,8 @@ fn load_file(spec: &str, base: Option<&Path>) -> Result<(String, ProfileFile, Op
             _ => PathBuf::from(spec),
         };
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| ProfileError::Read { file: shown.clone(), message: e.to_string() })?;
+        let text = crate::target::read_host_text(&path)
+            .map_err(|e| ProfileError::Read { file: shown.clone(), message: e.reason() })?;
         let f = parse(&shown, &text)?;
         Ok((shown, f, path.parent().map(Path::to_path_buf)))
     } else {

@@ -38,11 +38,18 @@ pub struct ScanOptions {
     pub db_urls: Vec<String>,
     /// Time for the whole scan: a check still running then is an `error`.
     pub budget: Duration,
+    /// A Dockerfile on the host to judge besides those found under the app
+    /// paths (`scan --dockerfile PATH`).
+    pub dockerfile: Option<String>,
+    /// The container a live scan runs in, when the profile was chosen for
+    /// it (no `--profile` given): live-host-only checks are skipped, naming
+    /// it. With `--profile`, they run on the container's own live state.
+    pub container: Option<String>,
 }
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        ScanOptions { probe: true, db_urls: Vec::new(), budget: limits::SCAN_BUDGET }
+        ScanOptions { probe: true, db_urls: Vec::new(), budget: limits::SCAN_BUDGET, dockerfile: None, container: None }
     }
 }
 

@@ -3,9 +3,9 @@
 
 use super::Facts;
 use crate::collectors::{
-    accounts, apache, app_env, certificates, credentials, dblive, declared_listeners, grafana, handshake, listeners,
-    mysql, nginx, packages, policy_documents, postgresql, rabbitmq, redis, secret_files, sql_scripts, sshd, sysctl,
-    systemd, tls_refs, tomcat,
+    accounts, apache, app_env, certificates, credentials, dblive, declared_listeners, dockerfiles, grafana, handshake,
+    image, listeners, mysql, nginx, packages, policy_documents, postgresql, rabbitmq, redis, secret_files, sql_scripts,
+    sshd, sysctl, systemd, tls_refs, tomcat,
 };
 use crate::sources::Unavailable;
 use std::sync::Arc;
@@ -166,5 +166,20 @@ impl Facts {
     /// One database introspected over its URL (`--db`), once per scan.
     pub fn database(&self, url: &dblive::Url) -> Shared<serde_json::Value> {
         self.memo(&format!("dblive:{}", url.raw), |_| dblive::introspect(url))
+    }
+
+    /// What the image checks judge; `NotFound` when the target is not an image.
+    pub fn image(&self) -> Shared<image::ImageFacts> {
+        self.memo("image", |f| match f.target().image() {
+            Some(img) => Ok(image::collect(f.reader(), img)),
+            None => Err(Unavailable::NotFound("the target is not a container image (scan --image)".into())),
+        })
+    }
+
+    /// Dockerfiles under `paths` and the one given with `--dockerfile`.
+    pub fn dockerfiles(&self, paths: &[String]) -> Shared<dockerfiles::Dockerfiles> {
+        self.memo(&format!("dockerfiles:{}", paths.join("\n")), |f| {
+            Ok(dockerfiles::read(f.reader(), paths, f.options().dockerfile.as_deref()))
+        })
     }
 }

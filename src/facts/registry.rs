@@ -187,6 +187,16 @@ pub static FACTS: &[FactDef] = &[
             Ok(Fact::new(d.facts(), d.unreadable()))
         })
     },
+    fact("image", "a container image's configuration, history and layers, judged (image targets)", |f, _| {
+        Ok(Fact::new(f.image()?.facts(), Vec::new()))
+    }),
+    FactDef {
+        params: ParamKind::AppPaths,
+        ..fact("dockerfiles", "Dockerfiles under app paths and `--dockerfile`, judged per instruction", |f, p| {
+            let d = f.dockerfiles(&paths(p))?;
+            Ok(Fact::new(d.facts(), d.unreadable.clone()))
+        })
+    },
 ];
 
 /// The registry entry of a name.

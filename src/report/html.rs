@@ -108,7 +108,8 @@ fn anchor_id(id: &str) -> String {
     id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect()
 }
 
-const CSS: &str = include_str!("html.css");
+/// The page style, shared with the fleet view of `merge`.
+pub const CSS: &str = include_str!("html.css");
 
 fn counts(results: &[&CheckResult]) -> [usize; 4] {
     let n = |s: Status| results.iter().filter(|r| r.status == s).count();
@@ -142,6 +143,9 @@ fn failure(out: &mut String, report: &Report, r: &CheckResult) {
                 let _ = write!(out, "{} ", code(&location(&e.path, e.line)));
             }
             let _ = write!(out, "<span class=\"detail\">{}</span>", breakable(&e.detail));
+            if let Some(layer) = super::layer_note(e) {
+                let _ = write!(out, " <span class=\"layer\">{}</span>", breakable(&layer));
+            }
             out.push_str("</li>");
         }
         out.push_str("</ul>");

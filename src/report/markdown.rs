@@ -84,7 +84,7 @@ pub fn code(s: &str) -> String {
 }
 
 /// A code span inside a table cell.
-fn code_cell(s: &str) -> String {
+pub fn code_cell(s: &str) -> String {
     code(s).replace('|', "\\|")
 }
 
@@ -113,7 +113,8 @@ fn failure(r: &CheckResult) -> String {
             // Evidence that is not a file (a socket, a process) is its detail.
             let at = e.path.as_ref().map(|_| code(&location(&e.path, e.line)));
             let detail = (!e.detail.is_empty()).then(|| code(&e.detail));
-            let item: Vec<String> = at.into_iter().chain(detail).collect();
+            let layer = super::layer_note(e).map(|l| format!("({})", code(&l)));
+            let item: Vec<String> = at.into_iter().chain(detail).chain(layer).collect();
             let _ = writeln!(out, "- {}", item.join(" "));
         }
         if r.evidence.len() > EVIDENCE_SHOWN {

@@ -1,5 +1,6 @@
 //! Report formats, all fed by the same [`Report`].
 
+pub mod catalog;
 pub mod context;
 pub mod html;
 pub mod json;
@@ -55,6 +56,10 @@ pub struct TargetInfo {
     /// Tags, digest and platform of an image target (an addition to schema 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<crate::target::image::ImageInfo>,
+    /// The container a live scan ran inside (a build step), with what
+    /// showed it (an addition to schema 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<crate::collectors::container::Container>,
 }
 
 /// When, how long and as whom the scan ran (an addition to schema 1).
@@ -117,6 +122,13 @@ impl Report {
         !self.scan.as_root && (self.target.kind == "host" || !self.skipped.is_empty())
     }
 
+    /// `inside a container (docker): profile container`, for a live scan
+    /// that runs inside a container.
+    pub fn container_note(&self) -> Option<String> {
+        let c = self.target.container.as_ref()?;
+        Some(format!("inside a container ({}): profile {}", c.engine, self.profile))
+    }
+
     /// One line saying what was scanned, where, when and as whom.
     pub fn provenance(&self) -> String {
         let target = match self.target.kind {
@@ -134,6 +146,9 @@ impl Report {
 pub enum Format {
     Table,
     Json,
+    /// The JSON report on one line (and a newline): a log pipeline reads
+    /// one report per line (the Kubernetes DaemonSet of `deploy/`).
+    Jsonl,
     Sarif,
     Junit,
     Html,
@@ -165,6 +180,7 @@ pub fn render_with(report: &Report, format: Format, opts: &RenderOptions) -> Res
     match format {
         Format::Table => Ok(table::render(report, opts)),
         Format::Json => Ok(json::render(report)),
+        Format::Jsonl => Ok(json::render_line(report)),
         Format::Sarif => Ok(sarif::render(report)),
         Format::Junit => Ok(junit::render(report)),
         Format::Html => Ok(html::render(report)),
@@ -195,6 +211,24 @@ pub fn categories(results: &[CheckResult]) -> Vec<String> {
 }
 
 /// `path:line`, `path`, or `-` for evidence that is not a file.
+/// `layer 2 (sha256:0123456789ab) RUN make install`: the image layer that
+/// last wrote an evidence's file, or that a build step made.
+pub fn layer_note(e: &crate::model::Evidence) -> Option<String> {
+    let l = e.layer.as_ref()?;
+    let short: String = l.diff_id.chars().take(l.diff_id.find(':').map_or(12, |i| i + 13)).collect();
+    let mut s = format!("layer {} ({short})", l.index);
+    if let Some(by) = &l.created_by {
+        let by = by.trim().trim_start_matches("/bin/sh -c ").trim();
+        let cut: String = by.chars().take(80).collect();
+        s.push(' ');
+        s.push_str(&cut);
+        if cut.len() < by.len() {
+            s.push('…');
+        }
+    }
+    Some(s)
+}
+
 pub fn location(path: &Option<String>, line: Option<u64>) -> String {
     match (path, line) {
         (Some(p), Some(l)) => format!("{p}:{l}"),

@@ -170,7 +170,15 @@ fn result(r: &CheckResult, index: usize) -> Value {
     // Evidence that is not a file (a socket, a kernel value) has no
     // physical location: it is kept in the message so no finding is lost.
     let mut message = r.message.clone();
-    let others: Vec<&str> = r.evidence.iter().filter(|e| e.path.is_none()).map(|e| e.detail.as_str()).collect();
+    let others: Vec<String> = r
+        .evidence
+        .iter()
+        .filter(|e| e.path.is_none())
+        .map(|e| match super::layer_note(e) {
+            Some(l) => format!("{} [{l}]", e.detail),
+            None => e.detail.clone(),
+        })
+        .collect();
     if !others.is_empty() {
         message = format!("{message} ({})", others.join("; "));
     }
@@ -178,7 +186,14 @@ fn result(r: &CheckResult, index: usize) -> Value {
     let mut locations: Vec<Value> = files
         .iter()
         .take(MAX_LOCATIONS)
-        .map(|e| physical(e.path.as_deref().unwrap_or("/"), e.line, Some(&e.detail)))
+        .map(|e| {
+            let mut loc = physical(e.path.as_deref().unwrap_or("/"), e.line, Some(&e.detail));
+            // The image layer that last wrote the file, in the location's property bag.
+            if let (Some(layer), Value::Object(m)) = (&e.layer, &mut loc) {
+                m.insert("properties".into(), json!({ "layer": layer }));
+            }
+            loc
+        })
         .collect();
     if files.len() > MAX_LOCATIONS {
         message = format!("{message} (in {} places; the first {MAX_LOCATIONS} are located)", files.len());

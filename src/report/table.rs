@@ -92,27 +92,9 @@ fn heading(out: &mut String, st: &Style, indent: &str, tag: &str, sgr: &str, r: 
     st.lines(out, lines);
 }
 
-/// Rows of cells, neutralised, in aligned columns (wrapped, never
-/// splitting a cell, when they do not fit).
+/// Rows of cells, neutralised, in aligned columns (see [`super::text::aligned`]).
 fn rows(out: &mut String, st: &Style, rows: Vec<Vec<String>>) {
-    let rows: Vec<Vec<String>> =
-        rows.into_iter().map(|r| r.iter().map(|c| neutralize(c).into_owned()).collect()).collect();
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..cols)
-        .map(|i| rows.iter().filter_map(|r| r.get(i)).map(|c| super::text::width(c)).max().unwrap_or(0))
-        .collect();
-    for row in rows {
-        let last = row.len().saturating_sub(1);
-        let cells: Vec<String> = row
-            .iter()
-            .enumerate()
-            .map(|(i, c)| match i == last {
-                true => c.clone(),
-                false => format!("{c}{}", " ".repeat(widths[i] - super::text::width(c))),
-            })
-            .collect();
-        st.lines(out, wrap_atoms(cells.iter().map(String::as_str), st.width, "  ", "      "));
-    }
+    st.lines(out, super::text::aligned(rows, st.width));
 }
 
 fn evidence(out: &mut String, st: &Style, e: &Evidence) {
@@ -126,6 +108,9 @@ fn evidence(out: &mut String, st: &Style, e: &Evidence) {
             }
         }
         None => st.para(out, &detail, "  - ", "    "),
+    }
+    if let Some(layer) = super::layer_note(e) {
+        st.para(out, &neutralize(&layer), "     ", "     ");
     }
 }
 
@@ -225,6 +210,10 @@ fn header(out: &mut String, st: &Style, report: &Report) {
         let mut lines = wrap(&note, st.width, "note: ", "      ");
         st.paint_first(&mut lines, 0, "note:", "1;33");
         st.lines(out, lines);
+    }
+    if let Some(note) = report.container_note() {
+        let note = format!("{note}; live-host-only checks are skipped (give --profile to choose)");
+        st.para(out, &neutralize(&note), "", "  ");
     }
 }
 

@@ -85,6 +85,31 @@ pub fn wrap_atoms<'a>(atoms: impl IntoIterator<Item = &'a str>, max: usize, firs
     lines
 }
 
+/// Rows of cells, neutralised, in aligned columns indented by two spaces
+/// (wrapped with a hanging indent, never splitting a cell, when a row does
+/// not fit `max` columns): the scan table's rows and the fleet tables.
+pub fn aligned(rows: Vec<Vec<String>>, max: usize) -> Vec<String> {
+    let rows: Vec<Vec<String>> =
+        rows.into_iter().map(|r| r.iter().map(|c| neutralize(c).into_owned()).collect()).collect();
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> =
+        (0..cols).map(|i| rows.iter().filter_map(|r| r.get(i)).map(|c| width(c)).max().unwrap_or(0)).collect();
+    let mut lines = Vec::new();
+    for row in rows {
+        let last = row.len().saturating_sub(1);
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match i == last {
+                true => c.clone(),
+                false => format!("{c}{}", " ".repeat(widths[i] - width(c))),
+            })
+            .collect();
+        lines.extend(wrap_atoms(cells.iter().map(String::as_str), max, "  ", "      "));
+    }
+    lines
+}
+
 /// An atom cut into pieces of at most `room` columns after its list
 /// separators — `,` and `;`, `:` (not in a path), and the escapes `\t`
 /// and `\n` that stand for a tab or line break (a cipher list, a PAM or

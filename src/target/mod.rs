@@ -184,12 +184,32 @@ pub trait Target: Send + Sync {
     fn layer_of(&self, _path: &str) -> Option<LayerRef> {
         None
     }
+    /// The image itself (its configuration and layers), for image checks;
+    /// `None` for a host or a root filesystem.
+    fn image(&self) -> Option<&ImageTarget> {
+        None
+    }
 }
 
 impl fmt::Debug for dyn Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.kind().as_str(), self.display_path())
     }
+}
+
+/// Read a text file of the host that the user named (a `--profile`, a
+/// check definition under `--checks`) through the same bounded,
+/// type-checked read as any target file: a FIFO, a device such as
+/// `/dev/zero` or a directory is refused before it is opened, and no more
+/// than [`crate::limits::FILE_BYTES`] are read. `path` may be relative to
+/// the current directory.
+pub fn read_host_text(path: &std::path::Path) -> Result<String, ReadError> {
+    let shown = path.display().to_string();
+    let abs = std::path::absolute(path).map_err(|e| ReadError::Io { path: shown.clone(), message: e.to_string() })?;
+    let Some(abs) = abs.to_str() else {
+        return Err(ReadError::Io { path: shown, message: "the path is not UTF-8".into() });
+    };
+    FsTarget::host().read_text(abs).map(|t| t.text)
 }
 
 /// Join an in-target directory and a name.

@@ -2,6 +2,8 @@
 //! fixture trees to a scratch directory (where modes and owners are set).
 #![allow(dead_code)]
 
+pub mod oci;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -50,6 +52,15 @@ pub fn apply_modes(root: &Path, modes: &str) -> Result<(), String> {
             .map_err(|e| format!("chmod {}: {e}", path.display()))?;
     }
     Ok(())
+}
+
+/// Scan an image (`--image`) as JSON with extra args; returns (exit code, report).
+pub fn scan_image_json(image: &Path, extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = bin().arg("scan").arg("--image").arg(image).args(["--format", "json"]).args(extra).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("scan of {} did not print JSON ({e}); stderr: {stderr}", image.display()));
+    (out.status.code().unwrap_or(-1), v, stderr)
 }
 
 /// Scan `root` as JSON with extra args; returns (exit code, report).

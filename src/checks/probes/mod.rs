@@ -6,6 +6,7 @@
 
 mod credentials;
 mod database_live;
+mod findings;
 mod home_directories;
 pub mod params;
 mod policy_documents;
@@ -169,6 +170,20 @@ pub static PROBES: &[Probe] = &[
         facts: &[],
         database_live::DbParams,
         database_live::run
+    ),
+    probe!(
+        "image",
+        "a container image's configuration, history and layers (param `concern`): root user, secrets in Env, admin ports, health check, setuid files above the base, leftovers, remote fetches",
+        facts: &["image"],
+        findings::ImageParams,
+        findings::run_image
+    ),
+    probe!(
+        "dockerfile",
+        "Dockerfiles under app paths and `--dockerfile` (param `concern`): final USER, ADD of a URL, curl|sh, secrets in ENV/ARG, unpinned base, apt recommends, sudo",
+        facts: &["dockerfiles"],
+        findings::DockerfileParams,
+        findings::run_dockerfile
     ),
 ];
 

@@ -339,4 +339,8 @@ impl Target for ImageTarget {
         };
         self.layers.get(self.tree.node(id).layer as usize).map(|l| l.reference.clone())
     }
+
+    fn image(&self) -> Option<&ImageTarget> {
+        Some(self)
+    }
 }
