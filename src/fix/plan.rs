@@ -96,8 +96,10 @@ pub fn build(target: &dyn Target, planned: &[Planned], results: &[CheckResult]) 
 }
 
 impl Plan {
+    /// One note per change asked for (also when an earlier check already
+    /// made the same edit to the line).
     fn changes(&self) -> usize {
-        self.files.values().map(|f| f.replace.len() + f.insert.values().map(Vec::len).sum::<usize>()).sum()
+        self.files.values().map(|f| f.notes.len()).sum()
     }
 
     fn file(&mut self, target: &dyn Target, path: &str) -> Result<&mut FileEdits, String> {
@@ -329,6 +331,9 @@ fn lock(ctx: &Ctx<'_>, r: &CheckResult, plan: &mut Plan) -> Result<(), String> {
 
 /// The numeric id of `name` in the target's passwd or group file.
 fn id_of(target: &dyn Target, file: &str, name: &str) -> Option<u32> {
+    if name == "root" {
+        return Some(0);
+    }
     let text = target.read_text(file).ok()?.text;
     text.lines().find_map(|l| {
         let f: Vec<&str> = l.split(':').collect();
