@@ -41,6 +41,7 @@ need ansible-playbook || ! apt-cache show ansible-core >/dev/null 2>&1 || packag
 # on ports of their own (never a system instance).
 need nginx || [ -x /usr/sbin/nginx ] || packages+=(nginx-light)
 need redis-server || packages+=(redis-server)
+need sshd || [ -x /usr/sbin/sshd ] || packages+=(openssh-server) # hardcheck fix: `sshd -t` on patched configurations
 need mariadbd || [ -x /usr/sbin/mariadbd ] || packages+=(mariadb-server)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need initdb || packages+=(postgresql)
 # Report validators' runtimes.

@@ -33,6 +33,7 @@ pub mod cache;
 pub mod checks;
 pub mod collectors;
 pub mod facts;
+pub mod fix;
 pub mod fleet;
 pub mod limits;
 pub mod model;

@@ -42,6 +42,8 @@ enum Command {
     /// List profiles.
     #[command(subcommand)]
     Profiles(ProfilesCommand),
+    /// Print a reviewed fix for the failing checks: a patch, a script or JSON.
+    Fix(Box<hardcheck::fix::FixArgs>),
     /// List the facts a check definition can read (`sources:`).
     Sources {
         #[arg(long, value_enum, default_value = "table")]
@@ -222,6 +224,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Sources { format } => list_sources(format),
         Command::Checks(ChecksCommand::Explain { id, checks }) => explain(&id, &checks),
         Command::Profiles(ProfilesCommand::List) => list_profiles(),
+        Command::Fix(args) => Ok(hardcheck::fix::run(&args)?),
         Command::Merge(a) => Ok(hardcheck::fleet::run(&a.reports, a.format, a.output.as_deref(), a.fail_on)?),
     }
 }
@@ -553,6 +556,7 @@ fn list_checks(format: ListFormat, dirs: &[PathBuf], category: Option<&str>) -> 
                         "rationale": d.rationale.trim(), "fix": d.fix.trim(), "references": d.references,
                         "aliases": d.aliases, "status": if d.status == definition::DefStatus::Active { "active" } else { "deprecated" },
                         "live_only": d.live_only, "probe": d.probe, "sources": d.sources, "origin": c.origin,
+                        "remediation": hardcheck::fix::kind(c).as_str(),
                     })
                 })
                 .collect();
@@ -653,7 +657,7 @@ fn explain_text(c: &Check) -> String {
         s += &format!("  params: {}\n", serde_json::to_string(&d.params).unwrap_or_default());
     }
     s += &format!("  defined in: {}\n", c.origin);
-    s
+    s + "\nRemediation (hardcheck fix)\n" + &hardcheck::checks::remediation::Remediation::describe(d.remediation.as_ref())
 }
 
 fn list_profiles() -> Result<u8> {

@@ -14,7 +14,7 @@
 //! | 4 | `facts` |
 //! | 5 | `checks` |
 //! | 6 | `audit` |
-//! | 7 | `report` |
+//! | 7 | `report`, `fix` |
 //! | 8 | `fleet` |
 //! | 9 | `main.rs` |
 //!
@@ -38,6 +38,7 @@ const FLOORS: &[(&str, u8)] = &[
     ("checks", 5),
     ("audit", 6),
     ("report", 7),
+    ("fix", 7),
     ("fleet", 8),
     ("main", 9),
 ];

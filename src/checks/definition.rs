@@ -6,6 +6,7 @@
 
 use super::expr::{self, Expr};
 use super::probes;
+use super::remediation::Remediation;
 use crate::facts;
 use crate::model::Severity;
 use crate::sources::FileSource;
@@ -68,6 +69,8 @@ pub struct CheckDef {
     pub probe: Option<String>,
     /// The file to name in the fix when the evidence has none (a default value).
     pub fix_location: Option<String>,
+    /// What `hardcheck fix` may change (`checks::remediation`).
+    pub remediation: Option<Remediation>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -215,6 +218,9 @@ pub fn parse(file: &str, text: &str) -> Result<Check, DefError> {
             Some(s) => expr::compile(s).map(|e| Some(Arc::new(e))).map_err(|m| at(key, format!("`{key}`: {m}"))),
         }
     };
+    if let Some(r) = &def.remediation {
+        r.validate(&def.params).map_err(|m| at("remediation", format!("`remediation`: {m}")))?;
+    }
     let applies = compile("applies", &def.applies)?;
     let for_each = compile("for_each", &def.for_each)?;
     let expect = compile("expect", &def.expect)?;

@@ -8,5 +8,6 @@ pub mod expr;
 mod expr_bounds;
 pub mod probes;
 pub mod profile;
+pub mod remediation;
 pub mod score;
 pub mod surface;

@@ -1,0 +1,250 @@
+//! The `remediation:` block of a check definition: what `hardcheck fix`
+//! may change, declared without Rust.
+//!
+//! ```yaml
+//! remediation:
+//!   set:                       # set key = value, respecting the format's rules
+//!     - {format: sshd, file: /etc/ssh/sshd_config, key: PermitRootLogin, value: "no"}
+//!   reload: sshd -t && systemctl reload ssh
+//! ```
+//! or `sysctl: {KEY: VALUE}`, `mode: {max: "0640", owner: root, group: [shadow, root]}`,
+//! `absent: {pattern: REGEX}`, `lock_empty_password: true`, or `manual: REASON`.
+//! Values may name the check's parameters: `"{{ params.ssh_max_auth_tries }}"`.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A check's remediation, as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Remediation {
+    /// Settings to make effective, each in its own file format.
+    #[serde(default)]
+    pub set: Vec<SetSpec>,
+    /// Kernel parameters: the evidence line is edited in place, otherwise a
+    /// drop-in under /etc/sysctl.d/ sets them; `sysctl -w` on a live host.
+    #[serde(default)]
+    pub sysctl: BTreeMap<String, String>,
+    /// The sysctl drop-in (default `60-hardening.conf`).
+    pub sysctl_file: Option<String>,
+    /// File modes and owners of the evidence paths.
+    pub mode: Option<ModeSpec>,
+    /// Remove the evidence lines that match this pattern.
+    pub absent: Option<AbsentSpec>,
+    /// Lock the accounts the evidence names (`passwd -l`).
+    #[serde(default)]
+    pub lock_empty_password: bool,
+    /// No mechanical fix: a human decides (the reason says why).
+    pub manual: Option<String>,
+    /// Command that makes the service read the change (run last, live host only).
+    pub reload: Option<String>,
+}
+
+/// Set `key` to `value` in a configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetSpec {
+    pub format: Format,
+    /// Where the line goes when nothing in the evidence sets the key.
+    pub file: String,
+    pub key: String,
+    pub value: String,
+    /// INI/my.cnf/systemd section the key belongs in (`mysqld`, `Journal`).
+    pub section: Option<String>,
+}
+
+/// The file formats `fix` edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// sshd_config: `Key value`, case-insensitive keys, the first value wins,
+    /// global settings above the first `Match`.
+    Sshd,
+    /// `KEY VALUE` (login.defs, redis.conf): the last value wins.
+    Space,
+    /// `key = value` (postgresql.conf, pwquality.conf): the last value wins.
+    Equals,
+    /// `[section]` with `key = value` (my.cnf: `-` and `_` are the same).
+    Ini,
+    /// systemd unit/configuration files: `[Section]` with `Key=value`.
+    Systemd,
+    /// nginx: `directive args;` in the block the evidence names.
+    Nginx,
+    /// Apache httpd: `Directive args` in the context the evidence names.
+    Apache,
+}
+
+/// Wanted mode bits and owner.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModeSpec {
+    /// No permission bit beyond these (the file's other bits are removed).
+    pub max: String,
+    pub owner: Option<String>,
+    /// The first of these groups that exists in the target's /etc/group.
+    #[serde(default)]
+    pub group: Vec<String>,
+}
+
+/// Lines that must not be there.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AbsentSpec {
+    pub pattern: String,
+}
+
+/// What `fix` can do for a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A mechanical fix (patch and/or script).
+    Fixable,
+    /// A human decides; the definition says why.
+    Manual,
+    /// The definition declares no remediation.
+    Undeclared,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Fixable => "fixable",
+            Kind::Manual => "manual",
+            Kind::Undeclared => "not-declared",
+        }
+    }
+}
+
+impl Remediation {
+    pub fn kind(this: Option<&Remediation>) -> Kind {
+        match this {
+            None => Kind::Undeclared,
+            Some(r) if r.manual.is_some() => Kind::Manual,
+            Some(_) => Kind::Fixable,
+        }
+    }
+
+    /// Combinations serde cannot check; `params` are the check's defaults.
+    pub fn validate(&self, params: &BTreeMap<String, serde_json::Value>) -> Result<(), String> {
+        let machine = !self.set.is_empty()
+            || !self.sysctl.is_empty()
+            || self.mode.is_some()
+            || self.absent.is_some()
+            || self.lock_empty_password;
+        match (&self.manual, machine) {
+            (Some(m), _) if m.trim().is_empty() => return Err("`manual` needs a reason".into()),
+            (Some(_), true) => return Err("`manual` cannot be combined with a mechanical fix".into()),
+            (None, false) => return Err("declares nothing: use `set`, `sysctl`, `mode`, `absent`, `lock_empty_password` or `manual`".into()),
+            _ => {}
+        }
+        for s in &self.set {
+            if !s.file.starts_with('/') {
+                return Err(format!("set `{}`: `file` must be an absolute path", s.key));
+            }
+            if s.key.trim().is_empty() || s.key.contains(char::is_whitespace) {
+                return Err(format!("set: invalid key `{}`", s.key));
+            }
+            if matches!(s.format, Format::Ini | Format::Systemd) != s.section.is_some() {
+                return Err(format!("set `{}`: `section` is required for ini/systemd and only for them", s.key));
+            }
+            if s.value.contains('\n') {
+                return Err(format!("set `{}`: the value spans lines", s.key));
+            }
+            fill_params(&s.value, params)?;
+        }
+        for (k, v) in &self.sysctl {
+            if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c)) {
+                return Err(format!("sysctl: invalid key `{k}`"));
+            }
+            fill_params(v, params)?;
+        }
+        if let Some(f) = &self.sysctl_file {
+            if f.contains('/') || !f.ends_with(".conf") {
+                return Err(format!("sysctl_file `{f}`: a file name ending in .conf"));
+            }
+        }
+        if let Some(m) = &self.mode {
+            if u32::from_str_radix(m.max.trim_start_matches('0'), 8).is_err() && m.max.trim_matches('0') != "" {
+                return Err(format!("mode: `max` `{}` is not an octal mode", m.max));
+            }
+        }
+        if let Some(a) = &self.absent {
+            regex::Regex::new(&a.pattern).map_err(|e| format!("absent: pattern: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// A human-readable summary, for `checks explain`.
+    pub fn describe(this: Option<&Remediation>) -> String {
+        let Some(r) = this else {
+            return "  none declared (follow the fix above)\n".into();
+        };
+        if let Some(m) = &r.manual {
+            return format!("  manual: {}\n", m.trim());
+        }
+        let mut s = String::new();
+        for x in &r.set {
+            let section = x.section.as_ref().map(|s| format!(" [{s}]")).unwrap_or_default();
+            s += &format!("  set {} {}{section} in {} ({} format)\n", x.key, x.value, x.file, x.format.name());
+        }
+        for (k, v) in &r.sysctl {
+            let file = r.sysctl_file.as_deref().unwrap_or("60-hardening.conf");
+            s += &format!("  sysctl {k} = {v} (/etc/sysctl.d/{file}, and sysctl -w on a live host)\n");
+        }
+        if let Some(m) = &r.mode {
+            s += &format!("  mode at most {}", m.max);
+            if let Some(o) = &m.owner {
+                s += &format!(", owner {o}");
+            }
+            if !m.group.is_empty() {
+                s += &format!(", group {}", m.group.join(" or "));
+            }
+            s += " (script)\n";
+        }
+        if let Some(a) = &r.absent {
+            s += &format!("  remove lines matching /{}/\n", a.pattern);
+        }
+        if r.lock_empty_password {
+            s += "  lock accounts with an empty password (passwd -l)\n";
+        }
+        if let Some(rl) = &r.reload {
+            s += &format!("  then: {rl}\n");
+        }
+        s
+    }
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Sshd => "sshd",
+            Format::Space => "space",
+            Format::Equals => "equals",
+            Format::Ini => "ini",
+            Format::Systemd => "systemd",
+            Format::Nginx => "nginx",
+            Format::Apache => "apache",
+        }
+    }
+}
+
+/// Replace `{{ params.NAME }}` with the parameter's value.
+pub fn fill_params(template: &str, params: &BTreeMap<String, serde_json::Value>) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find("}}").ok_or_else(|| format!("unclosed `{{{{` in `{template}`"))?;
+        let name = after[..end].trim();
+        let key = name.strip_prefix("params.").ok_or_else(|| format!("`{{{{ {name} }}}}`: only params.NAME"))?;
+        match params.get(key) {
+            Some(serde_json::Value::String(s)) => out.push_str(s),
+            Some(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => out.push_str(&v.to_string()),
+            Some(_) => return Err(format!("param `{key}` is not a string, number or boolean")),
+            None => return Err(format!("unknown param `{key}`")),
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}

@@ -1,0 +1,351 @@
+//! From failing results to changes: the file edits (a patch), the commands
+//! (a script) and what a human must decide (manual).
+
+use super::edit::{self, split_eol};
+use super::patch::FileEdits;
+use crate::checks::engine::Planned;
+use crate::checks::remediation::{fill_params, Format, ModeSpec, Remediation, SetSpec};
+use crate::model::{CheckResult, Status};
+use crate::target::{FileType, Target};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One guarded script step.
+#[derive(Debug, Clone, Serialize)]
+pub struct Command {
+    pub check: String,
+    pub why: String,
+    /// A shell condition (paths under `$ROOT`) that holds while the target is
+    /// as scanned; the step is skipped with a note otherwise.
+    pub guard: String,
+    pub run: Vec<String>,
+    /// Only on the live host (`ROOT` empty): `sysctl -w`.
+    pub live_only: bool,
+}
+
+/// A failing check `fix` does not change.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manual {
+    pub check: String,
+    pub reason: String,
+}
+
+/// Everything `fix` proposes.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub files: BTreeMap<String, FileEdits>,
+    pub commands: Vec<Command>,
+    pub manual: Vec<Manual>,
+    pub reloads: Vec<String>,
+    /// Checks with at least one change.
+    pub fixed: Vec<String>,
+}
+
+struct Ctx<'a> {
+    target: &'a dyn Target,
+    check: &'a str,
+    why: String,
+    params: BTreeMap<String, serde_json::Value>,
+}
+
+/// Build the plan for the failing results.
+pub fn build(target: &dyn Target, planned: &[Planned], results: &[CheckResult]) -> Plan {
+    let mut plan = Plan::default();
+    for r in results.iter().filter(|r| r.status == Status::Fail) {
+        let Some(p) = planned.iter().find(|p| p.check.def.id == r.id) else { continue };
+        let manual = |reason: String| Manual { check: r.id.clone(), reason };
+        let rem = match &p.check.def.remediation {
+            None => {
+                let fix = crate::redact::mask(r.fix.trim());
+                plan.manual.push(manual(format!("no mechanical fix is declared; {fix}")));
+                continue;
+            }
+            Some(rem) => rem,
+        };
+        if let Some(reason) = &rem.manual {
+            plan.manual.push(manual(reason.trim().to_string()));
+            continue;
+        }
+        let ctx = Ctx {
+            target,
+            check: &r.id,
+            why: crate::redact::mask(&r.message),
+            params: p.params.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        };
+        let before = (plan.changes(), plan.commands.len());
+        if let Err(reason) = apply(&ctx, rem, r, &mut plan) {
+            plan.manual.push(manual(reason));
+            continue;
+        }
+        if (plan.changes(), plan.commands.len()) != before {
+            plan.fixed.push(r.id.clone());
+            if let Some(rl) = &rem.reload {
+                if !plan.reloads.contains(rl) {
+                    plan.reloads.push(rl.clone());
+                }
+            }
+        } else {
+            plan.manual.push(manual(
+                "the declared fix changes nothing here (the value in effect comes from elsewhere); see `hardcheck checks explain`"
+                    .into(),
+            ));
+        }
+    }
+    plan.files.retain(|_, f| !f.is_empty());
+    plan
+}
+
+impl Plan {
+    /// One note per change asked for (also when an earlier check already
+    /// made the same edit to the line).
+    fn changes(&self) -> usize {
+        self.files.values().map(|f| f.notes.len()).sum()
+    }
+
+    fn file(&mut self, target: &dyn Target, path: &str) -> Result<&mut FileEdits, String> {
+        if !self.files.contains_key(path) {
+            let original = match target.read_text(path) {
+                Ok(t) => Some(t.text),
+                Err(e) if e.is_not_found() => None,
+                Err(e) => return Err(format!("cannot edit {path}: {}", e.reason())),
+            };
+            self.files.insert(path.to_string(), FileEdits { original, ..FileEdits::default() });
+        }
+        Ok(self.files.get_mut(path).expect("inserted above"))
+    }
+}
+
+fn apply(ctx: &Ctx<'_>, rem: &Remediation, r: &CheckResult, plan: &mut Plan) -> Result<(), String> {
+    for spec in &rem.set {
+        set(ctx, spec, r, plan)?;
+    }
+    if !rem.sysctl.is_empty() {
+        sysctl(ctx, rem, r, plan)?;
+    }
+    if let Some(m) = &rem.mode {
+        mode(ctx, m, r, plan)?;
+    }
+    if let Some(a) = &rem.absent {
+        let re = regex::Regex::new(&a.pattern).map_err(|e| e.to_string())?;
+        for (path, line) in lines_of(r) {
+            let f = plan.file(ctx.target, &path)?;
+            let text = f.original.clone().unwrap_or_default();
+            if let Some(l) = edit::lines(&text).get(line) {
+                if re.is_match(split_eol(l).0) {
+                    f.replace.entry(line).or_insert(None);
+                    f.notes.push(format!("{}: line {}: remove it ({})", ctx.check, line + 1, ctx.why));
+                }
+            }
+        }
+    }
+    if rem.lock_empty_password {
+        lock(ctx, r, plan)?;
+    }
+    Ok(())
+}
+
+/// Evidence entries with a path and a line, as (path, 0-based line).
+fn lines_of(r: &CheckResult) -> Vec<(String, usize)> {
+    r.evidence
+        .iter()
+        .filter_map(|e| match (&e.path, e.line) {
+            (Some(p), Some(l)) if l >= 1 => Some((p.clone(), (l - 1) as usize)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Replace the value on `line` of `path` when that line sets `key`;
+/// `Ok(true)` when the line sets the key (changed or already right).
+fn replace_line(
+    ctx: &Ctx<'_>,
+    plan: &mut Plan,
+    (format, key, value): (Format, &str, &str),
+    path: &str,
+    line: usize,
+) -> Result<bool, String> {
+    let f = plan.file(ctx.target, path)?;
+    let text = f.original.clone().unwrap_or_default();
+    let Some(raw) = edit::lines(&text).get(line).map(|l| l.to_string()) else { return Ok(false) };
+    let (body, eol) = split_eol(&raw);
+    let Some(s) = edit::parse(format, body).filter(|s| edit::same_key(format, s.key, key)) else { return Ok(false) };
+    if crate::redact::mask(body) != body {
+        return Err(format!("{path}:{}: the line holds a secret; change it by hand", line + 1));
+    }
+    if !edit::same_value(format, s.value, value) {
+        f.replace.entry(line).or_insert_with(|| Some(edit::replace_value(&s, value, eol)));
+        f.notes.push(format!("{}: line {}: {} {} -> {} ({})", ctx.check, line + 1, s.key, s.value, value, ctx.why));
+    }
+    Ok(true)
+}
+
+fn set(ctx: &Ctx<'_>, spec: &SetSpec, r: &CheckResult, plan: &mut Plan) -> Result<(), String> {
+    let value = fill_params(&spec.value, &ctx.params)?;
+    let kv = (spec.format, spec.key.as_str(), value.as_str());
+    let mut handled = false;
+    for (path, line) in lines_of(r) {
+        handled |= replace_line(ctx, plan, kv, &path, line)?;
+    }
+    let lineless = r.evidence.iter().any(|e| e.line.is_none());
+    if handled && !lineless {
+        return Ok(());
+    }
+    // Nothing in the evidence sets it: the file the daemon reads it from.
+    let f = plan.file(ctx.target, &spec.file)?;
+    let text = f.original.clone().unwrap_or_default();
+    let lines = edit::lines(&text);
+    if let Some(i) = edit::effective(spec.format, &lines, &spec.key, spec.section.as_deref()) {
+        replace_line(ctx, plan, kv, &spec.file, i)?;
+        return Ok(());
+    }
+    if matches!(spec.format, Format::Nginx | Format::Apache) {
+        return Err(format!("add `{} {}` to the block the evidence names (which block is a decision)", spec.key, value));
+    }
+    let eol = edit::file_eol(&lines);
+    let (at, header) = edit::insert_at(spec.format, &lines, spec.section.as_deref());
+    let mut new = Vec::new();
+    if let Some(h) = header {
+        if !text.is_empty() {
+            new.push(eol.to_string());
+        }
+        new.push(format!("{h}{eol}"));
+    }
+    new.push(edit::new_line(spec.format, &spec.key, &value, eol));
+    let where_ = if spec.format == Format::Sshd && at < lines.len() { " (above the first Match)" } else { "" };
+    f.notes.push(format!("{}: add {} {}{where_} ({})", ctx.check, spec.key, value, ctx.why));
+    f.insert.entry(at).or_default().extend(new);
+    f.terminate_last_line(eol);
+    Ok(())
+}
+
+fn sysctl(ctx: &Ctx<'_>, rem: &Remediation, r: &CheckResult, plan: &mut Plan) -> Result<(), String> {
+    let dropin = format!("/etc/sysctl.d/{}", rem.sysctl_file.as_deref().unwrap_or("60-hardening.conf"));
+    for (key, value) in &rem.sysctl {
+        let value = fill_params(value, &ctx.params)?;
+        let mut handled = false;
+        for (path, line) in lines_of(r).into_iter().filter(|(p, _)| !p.starts_with("/proc/")) {
+            handled |= replace_line(ctx, plan, (Format::Equals, key, &value), &path, line)?;
+        }
+        if !handled {
+            let f = plan.file(ctx.target, &dropin)?;
+            let text = f.original.clone().unwrap_or_default();
+            let lines = edit::lines(&text);
+            match edit::effective(Format::Equals, &lines, key, None) {
+                Some(i) => {
+                    replace_line(ctx, plan, (Format::Equals, key, &value), &dropin, i)?;
+                }
+                None => {
+                    let eol = edit::file_eol(&lines);
+                    f.notes.push(format!("{}: add {key} = {value} ({})", ctx.check, ctx.why));
+                    f.insert.entry(lines.len()).or_default().push(format!("{key} = {value}{eol}"));
+                    f.terminate_last_line(eol);
+                }
+            }
+        }
+        plan.commands.push(Command {
+            check: ctx.check.to_string(),
+            why: format!("apply {key} = {value} to the running kernel"),
+            guard: "[ -z \"$ROOT\" ]".into(),
+            run: vec![format!("sysctl -q -w {key}={}", shell_quote(&value))],
+            live_only: true,
+        });
+    }
+    Ok(())
+}
+
+fn mode(ctx: &Ctx<'_>, m: &ModeSpec, r: &CheckResult, plan: &mut Plan) -> Result<(), String> {
+    let max = u32::from_str_radix(&m.max, 8).map_err(|e| format!("mode {}: {e}", m.max))?;
+    let uid = match &m.owner {
+        Some(o) => Some(id_of(ctx.target, "/etc/passwd", o).ok_or_else(|| format!("no user `{o}` in the target"))?),
+        None => None,
+    };
+    let gid = match m.group.is_empty() {
+        true => None,
+        false => Some(
+            m.group
+                .iter()
+                .find_map(|g| id_of(ctx.target, "/etc/group", g).map(|id| (g, id)))
+                .ok_or_else(|| format!("none of the groups {} exists in the target", m.group.join(", ")))?,
+        ),
+    };
+    for path in r.evidence.iter().filter_map(|e| e.path.as_deref()) {
+        let meta = ctx.target.lstat(path).map_err(|e| format!("{path}: {}", e.reason()))?;
+        if meta.file_type == FileType::Symlink {
+            return Err(format!("{path} is a symbolic link; fix the file it points to by hand"));
+        }
+        let want = meta.mode & 0o7000 | (meta.mode & 0o777 & max);
+        let (new_uid, new_gid) = (uid.unwrap_or(meta.uid), gid.map(|(_, g)| g).unwrap_or(meta.gid));
+        if want == meta.mode && new_uid == meta.uid && new_gid == meta.gid {
+            continue;
+        }
+        let q = format!("\"$ROOT\"{}", shell_quote(path));
+        let mut run = Vec::new();
+        if (new_uid, new_gid) != (meta.uid, meta.gid) {
+            run.push(format!("chown -h {new_uid}:{new_gid} {q}"));
+        }
+        if want != meta.mode {
+            run.push(format!("chmod {want:04o} {q}"));
+        }
+        let owner = m.owner.as_deref().map(|o| format!(" owner {o}")).unwrap_or_default();
+        let group = gid.map(|(g, _)| format!(" group {g}")).unwrap_or_default();
+        plan.commands.push(Command {
+            check: ctx.check.to_string(),
+            why: format!("{path}: mode {:04o} -> {want:04o}{owner}{group} ({})", meta.mode, ctx.why),
+            guard: format!(
+                "[ ! -L {q} ] && [ \"$(stat -c '%a %u %g' {q})\" = '{:o} {} {}' ]",
+                meta.mode, meta.uid, meta.gid
+            ),
+            run,
+            live_only: false,
+        });
+    }
+    Ok(())
+}
+
+/// Lock the accounts named by the evidence lines of /etc/shadow or /etc/passwd.
+fn lock(ctx: &Ctx<'_>, r: &CheckResult, plan: &mut Plan) -> Result<(), String> {
+    let mut users = Vec::new();
+    for (path, line) in lines_of(r) {
+        let text = ctx.target.read_text(&path).map_err(|e| format!("{path}: {}", e.reason()))?.text;
+        let Some(l) = edit::lines(&text).get(line).map(|l| split_eol(l).0.to_string()) else { continue };
+        let mut fields = l.split(':');
+        let (Some(name), Some("")) = (fields.next(), fields.next()) else { continue };
+        if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-$".contains(c)) {
+            if !users.iter().any(|(u, _)| u == name) {
+                users.push((name.to_string(), path.clone()));
+            }
+        }
+    }
+    for (user, path) in users {
+        let q = format!("\"$ROOT\"{}", shell_quote(&path));
+        plan.commands.push(Command {
+            check: ctx.check.to_string(),
+            why: format!("lock {user}, whose password field in {path} is empty ({})", ctx.why),
+            guard: format!("grep -q '^{user}::' {q}"),
+            run: vec![format!("usermod ${{ROOT:+-R \"$ROOT\"}} -L {user}")],
+            live_only: false,
+        });
+    }
+    Ok(())
+}
+
+/// The numeric id of `name` in the target's passwd or group file.
+fn id_of(target: &dyn Target, file: &str, name: &str) -> Option<u32> {
+    if name == "root" {
+        return Some(0);
+    }
+    let text = target.read_text(file).ok()?.text;
+    text.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() >= 3 && f[0] == name).then(|| f[2].parse().ok()).flatten()
+    })
+}
+
+/// Single-quote for the shell.
+pub fn shell_quote(s: &str) -> String {
+    if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-=:,+@".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}

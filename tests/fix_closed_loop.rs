@@ -1,0 +1,179 @@
+//! The proof behind `hardcheck fix`: for every fail fixture of every check
+//! whose definition declares a mechanical `remediation:`, copy the fixture,
+//! apply the patch with GNU `patch -p1 -d COPY`, run the script with
+//! `ROOT=COPY`, rescan, and require that the check now passes and that no
+//! other check went from pass to fail. A second `fix` on the fixed tree
+//! must print an empty patch (idempotence). Where the fixture holds an
+//! sshd configuration, `sshd -t` must accept the patched one.
+//!
+//! `HARDCHECK_FIXTURES=ssh` (a prefix of `category/name`) runs a subset.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+/// Ids of the checks whose remediation is mechanical, from `checks list`.
+fn fixable() -> Vec<String> {
+    let out = bin().args(["checks", "list", "--format", "json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = v.as_array().cloned().or_else(|| v["checks"].as_array().cloned()).expect("a list of checks");
+    list.iter().filter(|c| c["remediation"] == "fixable").map(|c| c["id"].as_str().unwrap().to_string()).collect()
+}
+
+fn statuses(root: &Path, profile: &[String]) -> BTreeMap<String, String> {
+    let args: Vec<&str> = profile.iter().map(String::as_str).collect();
+    let (_, report, _) = scan_json(root, &args);
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap().to_string(), r["status"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+fn fix(root: &Path, id: &str, format: &str, profile: &[String]) -> String {
+    let out = bin()
+        .arg("fix")
+        .arg("--root")
+        .arg(root)
+        .args(["--check", id, "--format", format])
+        .args(profile)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "fix {id}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn run_scenario(id: &str, dir: &Path) -> Result<usize, String> {
+    let scratch = tempfile::tempdir().unwrap();
+    let root = scratch.path().join("root");
+    copy_tree(dir, &root);
+    if let Ok(text) = std::fs::read_to_string(dir.with_extension("modes")) {
+        apply_modes(&root, &text)?;
+    }
+    let profile_file = dir.with_extension("profile.toml");
+    let profile: Vec<String> = match profile_file.is_file() {
+        true => vec!["--profile".into(), profile_file.display().to_string()],
+        false => Vec::new(),
+    };
+    let before = statuses(&root, &profile);
+    let patch = fix(&root, id, "patch", &profile);
+    let script = fix(&root, id, "script", &profile);
+    if patch.is_empty() && script.is_empty() {
+        return Err("no patch and no script for a failing fixable check".into());
+    }
+    if patch.contains("\n--- ") || patch.starts_with("--- ") {
+        let out = Command::new("patch")
+            .args(["-p1", "--batch", "--forward", "-d"])
+            .arg(&root)
+            .stdin(std::fs::File::open(write(scratch.path(), "fix.patch", &patch)).unwrap())
+            .output()
+            .unwrap();
+        if !out.status.success() {
+            return Err(format!("patch failed: {}{}\n{patch}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+        }
+    }
+    if !script.is_empty() {
+        let out = Command::new("sh").arg(write(scratch.path(), "fix.sh", &script)).env("ROOT", &root).output().unwrap();
+        if !out.status.success() || !out.stderr.is_empty() {
+            return Err(format!("script failed: {}\n{script}", String::from_utf8_lossy(&out.stderr)));
+        }
+    }
+    let after = statuses(&root, &profile);
+    if after.get(id).map(String::as_str) != Some("pass") {
+        return Err(format!("still {:?} after the fix:\n{patch}{script}", after.get(id)));
+    }
+    for (other, was) in &before {
+        if was == "pass" && after.get(other).is_some_and(|s| s == "fail") {
+            return Err(format!("{other} went from pass to fail:\n{patch}{script}"));
+        }
+    }
+    let again = fix(&root, id, "patch", &profile);
+    if !again.is_empty() {
+        return Err(format!("a second fix is not empty:\n{again}"));
+    }
+    if root.join("etc/ssh/sshd_config").is_file() {
+        sshd_accepts(&root, scratch.path())?;
+    }
+    Ok(1)
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// `sshd -t` on the patched configuration: `Include`s are pointed into the
+/// copy and a host key is generated in the scratch directory.
+fn sshd_accepts(root: &Path, scratch: &Path) -> Result<(), String> {
+    let Some(sshd) = ["/usr/sbin/sshd", "/usr/bin/sshd"].into_iter().find(|p| Path::new(p).is_file()) else {
+        panic!("sshd is not installed (scripts/test.sh installs openssh-server)");
+    };
+    let key = scratch.join("host_key");
+    if !key.exists() {
+        let out = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&key).output().unwrap();
+        assert!(out.status.success(), "ssh-keygen: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let prefix = format!("Include {}/etc/", root.display());
+    let mut cfgs = vec![root.join("etc/ssh/sshd_config")];
+    if let Ok(rd) = std::fs::read_dir(root.join("etc/ssh/sshd_config.d")) {
+        cfgs.extend(rd.flatten().map(|e| e.path()));
+    }
+    for c in cfgs.iter().filter(|c| c.is_file()) {
+        let text = std::fs::read_to_string(c).unwrap();
+        let text: String = text
+            .split_inclusive('\n')
+            .map(|l| match l.trim_start().get(..13) {
+                Some(h) if h.eq_ignore_ascii_case("include /etc/") => l.replacen(&l[..l.len() - l.trim_start().len() + 13], &prefix, 1),
+                _ => l.to_string(),
+            })
+            .collect();
+        std::fs::write(c, text).unwrap();
+    }
+    let out = Command::new(sshd).arg("-t").arg("-f").arg(root.join("etc/ssh/sshd_config")).arg("-h").arg(&key).output().unwrap();
+    match out.status.success() {
+        true => Ok(()),
+        false => Err(format!("sshd -t rejects the fixed configuration: {}", String::from_utf8_lossy(&out.stderr))),
+    }
+}
+
+#[test]
+fn every_fixable_check_passes_after_its_fix() {
+    let filter = std::env::var("HARDCHECK_FIXTURES").unwrap_or_default();
+    let mut jobs = Vec::new();
+    for id in fixable() {
+        let (cat, name) = id.split_once('.').unwrap();
+        if !format!("{cat}/{name}").starts_with(&filter) {
+            continue;
+        }
+        let fail = fixtures().join(cat).join(name).join("fail");
+        let rd = std::fs::read_dir(&fail).unwrap_or_else(|_| panic!("{id}: fixable but no fail fixture"));
+        let mut scenarios: Vec<_> = rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        scenarios.sort();
+        jobs.extend(scenarios.into_iter().map(|s| (id.clone(), s)));
+    }
+    assert!(!jobs.is_empty() || !filter.is_empty(), "no fixable check");
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some((id, dir)) = jobs.get(i) else { break };
+                if let Err(e) = run_scenario(id, dir) {
+                    let sc = dir.file_name().unwrap().to_string_lossy();
+                    failures.lock().unwrap().push(format!("{id}/{sc}: {e}"));
+                }
+            });
+        }
+    });
+    let mut failures = failures.into_inner().unwrap();
+    failures.sort();
+    assert!(failures.is_empty(), "{} of {} fixes failed:\n{}", failures.len(), jobs.len(), failures.join("\n\n"));
+    eprintln!("{} fail fixtures fixed and rescanned", jobs.len());
+}
