@@ -657,7 +657,8 @@ fn explain_text(c: &Check) -> String {
         s += &format!("  params: {}\n", serde_json::to_string(&d.params).unwrap_or_default());
     }
     s += &format!("  defined in: {}\n", c.origin);
-    s + "\nRemediation (hardcheck fix)\n" + &hardcheck::checks::remediation::Remediation::describe(d.remediation.as_ref())
+    s + "\nRemediation (hardcheck fix)\n"
+        + &hardcheck::checks::remediation::Remediation::describe(d.remediation.as_ref())
 }
 
 fn list_profiles() -> Result<u8> {

@@ -74,7 +74,11 @@ fn run_scenario(id: &str, dir: &Path) -> Result<usize, String> {
             .output()
             .unwrap();
         if !out.status.success() {
-            return Err(format!("patch failed: {}{}\n{patch}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+            return Err(format!(
+                "patch failed: {}{}\n{patch}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
         }
     }
     if !script.is_empty() {
@@ -129,13 +133,22 @@ fn sshd_accepts(root: &Path, scratch: &Path) -> Result<(), String> {
         let text: String = text
             .split_inclusive('\n')
             .map(|l| match l.trim_start().get(..13) {
-                Some(h) if h.eq_ignore_ascii_case("include /etc/") => l.replacen(&l[..l.len() - l.trim_start().len() + 13], &prefix, 1),
+                Some(h) if h.eq_ignore_ascii_case("include /etc/") => {
+                    l.replacen(&l[..l.len() - l.trim_start().len() + 13], &prefix, 1)
+                }
                 _ => l.to_string(),
             })
             .collect();
         std::fs::write(c, text).unwrap();
     }
-    let out = Command::new(sshd).arg("-t").arg("-f").arg(root.join("etc/ssh/sshd_config")).arg("-h").arg(&key).output().unwrap();
+    let out = Command::new(sshd)
+        .arg("-t")
+        .arg("-f")
+        .arg(root.join("etc/ssh/sshd_config"))
+        .arg("-h")
+        .arg(&key)
+        .output()
+        .unwrap();
     match out.status.success() {
         true => Ok(()),
         false => Err(format!("sshd -t rejects the fixed configuration: {}", String::from_utf8_lossy(&out.stderr))),

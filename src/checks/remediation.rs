@@ -133,7 +133,11 @@ impl Remediation {
         match (&self.manual, machine) {
             (Some(m), _) if m.trim().is_empty() => return Err("`manual` needs a reason".into()),
             (Some(_), true) => return Err("`manual` cannot be combined with a mechanical fix".into()),
-            (None, false) => return Err("declares nothing: use `set`, `sysctl`, `mode`, `absent`, `lock_empty_password` or `manual`".into()),
+            (None, false) => {
+                return Err(
+                    "declares nothing: use `set`, `sysctl`, `mode`, `absent`, `lock_empty_password` or `manual`".into(),
+                )
+            }
             _ => {}
         }
         for s in &self.set {
@@ -163,7 +167,7 @@ impl Remediation {
             }
         }
         if let Some(m) = &self.mode {
-            if u32::from_str_radix(m.max.trim_start_matches('0'), 8).is_err() && m.max.trim_matches('0') != "" {
+            if u32::from_str_radix(m.max.trim_start_matches('0'), 8).is_err() && !m.max.trim_matches('0').is_empty() {
                 return Err(format!("mode: `max` `{}` is not an octal mode", m.max));
             }
         }

@@ -157,15 +157,16 @@ pub fn effective(format: Format, lines: &[&str], key: &str, section: Option<&str
         },
         (Some(_), None) => false,
     };
-    let hits = lines.iter().enumerate().filter(|(i, l)| {
-        in_section(*i) && parse(format, split_eol(l).0).is_some_and(|s| same_key(format, s.key, key))
-    });
+    let hits = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, l)| in_section(*i) && parse(format, split_eol(l).0).is_some_and(|s| same_key(format, s.key, key)));
     match format {
         Format::Sshd => {
             let limit = first_match(lines).unwrap_or(lines.len());
             hits.map(|(i, _)| i).find(|i| *i < limit)
         }
-        _ => hits.map(|(i, _)| i).last(),
+        _ => hits.map(|(i, _)| i).next_back(),
     }
 }
 
@@ -177,7 +178,8 @@ pub fn insert_at(format: Format, lines: &[&str], section: Option<&str>) -> (usiz
         (Format::Ini | Format::Systemd, Some(want)) => {
             let secs = sections(lines);
             let matches = |s: &Option<String>| {
-                s.as_deref().is_some_and(|s| if format == Format::Ini { s.eq_ignore_ascii_case(want) } else { s == want })
+                s.as_deref()
+                    .is_some_and(|s| if format == Format::Ini { s.eq_ignore_ascii_case(want) } else { s == want })
             };
             match secs.iter().rposition(matches) {
                 Some(last) => {

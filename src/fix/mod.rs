@@ -73,9 +73,9 @@ pub enum FixError {
 /// Run `hardcheck fix`; the exit code is 0.
 pub fn run(args: &FixArgs) -> Result<u8, FixError> {
     let target: Arc<dyn Target> = match (&args.image, &args.root) {
-        (Some(spec), _) => Arc::new(
-            ImageTarget::open(spec, args.platform.as_deref()).map_err(|e| FixError::Target(e.to_string()))?,
-        ),
+        (Some(spec), _) => {
+            Arc::new(ImageTarget::open(spec, args.platform.as_deref()).map_err(|e| FixError::Target(e.to_string()))?)
+        }
         (None, Some(dir)) => Arc::new(FsTarget::root(dir).map_err(|e| FixError::Target(e.to_string()))?),
         (None, None) => Arc::new(FsTarget::host()),
     };

@@ -150,7 +150,10 @@ mod tests {
     fn new_file_and_append_without_final_newline() {
         let mut e = FileEdits::default();
         e.insert.insert(0, vec!["k = 1\n".into()]);
-        assert_eq!(e.diff("/etc/sysctl.d/60-hardening.conf"), "--- /dev/null\n+++ b/etc/sysctl.d/60-hardening.conf\n@@ -0,0 +1,1 @@\n+k = 1\n");
+        assert_eq!(
+            e.diff("/etc/sysctl.d/60-hardening.conf"),
+            "--- /dev/null\n+++ b/etc/sysctl.d/60-hardening.conf\n@@ -0,0 +1,1 @@\n+k = 1\n"
+        );
         let mut e = edits("a\nb");
         e.insert.insert(2, vec!["c\n".into()]);
         e.terminate_last_line("\n");

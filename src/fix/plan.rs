@@ -199,7 +199,10 @@ fn set(ctx: &Ctx<'_>, spec: &SetSpec, r: &CheckResult, plan: &mut Plan) -> Resul
         return Ok(());
     }
     if matches!(spec.format, Format::Nginx | Format::Apache) {
-        return Err(format!("add `{} {}` to the block the evidence names (which block is a decision)", spec.key, value));
+        return Err(format!(
+            "add `{} {}` to the block the evidence names (which block is a decision)",
+            spec.key, value
+        ));
     }
     let eol = edit::file_eol(&lines);
     let (at, header) = edit::insert_at(spec.format, &lines, spec.section.as_deref());
@@ -310,10 +313,11 @@ fn lock(ctx: &Ctx<'_>, r: &CheckResult, plan: &mut Plan) -> Result<(), String> {
         let Some(l) = edit::lines(&text).get(line).map(|l| split_eol(l).0.to_string()) else { continue };
         let mut fields = l.split(':');
         let (Some(name), Some("")) = (fields.next(), fields.next()) else { continue };
-        if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-$".contains(c)) {
-            if !users.iter().any(|(u, _)| u == name) {
-                users.push((name.to_string(), path.clone()));
-            }
+        if !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-$".contains(c))
+            && !users.iter().any(|(u, _)| u == name)
+        {
+            users.push((name.to_string(), path.clone()));
         }
     }
     for (user, path) in users {
