@@ -95,10 +95,10 @@ fn write_conf(tmp: &Path, listen: &str) -> (PathBuf, usize) {
     let conf = tmp.join("root/etc/nginx/nginx.conf");
     std::fs::create_dir_all(conf.parent().unwrap()).unwrap();
     std::fs::write(&conf, text).unwrap();
-    (conf, 12)
+    (conf, 13)
 }
-// Line 12 is `server {` (the evidence of the plain-HTTP server), 13 its
-// `listen`, 15 the `location` that serves content.
+// Line 12 is `server {`, 13 its `listen` (the evidence of the plain-HTTP
+// server), 15 the `location` that serves content.
 
 /// The live-scan profile: only this port is probed.
 fn profile(tmp: &Path, port: u16) -> PathBuf {
@@ -135,8 +135,8 @@ fn plain_http_nginx_site_reported_from_config_and_live() {
             let report = offline(tmp);
             let r = result(&report, "tls.http-without-redirect");
             assert_eq!(r["status"], "fail", "{r}");
-            assert_eq!(evidence(r), vec!["/etc/nginx/nginx.conf:12"], "{r}");
-            assert_eq!(line, 12);
+            assert_eq!(evidence(r), vec!["/etc/nginx/nginx.conf:13"], "{r}");
+            assert_eq!(line, 13);
             let m = r["message"].as_str().unwrap();
             assert!(m.contains(&format!("nginx server test.example listens on plain HTTP (*:{port})")), "{m}");
             assert!(

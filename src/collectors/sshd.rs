@@ -6,9 +6,12 @@
 //!   (`AllowUsers`, `Port`, …) accumulate;
 //! - `Include` takes glob patterns (relative ones under `/etc/ssh`), expanded
 //!   in sorted order and read in place, also inside a `Match` block;
-//! - a `Match` block lasts until the next `Match` or the end of its file, and
-//!   its values only apply to matching connections: each is reported as its
-//!   own entry with the block's criteria;
+//! - a `Match` block (`Match all` too) lasts until the next `Match` or the
+//!   end of its file, and its values override the global ones for matching
+//!   connections: each is reported as its own entry with the block's
+//!   criteria. A connection takes a keyword from the first block it matches
+//!   that sets it, so a later block whose connections all match an earlier
+//!   block setting the keyword is dropped (`sshd -T -C` never shows it);
 //! - a keyword that is not set has OpenSSH's built-in default, reported with
 //!   `default: true` and the main file as the place to set it.
 //!
@@ -198,10 +201,9 @@ fn read_file(
             let Some((key, args)) = split_line(line) else { continue };
             let key = ALIASES.iter().find(|(a, _)| *a == key).map(|(_, k)| k.to_string()).unwrap_or(key);
             match key.as_str() {
-                "match" => {
-                    let c = args.join(" ");
-                    current = if c.eq_ignore_ascii_case("all") { None } else { Some(c) };
-                }
+                // `Match all` is a block too: its values override the global
+                // ones for every connection (as `sshd -T -C` shows).
+                "match" => current = Some(args.join(" ")),
                 // Relative patterns are taken from /etc/ssh, glob matches in order.
                 "include" => {
                     for pattern in &args {
@@ -226,6 +228,29 @@ fn read_file(
             }
         }
     })
+}
+
+/// `Match` criteria as (criterion, pattern) pairs, criteria lower-case;
+/// `all` and `invalid-user` take no pattern.
+fn criteria_pairs(criteria: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut words = criteria.split_whitespace();
+    while let Some(w) = words.next() {
+        let w = w.to_ascii_lowercase();
+        match w.as_str() {
+            "all" | "invalid-user" => out.push((w, String::new())),
+            _ => out.push((w, words.next().unwrap_or("").to_string())),
+        }
+    }
+    out
+}
+
+/// Whether every connection that matches `later` also matches `earlier`:
+/// `earlier` is `all`, or each of its criteria is among `later`'s (a
+/// conjunction with more conditions matches fewer connections).
+fn covers(earlier: &str, later: &str) -> bool {
+    let (e, l) = (criteria_pairs(earlier), criteria_pairs(later));
+    e.iter().any(|(k, _)| k == "all") || (!e.is_empty() && e.iter().all(|p| l.contains(p)))
 }
 
 /// `LoginGraceTime`-style time: `120`, `2m`, `1h30m`.
@@ -333,8 +358,11 @@ pub fn read(r: &Reader) -> Result<Config, Unavailable> {
                 }
             }
             Some(crit) => {
+                // A connection takes a keyword from the first block it matches
+                // that sets it: a later block that only connections matching
+                // an earlier one can match never gives its value.
                 let list = matched.entry(s.key.clone()).or_default();
-                if accumulate || !list.iter().any(|o| o.criteria.as_ref() == Some(crit)) {
+                if accumulate || !list.iter().any(|o| o.criteria.as_deref().is_some_and(|c| covers(c, crit))) {
                     list.push(s);
                 }
             }
@@ -401,6 +429,17 @@ mod tests {
         assert_eq!(algorithms("-b*", "a,b1,b2"), vec!["a"]);
         assert_eq!(algorithms("^c", "a,c"), vec!["c", "a"]);
         assert_eq!(algorithms("x,y", "a"), vec!["x", "y"]);
+    }
+
+    #[test]
+    fn match_blocks_that_no_connection_reaches_are_shadowed() {
+        assert!(super::covers("all", "User root"));
+        assert!(super::covers("User root", "User root"));
+        assert!(super::covers("Address 10.0.0.0/8", "User root Address 10.0.0.0/8"));
+        assert!(super::covers("user root", "User root"));
+        assert!(!super::covers("User root Address 10.0.0.0/8", "User root"));
+        assert!(!super::covers("User admin Group root", "User root Group admin"));
+        assert!(!super::covers("User admin", "all"));
     }
 
     #[test]

@@ -328,7 +328,9 @@ fn analyse_server(http: &Directive, srv: &Directive, version: Option<(u32, u32, 
         tokens_in(d.children(), &name, &mut out.web.tokens);
     }
     if let Some(first) = listens.iter().find(|l| !l.ssl && l.scope() != "loopback") {
-        out.web.http_plain.push(plain_http_item(srv.item(), "nginx server", &name, first, &redirect, &serves));
+        // Evidence at the `listen` that opens plain HTTP, where the fix goes.
+        let at = item(Some(&first.path), Some(first.line), first.detail.clone());
+        out.web.http_plain.push(plain_http_item(at, "nginx server", &name, first, &redirect, &serves));
     }
     let site = Site {
         name: name.clone(),
