@@ -234,8 +234,9 @@ fn status_of(c: &CatalogControl, results: &BTreeMap<&str, &CheckResult>) -> (Con
     // An open failure decides it. A check that errored can never make it
     // pass, and is not covered by a waiver: with only waived failures
     // besides, it stays `fail` (undecided: error), not "waived".
-    let waived_only = !failed.is_empty() && failed.iter().all(|r| r.waiver.is_some());
-    if !failed.is_empty() && !(waived_only && status(Status::Error)) {
+    let open = failed.iter().any(|r| r.waiver.is_none());
+    let waived_only = !failed.is_empty() && !open;
+    if open || (waived_only && !status(Status::Error)) {
         return (ControlStatus::Fail, None, waived_only);
     }
     if status(Status::Error) {
