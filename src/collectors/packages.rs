@@ -51,9 +51,10 @@ pub struct Packages {
     /// `dpkg` or `apk`; `None` without a database hardcheck reads.
     pub manager: Option<&'static str>,
     pub installed: BTreeMap<String, Package>,
-    /// dpkg conffiles by path (every stanza that lists them: a package
-    /// removed with its configuration kept still owns them).
-    pub conffiles: BTreeMap<String, Conffile>,
+    /// dpkg conffiles by path, from every stanza that lists them (a package
+    /// removed with its configuration kept still owns them; a file moved
+    /// between packages is listed by both).
+    pub conffiles: BTreeMap<String, Vec<Conffile>>,
     pub unreadable: Vec<ReadError>,
 }
 
@@ -67,13 +68,12 @@ impl Packages {
     /// whether its md5sum is the one the package shipped.
     pub fn conffile_state(&self, path: &str, bytes: &[u8]) -> Option<ConffileState> {
         use md5::{Digest as _, Md5};
-        let c = self.conffiles.get(path)?;
+        let listed = self.conffiles.get(path)?;
         let digest = Md5::digest(bytes);
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        Some(if c.md5.eq_ignore_ascii_case(&hex) {
-            ConffileState::Unmodified(c.package.clone())
-        } else {
-            ConffileState::Modified(c.package.clone())
+        Some(match listed.iter().find(|c| c.md5.eq_ignore_ascii_case(&hex)) {
+            Some(c) => ConffileState::Unmodified(c.package.clone()),
+            None => ConffileState::Modified(listed.first()?.package.clone()),
         })
     }
 
@@ -131,7 +131,7 @@ pub fn read(r: &Reader) -> Packages {
                 if in_conffiles {
                     if let (Some(n), Some(c)) = (&name, conffile_line(line)) {
                         let (p, md5) = c;
-                        out.conffiles.insert(p, Conffile { package: n.clone(), md5 });
+                        out.conffiles.entry(p).or_default().push(Conffile { package: n.clone(), md5 });
                     }
                 }
                 continue;
@@ -168,7 +168,7 @@ fn conffile_line(line: &str) -> Option<(String, String)> {
 
 #[cfg(test)]
 mod tests {
-    use super::conffile_line;
+    use super::{conffile_line, Conffile, ConffileState, Packages};
 
     #[test]
     fn conffile_entries() {
@@ -177,5 +177,19 @@ mod tests {
         assert!(conffile_line(" /etc/old.conf 0123456789abcdef0123456789abcdef obsolete").is_some());
         assert_eq!(conffile_line(" A paragraph of a description"), None);
         assert_eq!(conffile_line(" ."), None);
+    }
+
+    #[test]
+    fn conffile_state_matches_any_listing_package() {
+        let c = |package: &str, md5: &str| Conffile { package: package.into(), md5: md5.into() };
+        let mut p = Packages::default();
+        // md5("x") = 9dd4e461268c8034f5c8564e155c67a6: the file moved from `old` to `new`.
+        let listed = vec![c("old", "0123456789abcdef0123456789abcdef"), c("new", "9DD4E461268C8034F5C8564E155C67A6")];
+        p.conffiles.insert("/etc/a".into(), listed);
+        p.conffiles.insert("/etc/b".into(), vec![c("pkg", "newconffile")]);
+        assert_eq!(p.conffile_state("/etc/a", b"x"), Some(ConffileState::Unmodified("new".into())));
+        assert_eq!(p.conffile_state("/etc/a", b"y"), Some(ConffileState::Modified("old".into())));
+        assert_eq!(p.conffile_state("/etc/b", b"x"), Some(ConffileState::Modified("pkg".into())));
+        assert_eq!(p.conffile_state("/etc/c", b"x"), None);
     }
 }
