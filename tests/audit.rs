@@ -210,3 +210,178 @@ fn a_bad_baseline_is_a_usage_error() {
         assert!(stderr.contains(word), "{stderr}");
     }
 }
+
+/// `hardcheck scan ARGS` on `root`: stdout.
+fn scan_text(root: &Path, args: &[&str]) -> String {
+    let out = bin().arg("scan").arg("--root").arg(root).args(args).env("NO_COLOR", "1").output().unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Issue 12: a waived failure is listed apart (with its expiry and owner)
+/// and not again among the failures, in the table (categories, "Top
+/// findings", `--quiet`), Markdown and HTML; the counts say how many.
+#[test]
+fn waived_failures_are_listed_apart_not_among_the_failures() {
+    let root = ssh_root(CONFIG);
+    let w = tempfile::tempdir().unwrap();
+    let file = write(
+        w.path(),
+        "waivers.toml",
+        "[[waiver]]\ncheck = \"ssh.x11-*\"\nreason = \"X display for an admin tool\"\nowner = \"ops@example.org\"\nexpires = 2099-12-31\n",
+    );
+    let args = ["--check", "ssh", "--waivers", file.as_str()];
+    let (_, report, _) = scan_json(root.path(), &args);
+    let fail = report["summary"]["fail"].as_u64().unwrap();
+    assert_eq!(report["summary"]["waived"], 1);
+    assert!(fail > 4, "{fail}");
+    let id = "ssh.x11-forwarding";
+
+    let table = scan_text(root.path(), &[&args[..], &["--format", "table"]].concat());
+    assert_eq!(table.matches(id).count(), 1, "{table}");
+    let waived = table.find("WAIVED FAILURES (1, not scored, not gated)").expect("waived section");
+    let at = table.find(id).unwrap();
+    assert!(at > waived, "{table}");
+    assert!(table[at..].contains("until 2099-12-31 by") && table[at..].contains("ops@example.org"), "{table}");
+    assert!(table.contains(&format!("ssh · 57.3/100 · {fail} fail (1 waived)")), "{table}");
+    assert!(table.contains(&format!("Top findings (5 of {} failed)", fail - 1)), "{table}");
+    assert!(table.contains(&format!("· {fail} fail (1 waived) ·")), "{table}");
+    let quiet = scan_text(root.path(), &[&args[..], &["--quiet"]].concat());
+    assert!(!quiet.contains(id) && quiet.lines().count() as u64 == fail, "{quiet}");
+
+    let md = scan_text(root.path(), &[&args[..], &["--format", "markdown"]].concat());
+    assert_eq!(md.matches(id).count(), 1, "{md}");
+    let section = md.find("## Waived failures (1, not scored, not gated)").expect("waived section");
+    let failures = md.find(&format!("## Failures ({})", fail - 1)).expect("failures without the waived one");
+    assert!(section < md.find(id).unwrap() && md.find(id).unwrap() < failures, "{md}");
+    assert!(md.contains("| `ssh.x11-forwarding` | low | `/etc/ssh/sshd_config:2` | 2099-12-31 | ops@example.org |"));
+    assert!(md.contains(&format!("| ssh | 57.3 | 13 | {fail} (1 waived) |")), "{md}");
+
+    let html = scan_text(root.path(), &[&args[..], &["--format", "html"]].concat());
+    assert_eq!(html.matches(&format!("id=\"{id}\"")).count(), 1, "one anchor");
+    let section = html.find("<section class=\"waived\">").expect("waived section");
+    let row = html.find(&format!("<tr id=\"{id}\">")).expect("waived row");
+    assert!(row > section && row < html.find("<section class=\"results-all\">").unwrap());
+    assert!(!html.contains(&format!("<article class=\"result fail r s-low t-fail\" id=\"{id}\"")));
+    assert!(html.contains(&format!("{} fail (+1 waived)", fail - 1)), "category counts");
+}
+
+/// Issue 12: how errored and skipped checks count for a control. An image
+/// whose second layer is cut short cannot vouch for anything: every check
+/// that would pass errors. No control with an erroring check passes: it
+/// is `fail` with `undecided: "error"` unless one of its checks failed
+/// outright; a control whose checks were skipped is `not-covered`.
+#[test]
+fn a_control_with_an_erroring_check_cannot_pass() {
+    use sha2::Digest as _;
+    let tar_of = |files: &[(&str, &[u8], Option<u64>)]| {
+        let mut out = Vec::new();
+        for (name, data, declared) in files {
+            let mut h = tar::Header::new_ustar();
+            h.set_path(name).unwrap();
+            h.set_entry_type(tar::EntryType::Regular);
+            h.set_mode(0o644);
+            h.set_uid(0);
+            h.set_gid(0);
+            h.set_mtime(0);
+            h.set_size(declared.unwrap_or(data.len() as u64));
+            h.set_cksum();
+            out.extend_from_slice(h.as_bytes());
+            out.extend_from_slice(data);
+            out.resize(out.len().div_ceil(512) * 512, 0);
+        }
+        out
+    };
+    let mut base = tar_of(&[
+        ("etc/passwd", b"root:x:0:0:root:/root:/bin/bash\n", None),
+        ("etc/ssh/sshd_config", b"PermitRootLogin yes\nX11Forwarding no\nMaxAuthTries 3\n", None),
+    ]);
+    base.extend([0u8; 1024]);
+    // Declares a gigabyte and ends after a few bytes.
+    let cut = tar_of(&[("etc/motd", b"hello\n", None), ("usr/share/big.bin", b"only a few bytes", Some(1 << 30))]);
+    let layers = [base, cut];
+    let diff_ids: Vec<String> = layers.iter().map(|l| format!("sha256:{:x}", sha2::Sha256::digest(l))).collect();
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64", "os": "linux", "config": {},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": [{"created_by": "base"}, {"created_by": "cut"}],
+    }))
+    .unwrap();
+    let manifest = serde_json::json!([{"Config": "config.json", "RepoTags": ["cut:1"], "Layers": ["0.tar", "1.tar"]}]);
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("cut.tar");
+    let mut b = tar::Builder::new(std::fs::File::create(&archive).unwrap());
+    for (name, data) in [("manifest.json", serde_json::to_vec(&manifest).unwrap()), ("config.json", config)]
+        .into_iter()
+        .chain(layers.iter().enumerate().map(|(i, l)| (if i == 0 { "0.tar" } else { "1.tar" }, l.clone())))
+    {
+        let mut h = tar::Header::new_ustar();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        b.append_data(&mut h, name, &data[..]).unwrap();
+    }
+    b.finish().unwrap();
+    drop(b);
+
+    let args = ["--profile", "cis-debian12-l1", "--format", "json"];
+    let out = bin().arg("scan").arg("--image").arg(&archive).args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status: std::collections::BTreeMap<&str, &str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap(), r["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(status["ssh.root-login-disabled"], "fail", "{}", result(&report, "ssh.root-login-disabled"));
+    assert_eq!(status["ssh.max-auth-tries"], "error", "a check that would pass errors");
+    let (mut errored, mut skipped) = (0, 0);
+    for c in report["compliance"]["controls"].as_array().unwrap() {
+        let checks: Vec<&str> = c["checks"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+        let any = |s: &str| checks.iter().any(|id| status.get(id) == Some(&s));
+        if any("error") {
+            errored += 1;
+            assert_eq!(c["status"], "fail", "{c}");
+            let want = if any("fail") { Value::Null } else { Value::from("error") };
+            assert_eq!(c.get("undecided").cloned().unwrap_or(Value::Null), want, "{c}");
+        } else if any("skip") && !any("fail") {
+            skipped += 1;
+            assert_eq!((&c["status"], &c["undecided"]), (&Value::from("not-covered"), &Value::from("skip")), "{c}");
+        }
+        if c["status"] == "pass" {
+            assert!(checks.iter().all(|id| status.get(id) == Some(&"pass")), "{c}");
+        }
+    }
+    assert!(errored > 5 && skipped > 5, "{errored} errored, {skipped} skipped controls");
+    let max_auth = report["compliance"]["controls"].as_array().unwrap().iter().find(|c| c["id"] == "5.1.16");
+    assert_eq!(max_auth.map(|c| (&c["status"], &c["undecided"])), Some((&"fail".into(), &"error".into())));
+
+    // A waiver covers failures, not errors: with every failure waived, a
+    // control that also has an erroring check is undecided (error), not
+    // "waived"; one with only waived failures is waived.
+    let all = write(
+        dir.path(),
+        "all.toml",
+        "[[waiver]]\ncheck = \"*\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2099-01-01\n",
+    );
+    let out = bin().arg("scan").arg("--image").arg(&archive).args(args).args(["--waivers", &all]).output().unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (mut mixed, mut waived) = (0, 0);
+    for c in report["compliance"]["controls"].as_array().unwrap() {
+        let checks: Vec<&str> = c["checks"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+        let any = |s: &str| checks.iter().any(|id| status.get(id) == Some(&s));
+        match (any("fail"), any("error")) {
+            (true, true) => {
+                mixed += 1;
+                assert_eq!((&c["status"], &c["undecided"], c.get("waived")), (&"fail".into(), &"error".into(), None));
+            }
+            (true, false) => {
+                waived += 1;
+                assert_eq!((&c["status"], &c["waived"]), (&"fail".into(), &true.into()), "{c}");
+            }
+            _ => {}
+        }
+    }
+    assert!(mixed > 0 && waived > 0, "{mixed} controls with a failure and an error, {waived} waived");
+}

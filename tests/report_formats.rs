@@ -251,7 +251,7 @@ fn html_escapes_everything() {
     for (i, _) in page.match_indices("https://") {
         assert!(page[..i].ends_with("href=\""), "a URL outside a link: {}", &page[i..(i + 60).min(page.len())]);
     }
-    assert!(plain.contains("<article class=\"result fail\" id=\"ssh.permit-root-login\">"));
+    assert!(plain.contains("<article class=\"result fail r s-high t-fail\" id=\"ssh.permit-root-login\">"));
     assert!(plain.contains(
         "href=\"#ssh.permit-root-login\" title=\"link to this result\"><code>ssh.permit-root-login</code></a>"
     ));

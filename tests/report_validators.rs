@@ -241,3 +241,88 @@ fn markdown_summary_fits_a_pull_request_comment() {
     assert!(md.contains("**This summary is cut**"), "{md}");
     assert!(md.trim_end().ends_with("the full report is at [https://ci.example/job/7/artifacts/report.html](https://ci.example/job/7/artifacts/report.html)."));
 }
+
+/// A page that loads the report in an iframe and, for each filter choice
+/// (label ids to click, as a person would), records every result row the
+/// report's CSS leaves displayed, with its classes and category. The
+/// report itself carries no script.
+fn filter_harness(report: &str, choices: &[&[&str]]) -> String {
+    let srcdoc = report.replace('&', "&amp;").replace('"', "&quot;");
+    let choices = serde_json::to_string(choices).unwrap().replace('"', "'");
+    format!(
+        r#"<!DOCTYPE html><html><body>
+<iframe id="r" style="width:1200px;height:800px" srcdoc="{srcdoc}"></iframe>
+<script>
+document.getElementById('r').addEventListener('load', () => {{
+  const doc = document.getElementById('r').contentDocument;
+  const win = document.getElementById('r').contentWindow;
+  const shown = el => {{
+    for (let e = el; e && e !== doc.body; e = e.parentElement) if (win.getComputedStyle(e).display === 'none') return false;
+    return true;
+  }};
+  const all = [...doc.querySelectorAll('.rlist .r')].map(r => [r.className, r.closest('details').id]);
+  const out = {{all, seen: []}};
+  for (const choice of {choices}) {{
+    for (const g of ['fsev', 'fcat', 'fst']) doc.querySelector('label[for=' + g + '-all]').click();
+    for (const id of choice) doc.querySelector('label[for=' + id + ']').click();
+    const rows = [...doc.querySelectorAll('.rlist .r')].filter(shown).map(r => [r.className, r.closest('details').id]);
+    const cats = [...doc.querySelectorAll('.rlist details.category')].filter(shown).map(d => d.id);
+    out.seen.push({{rows, cats}});
+  }}
+  document.body.setAttribute('data-filters', JSON.stringify(out));
+}});
+</script></body></html>"#
+    )
+}
+
+/// Issue 12: the HTML results filter by severity, category and status with
+/// radio buttons and CSS only, in headless Chromium: each choice shows
+/// exactly the rows that match it (and hides categories left empty), the
+/// choices combine, and "all" shows every row. The hiding rules are for
+/// the screen only, so a printed report has every row.
+#[test]
+fn html_result_filters_work_without_script() {
+    let chromium = chromium();
+    let page = render("fail", "html", &[]);
+    let report = std::fs::read_to_string(&page).unwrap();
+    assert!(!report.contains("<script"), "the report runs no script");
+    let screen = report.find("@media screen{").expect("filter rules on screen only");
+    let rules_end = screen + report[screen..].find("\n}\n").unwrap();
+    let style_end = report.find("</style>").unwrap();
+    for sel in ["#fsev-", "#fcat-", "#fst-"] {
+        for (at, _) in report[..style_end].match_indices(sel) {
+            assert!(at > screen && at < rules_end, "a {sel} rule outside @media screen would hide rows in print");
+        }
+    }
+    let cat = "fcat-ssh";
+    let choices: &[&[&str]] = &[&[], &["fsev-high"], &[cat], &["fst-pass"], &["fsev-medium", "fst-fail", cat]];
+    let h = out_dir("html").join("filters-harness.html");
+    std::fs::write(&h, filter_harness(&report, choices)).unwrap();
+    let dom = String::from_utf8(chromium_run(&chromium, (1300, 900), &h, "--dump-dom")).unwrap();
+    let start = dom.find("data-filters=\"").unwrap_or_else(|| panic!("no result in {dom}"));
+    let raw = &dom[start + 14..];
+    let raw = raw[..raw.find('"').unwrap()].replace("&quot;", "\"").replace("&amp;", "&");
+    let m: serde_json::Value = serde_json::from_str(&raw).unwrap();
+    type Row = (String, String);
+    let rows = |v: &serde_json::Value| -> Vec<Row> {
+        v.as_array().unwrap().iter().map(|r| (r[0].as_str().unwrap().into(), r[1].as_str().unwrap().into())).collect()
+    };
+    let all = rows(&m["all"]);
+    assert!(all.len() > 100, "{} rows", all.len());
+    let has = |r: &Row, class: &str| r.0.split(' ').any(|c| c == class);
+    let wants: [&dyn Fn(&Row) -> bool; 5] =
+        [&|_| true, &|r| has(r, "s-high"), &|r| r.1 == "cat-ssh", &|r| has(r, "t-pass"), &|r| {
+            has(r, "s-medium") && has(r, "t-fail") && r.1 == "cat-ssh"
+        }];
+    for (i, want) in wants.iter().enumerate() {
+        let seen = &m["seen"][i];
+        let expected: Vec<Row> = all.iter().filter(|r| want(r)).cloned().collect();
+        assert!(!expected.is_empty(), "choice {:?} matches nothing", choices[i]);
+        assert_eq!(rows(&seen["rows"]), expected, "choice {:?}", choices[i]);
+        // A category with no row left is not shown.
+        let mut cats: Vec<&str> = expected.iter().map(|r| r.1.as_str()).collect();
+        cats.dedup();
+        let shown: Vec<&str> = seen["cats"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        assert_eq!(shown, cats, "choice {:?}", choices[i]);
+    }
+}

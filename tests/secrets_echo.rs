@@ -91,3 +91,39 @@ fn evidence_shows_only_the_variable_the_finding_is_about() {
     assert_eq!(r["status"], "fail", "{r}");
     assert_eq!(r["evidence"][0]["detail"], "NODE_TLS_REJECT_UNAUTHORIZED=0", "{r}");
 }
+
+/// Issue 16: Debian's `chromium` ships `/etc/chromium.d/apikeys` with the
+/// browser's public API keys. Unmodified (its md5sum is the one in dpkg's
+/// `Conffiles:`) it is not a leak, and the pass message says why (in the
+/// formats that print pass messages), in no format with the values; the same file edited is reported, and the
+/// finding says it was modified.
+#[test]
+fn vendor_conffile_unmodified_is_not_a_leak_and_modified_is() {
+    let base = fixtures().join("secrets/token-in-readable-file");
+    let check = "secrets.token-in-readable-file";
+    let key = "AIzaSyD7fq2Lw9XkQe4RbT1uVn8mZc3HsJp6yGa";
+    let pass = base.join("pass/chromium-apikeys-unmodified-conffile");
+    let (_, report, _) = scan_json(&pass, &["--check", check]);
+    let r = result(&report, check);
+    assert_eq!(r["status"], "pass", "{r}");
+    let msg = r["message"].as_str().unwrap();
+    assert!(
+        msg.contains("/etc/chromium.d/apikeys:3,5 (2 values) not counted: shipped by package chromium unmodified"),
+        "{msg}"
+    );
+    for format in FORMATS {
+        let mut cmd = bin();
+        cmd.args(["scan", "--root"]).arg(&pass).args(["--check", check, "--format", format, "--verbose"]);
+        let text = String::from_utf8_lossy(&cmd.output().unwrap().stdout).into_owned();
+        let says_why = text.contains("shipped by package chromium");
+        assert!(says_why || !["json", "markdown"].contains(format), "{format} does not say why:\n{text}");
+        assert!(!text.contains(key) && !text.contains(&key[8..20]), "{format} shows the key:\n{text}");
+    }
+    let fail = base.join("fail/chromium-apikeys-modified-conffile");
+    let (_, report, _) = scan_json(&fail, &["--check", check]);
+    let r = result(&report, check);
+    assert_eq!(r["status"], "fail", "{r}");
+    assert_eq!(evidence(r), ["/etc/chromium.d/apikeys:3", "/etc/chromium.d/apikeys:5"]);
+    let detail = r["evidence"][0]["detail"].as_str().unwrap();
+    assert!(detail.ends_with("conffile of package chromium, modified since it was shipped"), "{detail}");
+}

@@ -75,7 +75,8 @@ impl ControlStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Undecided {
-    /// A check errored (the control is `fail`).
+    /// A check errored and none failed openly (the control is `fail`: an
+    /// erroring check means it cannot pass).
     Error,
     /// A check was skipped or not run (the control is `not-covered`).
     Skip,
@@ -229,10 +230,15 @@ fn status_of(c: &CatalogControl, results: &BTreeMap<&str, &CheckResult>) -> (Con
     }
     let got: Vec<Option<&&CheckResult>> = c.checks.iter().map(|id| results.get(id.as_str())).collect();
     let failed: Vec<&&CheckResult> = got.iter().flatten().copied().filter(|r| r.status == Status::Fail).collect();
-    if !failed.is_empty() {
-        return (ControlStatus::Fail, None, failed.iter().all(|r| r.waiver.is_some()));
-    }
     let status = |s: Status| got.iter().any(|r| r.is_some_and(|r| r.status == s));
+    // An open failure decides it. A check that errored can never make it
+    // pass, and is not covered by a waiver: with only waived failures
+    // besides, it stays `fail` (undecided: error), not "waived".
+    let open = failed.iter().any(|r| r.waiver.is_none());
+    let waived_only = !failed.is_empty() && !open;
+    if open || (waived_only && !status(Status::Error)) {
+        return (ControlStatus::Fail, None, waived_only);
+    }
     if status(Status::Error) {
         (ControlStatus::Fail, Some(Undecided::Error), false)
     } else if got.iter().any(Option::is_none) || status(Status::Skip) {

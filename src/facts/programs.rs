@@ -148,7 +148,8 @@ impl Facts {
     pub fn secret_search(&self, paths: &[String]) -> Shared<secret_files::Search> {
         self.memo(&format!("secret_files:{}", paths.join("\n")), |f| {
             let passwd = f.accounts(accounts::PASSWD);
-            Ok(secret_files::search(f.reader(), paths, passwd.as_deref().ok()))
+            let packages = f.packages();
+            Ok(secret_files::search(f.reader(), paths, passwd.as_deref().ok(), packages.as_deref().ok()))
         })
     }
 

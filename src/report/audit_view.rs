@@ -1,8 +1,13 @@
 //! The audit sections of the table, Markdown and HTML reports: the control
 //! view of a benchmark profile, the waivers and what became of them, and
 //! the baseline comparison. SARIF and JUnit do not show them.
+//!
+//! Waived failures are listed here, apart, with the waiver's owner, expiry
+//! and reason; the table, Markdown and HTML reports do not list them again
+//! among the open failures (JSON keeps them in `results` with `waiver`).
 
 use super::html::escape_html as esc;
+use super::text::neutralize;
 use super::Report;
 use crate::audit::controls::{Control, ControlStatus};
 use crate::model::{Change, Status};
@@ -37,23 +42,37 @@ fn status_word(c: &Control) -> String {
     }
 }
 
+/// The waived failures, worst first.
 fn waived(report: &Report) -> Vec<&crate::model::CheckResult> {
-    report.results.iter().filter(|r| r.status == Status::Fail && r.waiver.is_some()).collect()
+    super::ordered(&report.results).into_iter().filter(|r| r.status == Status::Fail && r.waiver.is_some()).collect()
+}
+
+/// Where a failure is: its first evidence location, or `-`.
+fn first_at(r: &crate::model::CheckResult) -> String {
+    r.evidence.iter().find(|e| e.path.is_some()).map(|e| super::location(&e.path, e.line)).unwrap_or("-".into())
 }
 
 fn new_failures(report: &Report) -> usize {
     report.results.iter().filter(|r| r.change == Some(Change::New)).count()
 }
 
-/// Plain text for the table report; every control with `verbose`, else
-/// the failing and undecided ones.
-pub fn text(report: &Report, verbose: bool) -> String {
+/// Plain text for the table report, wrapped at `width`; every control with
+/// `verbose`, else the failing and undecided ones.
+pub fn text(report: &Report, verbose: bool, width: usize) -> String {
     let mut out = String::new();
+    let para = |out: &mut String, text: &str| {
+        for l in super::text::wrap(text, width, "  ", "      ") {
+            let _ = writeln!(out, "{l}");
+        }
+    };
     if let (Some(line), Some(c)) = (counts(report), report.compliance.as_ref()) {
-        let _ = writeln!(out, "\nCONTROLS  {line}");
+        out.push('\n');
+        for l in super::text::wrap(&format!("CONTROLS  {line}"), width, "", "  ") {
+            let _ = writeln!(out, "{l}");
+        }
         for ctl in c.controls.iter().filter(|c| verbose || c.status == ControlStatus::Fail || c.undecided.is_some()) {
-            let _ =
-                writeln!(out, "  {:<10} {:<16} {}  [{}]", ctl.id, status_word(ctl), ctl.title, ctl.checks.join(", "));
+            let line = format!("{:<10} {:<16} {}  [{}]", ctl.id, status_word(ctl), ctl.title, ctl.checks.join(", "));
+            para(&mut out, &line);
         }
     }
     let w = waived(report);
@@ -61,11 +80,23 @@ pub fn text(report: &Report, verbose: bool) -> String {
         let _ = writeln!(out, "\nWAIVED FAILURES ({}, not scored, not gated)", w.len());
         for r in w {
             let n = r.waiver.as_ref().expect("waived");
-            let _ = writeln!(out, "  {}  until {} by {}: {}", r.id, n.expires, n.owner, n.reason);
+            para(
+                &mut out,
+                &format!(
+                    "{} {} at {} · until {} by {}: {}",
+                    r.severity.as_str().to_uppercase(),
+                    neutralize(&r.id),
+                    neutralize(&first_at(r)),
+                    neutralize(&n.expires),
+                    neutralize(&n.owner),
+                    neutralize(&n.reason)
+                ),
+            );
         }
     }
     for ws in report.waivers.iter().filter(|w| w.state.as_str() != "applied") {
-        let _ = writeln!(out, "  waiver {}:{} ({}) {}: {}", ws.file, ws.line, ws.check, ws.state.as_str(), ws.reason);
+        let line = format!("waiver {}:{} ({}) {}: {}", ws.file, ws.line, ws.check, ws.state.as_str(), ws.reason);
+        para(&mut out, &neutralize(&line));
     }
     if let Some(fixed) = &report.fixed {
         let _ = writeln!(
@@ -76,7 +107,7 @@ pub fn text(report: &Report, verbose: bool) -> String {
         );
         for f in fixed {
             let at = f.path.as_deref().map(|p| format!(" {p}{}", f.line.map(|l| format!(":{l}")).unwrap_or_default()));
-            let _ = writeln!(out, "  fixed {}{}", f.id, at.unwrap_or_default());
+            para(&mut out, &neutralize(&format!("fixed {}{}", f.id, at.unwrap_or_default())));
         }
     }
     out
@@ -105,6 +136,25 @@ pub fn markdown(report: &Report) -> String {
             }
             out.push('\n');
         }
+    }
+    let w = waived(report);
+    if !w.is_empty() {
+        let _ = writeln!(out, "## Waived failures ({}, not scored, not gated)\n", w.len());
+        out.push_str("| check | severity | at | expires | owner | reason |\n| --- | --- | --- | --- | --- | --- |\n");
+        for r in w {
+            let n = r.waiver.as_ref().expect("waived");
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                super::markdown::code_cell(&r.id),
+                r.severity.as_str(),
+                super::markdown::code_cell(&first_at(r)),
+                md(&n.expires),
+                md(&n.owner),
+                md(&n.reason)
+            );
+        }
+        out.push('\n');
     }
     if !report.waivers.is_empty() {
         out.push_str("## Waivers\n\n| waiver | check | state | expires | owner | reason |\n| --- | --- | --- | --- | --- | --- |\n");
@@ -164,6 +214,31 @@ pub fn html(report: &Report) -> String {
             );
         }
         out.push_str("</tbody>\n</table>\n</section>\n");
+    }
+    let w = waived(report);
+    if !w.is_empty() {
+        let _ = writeln!(
+            out,
+            "<section class=\"waived\">\n<h2>Waived failures ({}, not scored, not gated)</h2>\n<div class=\"table-wrap\"><table>\n\
+             <thead><tr><th>check</th><th>severity</th><th>at</th><th>result</th><th>expires</th><th>owner</th><th>reason</th></tr></thead>\n<tbody>",
+            w.len()
+        );
+        for r in w {
+            let n = r.waiver.as_ref().expect("waived");
+            let _ = writeln!(
+                out,
+                "<tr id=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                super::html::anchor_id(&r.id),
+                super::html::code(&r.id),
+                r.severity.as_str(),
+                super::html::code(&first_at(r)),
+                super::html::escape_with_code(&r.message),
+                esc(&n.expires),
+                esc(&n.owner),
+                esc(&n.reason)
+            );
+        }
+        out.push_str("</tbody>\n</table></div>\n</section>\n");
     }
     if !report.waivers.is_empty() {
         out.push_str("<section class=\"waivers\">\n<h2>Waivers</h2>\n<table>\n<thead><tr><th>waiver</th><th>check</th><th>state</th><th>expires</th><th>owner</th><th>reason</th></tr></thead>\n<tbody>\n");

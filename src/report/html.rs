@@ -7,6 +7,12 @@
 //! every result has an anchor (`#ssh.permit-root-login`) to link to; the
 //! inputs that could not be read at the end.
 //!
+//! The results have filters by severity, category and status made of radio
+//! buttons and CSS (no script): the hiding rules apply on screen only, so
+//! printing shows every row whatever is selected. Waived failures are
+//! listed apart in the audit view ([`super::audit_view`]), not among the
+//! results.
+//!
 //! Readable on a phone (nothing overflows at 420 px: the tests measure it
 //! in headless Chromium) and printable (every category prints open, a
 //! result does not split across pages). Code breaks only at `/`, `.`,
@@ -104,7 +110,7 @@ fn anchor(cat: &str) -> String {
 }
 
 /// Anchor id for a check: letters, digits, `.` and `-` only.
-fn anchor_id(id: &str) -> String {
+pub fn anchor_id(id: &str) -> String {
     id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect()
 }
 
@@ -112,9 +118,76 @@ fn anchor_id(id: &str) -> String {
 pub const CSS: &str = include_str!("html.css");
 const AUDIT_CSS: &str = super::audit_view::CSS;
 
-fn counts(results: &[&CheckResult]) -> [usize; 4] {
-    let n = |s: Status| results.iter().filter(|r| r.status == s).count();
-    [n(Status::Pass), n(Status::Fail), n(Status::Skip), n(Status::Error)]
+/// Pass, fail (open), skip, error and waived counts.
+fn counts(results: &[&CheckResult]) -> [usize; 5] {
+    let n = |s: Status| results.iter().filter(|r| r.status == s && r.waiver.is_none()).count();
+    let waived = results.iter().filter(|r| r.status == Status::Fail && r.waiver.is_some()).count();
+    [n(Status::Pass), n(Status::Fail), n(Status::Skip), n(Status::Error), waived]
+}
+
+/// `` or ` (+1 waived)`, after the count of open failures.
+fn waived_note(waived: usize) -> String {
+    match waived {
+        0 => String::new(),
+        w => format!(" (+{w} waived)"),
+    }
+}
+
+/// The filter classes of a result row: `r s-<severity> t-<status>`.
+fn row_class(r: &CheckResult) -> String {
+    format!("r s-{} t-{}", r.severity.as_str(), r.status.as_str())
+}
+
+/// Severities and statuses the result filters offer.
+const SEVERITIES: &[&str] = &["critical", "high", "medium", "low", "info"];
+const STATUSES: &[&str] = &["fail", "error", "skip", "pass"];
+
+/// The radio buttons of one filter group (`all` checked).
+fn filter_group(out: &mut String, group: &str, title: &str, options: &[(String, String)]) {
+    let _ = writeln!(
+        out,
+        "<span class=\"fl\">{title}</span><input type=\"radio\" name=\"{group}\" id=\"{group}-all\" checked>\
+         <label for=\"{group}-all\">all</label>"
+    );
+    for (id, text) in options {
+        let _ = writeln!(
+            out,
+            "<input type=\"radio\" name=\"{group}\" id=\"{group}-{id}\"><label for=\"{group}-{id}\">{}</label>",
+            escape_html(text)
+        );
+    }
+}
+
+/// The CSS of the result filters for these categories: on screen only (a
+/// printed page shows every row).
+fn filter_css(cats: &[String]) -> String {
+    let mut rules = Vec::new();
+    for s in SEVERITIES {
+        rules.push(format!("#fsev-{s}:checked~.rlist .r:not(.s-{s})"));
+    }
+    for s in STATUSES {
+        rules.push(format!("#fst-{s}:checked~.rlist .r:not(.t-{s})"));
+    }
+    for c in cats {
+        let a = anchor(c);
+        rules.push(format!("#f{a}:checked~.rlist details.category:not(#{a})"));
+    }
+    // A category with no row left is hidden too (where `:has` is known; a
+    // browser without it keeps the category, empty).
+    let mut empty = Vec::new();
+    for s in SEVERITIES {
+        empty.push(format!("#fsev-{s}:checked~.rlist details.category:not(:has(.s-{s}))"));
+    }
+    for s in STATUSES {
+        empty.push(format!("#fst-{s}:checked~.rlist details.category:not(:has(.t-{s}))"));
+    }
+    format!(
+        "@media screen{{\n{}{{display:none}}\n{}{{display:none}}\n\
+         .results-all>input:not([id$=\"-all\"]):checked~.rlist details.category::details-content\
+         {{content-visibility:visible;display:block}}\n}}\n",
+        rules.join(",\n"),
+        empty.join(",\n")
+    )
 }
 
 fn head_line(out: &mut String, r: &CheckResult) {
@@ -132,7 +205,8 @@ fn head_line(out: &mut String, r: &CheckResult) {
 }
 
 fn failure(out: &mut String, report: &Report, r: &CheckResult) {
-    let _ = write!(out, "<article class=\"result {}\" id=\"{}\">", r.status.as_str(), anchor_id(&r.id));
+    let _ =
+        write!(out, "<article class=\"result {} {}\" id=\"{}\">", r.status.as_str(), row_class(r), anchor_id(&r.id));
     head_line(out, r);
     let _ = write!(out, "<p class=\"msg\">{}</p>", escape_with_code(&r.message));
     if !r.evidence.is_empty() {
@@ -174,7 +248,7 @@ fn failure(out: &mut String, report: &Report, r: &CheckResult) {
 
 /// A pass or skip in one line.
 fn other(out: &mut String, r: &CheckResult) {
-    let _ = write!(out, "<li id=\"{}\">", anchor_id(&r.id));
+    let _ = write!(out, "<li class=\"{}\" id=\"{}\">", row_class(r), anchor_id(&r.id));
     head_line(out, r);
     if r.status != Status::Pass {
         let _ = write!(out, "<p class=\"msg\">{}</p>", escape_with_code(&r.message));
@@ -183,18 +257,19 @@ fn other(out: &mut String, r: &CheckResult) {
 }
 
 fn category(out: &mut String, report: &Report, cat: &str, rs: &[&CheckResult]) {
-    let [p, f, sk, e] = counts(rs);
+    let [p, f, sk, e, w] = counts(rs);
     let score = report.score.by_category.get(cat).copied().unwrap_or(100.0);
     let open = if f + e > 0 { " open" } else { "" };
     let _ = write!(
         out,
         "<details class=\"category\" id=\"{}\"{open}>\n<summary><span>{}</span>\
-         <span class=\"cat-stats\">{score:.1}/100 · {f} fail · {e} error · {p} pass · {sk} skip</span></summary>\n\
+         <span class=\"cat-stats\">{score:.1}/100 · {f} fail{} · {e} error · {p} pass · {sk} skip</span></summary>\n\
          <div class=\"results\">\n",
         anchor(cat),
-        escape_html(cat)
+        escape_html(cat),
+        waived_note(w)
     );
-    for r in rs.iter().filter(|r| matches!(r.status, Status::Fail | Status::Error)) {
+    for r in rs.iter().filter(|r| r.open_failure() || r.status == Status::Error) {
         failure(out, report, r);
     }
     let rest: Vec<&&CheckResult> = rs.iter().filter(|r| matches!(r.status, Status::Pass | Status::Skip)).collect();
@@ -271,14 +346,15 @@ fn summary_table(out: &mut String, report: &Report, cats: &[String], ordered: &[
     );
     for cat in cats {
         let rs: Vec<&CheckResult> = ordered.iter().copied().filter(|r| &r.category == cat).collect();
-        let [p, f, sk, e] = counts(&rs);
+        let [p, f, sk, e, w] = counts(&rs);
         let score = report.score.by_category.get(cat).copied().unwrap_or(100.0);
         let _ = writeln!(
             out,
-            "<tr><td><a href=\"#{}\">{}</a></td><td class=\"num\">{score:.1}</td><td class=\"num\">{f}</td>\
+            "<tr><td><a href=\"#{}\">{}</a></td><td class=\"num\">{score:.1}</td><td class=\"num\">{f}{}</td>\
              <td class=\"num\">{e}</td><td class=\"num\">{p}</td><td class=\"num\">{sk}</td></tr>",
             anchor(cat),
-            escape_html(cat)
+            escape_html(cat),
+            waived_note(w)
         );
     }
     out.push_str("</tbody>\n</table></div>\n");
@@ -286,13 +362,15 @@ fn summary_table(out: &mut String, report: &Report, cats: &[String], ordered: &[
 
 pub fn render(report: &Report) -> String {
     let target = format!("{} {}", report.target.kind, report.target.host);
+    let cats = categories(&report.results);
+    let filters = filter_css(&cats);
     let mut out = String::new();
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"hardcheck {}\">\n\
-         <title>hardcheck report — {} — {}</title>\n<style>\n{CSS}{AUDIT_CSS}</style>\n</head>\n<body>\n",
+         <title>hardcheck report — {} — {}</title>\n<style>\n{CSS}{AUDIT_CSS}{filters}</style>\n</head>\n<body>\n",
         escape_html(report.tool.version),
         escape_html(&target),
         escape_html(&context::human_time(&report.scan.started_at))
@@ -300,15 +378,25 @@ pub fn render(report: &Report) -> String {
     header(&mut out, report);
     overview(&mut out, report);
     out.push_str(&super::audit_view::html(report));
-    let cats = categories(&report.results);
     let ordered = ordered(&report.results);
     if !cats.is_empty() {
         summary_table(&mut out, report, &cats, &ordered);
-        out.push_str("<h2>Results</h2>\n");
+        out.push_str("<section class=\"results-all\">\n<h2>Results</h2>\n");
+        let sev: Vec<(String, String)> = SEVERITIES.iter().map(|s| (s.to_string(), s.to_string())).collect();
+        filter_group(&mut out, "fsev", "Severity", &sev);
+        let by_cat: Vec<(String, String)> =
+            cats.iter().map(|c| (anchor(c).trim_start_matches("cat-").to_string(), c.clone())).collect();
+        filter_group(&mut out, "fcat", "Category", &by_cat);
+        let st: Vec<(String, String)> = STATUSES.iter().map(|s| (s.to_string(), s.to_string())).collect();
+        filter_group(&mut out, "fst", "Status", &st);
+        out.push_str("<div class=\"rlist\">\n");
     }
     for cat in &cats {
         let rs: Vec<&CheckResult> = ordered.iter().copied().filter(|r| &r.category == cat).collect();
         category(&mut out, report, cat, &rs);
+    }
+    if !cats.is_empty() {
+        out.push_str("</div>\n</section>\n");
     }
     if !report.skipped.is_empty() {
         let _ = writeln!(

@@ -1,7 +1,8 @@
 //! `--format markdown`: GitHub-flavoured Markdown for a pull-request
 //! comment, a job summary or a wiki page. A summary table, then per
 //! category (worst first) each failure with its evidence and fix, and the
-//! other results as a compact table.
+//! other results as a compact table. Waived failures are listed apart in
+//! the audit view ([`super::audit_view`]), not among the failures.
 //!
 //! Text read from the target (messages, evidence) is untrusted: evidence
 //! goes into code spans, `<`, `>` and `&` in prose become entities so no
@@ -150,9 +151,10 @@ fn head(report: &Report, report_url: Option<&str>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# hardcheck report: {} {}\n", report.target.kind, code(&report.target.path));
     let s = &report.summary;
+    let waived = if s.waived > 0 { format!(" ({} waived)", s.waived) } else { String::new() };
     let _ = writeln!(
         out,
-        "**Score {:.1}/100 (grade {})** · {} pass · {} fail · {} skip · {} error\n",
+        "**Score {:.1}/100 (grade {})** · {} pass · {} fail{waived} · {} skip · {} error\n",
         report.score.value, report.score.grade, s.pass, s.fail, s.skip, s.error
     );
     let who =
@@ -183,13 +185,17 @@ fn summary_table(report: &Report, cats: &[String], ordered: &[&CheckResult]) -> 
     let mut out = String::from("| category | score | pass | fail | skip | error |\n|---|---:|---:|---:|---:|---:|\n");
     for cat in cats {
         let n = |st: Status| ordered.iter().filter(|r| &r.category == cat && r.status == st).count();
+        let waived = ordered.iter().filter(|r| &r.category == cat && r.status == Status::Fail && r.waiver.is_some());
+        let fail = match waived.count() {
+            0 => n(Status::Fail).to_string(),
+            w => format!("{} ({w} waived)", n(Status::Fail)),
+        };
         let score = report.score.by_category.get(cat).copied().unwrap_or(100.0);
         let _ = writeln!(
             out,
-            "| {} | {score:.1} | {} | {} | {} | {} |",
+            "| {} | {score:.1} | {} | {fail} | {} | {} |",
             escape_cell(cat),
             n(Status::Pass),
-            n(Status::Fail),
             n(Status::Skip),
             n(Status::Error)
         );
@@ -268,7 +274,7 @@ pub fn render(report: &Report, report_url: Option<&str>) -> String {
     // Failures first (worst first, across categories), then errors, the
     // other results folded per category, and the inputs not read: each
     // block goes in whole while the summary stays under the limit.
-    let failed: Vec<&CheckResult> = ordered.iter().copied().filter(|r| r.status == Status::Fail).collect();
+    let failed: Vec<&CheckResult> = ordered.iter().copied().filter(|r| r.open_failure()).collect();
     let mut blocks: Vec<(Option<usize>, String)> = Vec::new();
     if !failed.is_empty() {
         blocks.push((None, format!("## Failures ({})\n\n", failed.len())));

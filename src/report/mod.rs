@@ -17,7 +17,7 @@ use crate::audit::baseline::Fixed;
 use crate::audit::controls::Compliance;
 use crate::audit::waivers::WaiverStatus;
 use crate::checks::score::{Score, Summary};
-use crate::model::{CheckResult, Severity, Skipped, Status};
+use crate::model::{CheckResult, Severity, Skipped};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -212,11 +212,12 @@ pub fn ordered(results: &[CheckResult]) -> Vec<&CheckResult> {
     v
 }
 
-/// Categories ordered by their worst failure, then by name.
+/// Categories ordered by their worst open failure (a waived one does not
+/// count), then by name.
 pub fn categories(results: &[CheckResult]) -> Vec<String> {
     let mut cats: Vec<(Option<Severity>, String)> = Vec::new();
     for r in results {
-        let worst = if r.status == Status::Fail { Some(r.severity) } else { None };
+        let worst = if r.open_failure() { Some(r.severity) } else { None };
         match cats.iter_mut().find(|(_, c)| *c == r.category) {
             Some((w, _)) => *w = (*w).max(worst),
             None => cats.push((worst, r.category.clone())),

@@ -3,15 +3,17 @@
 //!
 //! - A header: tool, profile, what was scanned, when, as whom; a note at
 //!   the top when a non-root scan sees less.
-//! - Per category, worst first: each failure (worst first) with its
+//! - Per category, worst first: each open failure (worst first) with its
 //!   evidence (`path:line` on a line of its own, the offending text below
 //!   it) and its fix; errors; then one summary line for the passes and
 //!   skips (`--verbose` lists them). Clean categories take one line each.
 //! - The listening ports and declared listeners, and the inputs that could
 //!   not be read, in a line or two each (`--verbose` lists them).
-//! - "Top findings": the worst few failures again, with the first sentence
+//! - "Top findings": the worst few open failures again, with the first sentence
 //!   of their fixes, so the last screen is what to do first; then the
 //!   score line.
+//! - Waived failures are not among them: the audit view lists them apart
+//!   (with the waiver's owner and expiry), and the counts say how many.
 //!
 //! Lines fit the width (80 columns when it is not a terminal): text wraps
 //! at spaces, and an id, a path or a `path:line` is never broken (one
@@ -148,11 +150,15 @@ fn brief(out: &mut String, st: &Style, indent: &str, r: &CheckResult) {
 
 fn count_line(results: &[&CheckResult]) -> String {
     let n = |s: Status| results.iter().filter(|r| r.status == s).count();
+    let waived = results.iter().filter(|r| r.status == Status::Fail && r.waiver.is_some()).count();
     let parts: Vec<String> =
         [(Status::Fail, "fail"), (Status::Error, "error"), (Status::Pass, "pass"), (Status::Skip, "skip")]
             .into_iter()
             .filter(|(s, _)| n(*s) > 0)
-            .map(|(s, w)| format!("{} {w}", n(s)))
+            .map(|(s, w)| match (s, waived) {
+                (Status::Fail, 1..) => format!("{} {w} ({waived} waived)", n(s)),
+                _ => format!("{} {w}", n(s)),
+            })
             .collect();
     parts.join(" · ")
 }
@@ -161,7 +167,7 @@ fn category(out: &mut String, st: &Style, report: &Report, cat: &str, results: &
     let score = report.score.by_category.get(cat).copied().unwrap_or(100.0);
     let head = format!("{} · {score:.1}/100 · {}", neutralize(cat), count_line(results));
     let problems: Vec<&&CheckResult> =
-        results.iter().filter(|r| matches!(r.status, Status::Fail | Status::Error)).collect();
+        results.iter().filter(|r| r.open_failure() || r.status == Status::Error).collect();
     if problems.is_empty() && !st.verbose {
         let mut lines = wrap(&head, st.width, "✓ ", "  ");
         st.paint_first(&mut lines, 0, "✓", "32");
@@ -171,7 +177,7 @@ fn category(out: &mut String, st: &Style, report: &Report, cat: &str, results: &
     out.push('\n');
     st.para(out, &head, "", "  ");
     let _ = writeln!(out, "{}", st.paint(&"─".repeat(st.width), "2"));
-    for r in results.iter().filter(|r| r.status == Status::Fail) {
+    for r in results.iter().filter(|r| r.open_failure()) {
         failure(out, st, r);
     }
     for r in results.iter().filter(|r| r.status == Status::Error) {
@@ -304,7 +310,7 @@ pub fn first_sentence(text: &str) -> &str {
 }
 
 fn top_findings(out: &mut String, st: &Style, report: &Report) {
-    let failed: Vec<&CheckResult> = ordered(&report.results).into_iter().filter(|r| r.status == Status::Fail).collect();
+    let failed: Vec<&CheckResult> = ordered(&report.results).into_iter().filter(|r| r.open_failure()).collect();
     // A few failures are all on the last screen already.
     if failed.len() <= 3 {
         return;
@@ -331,17 +337,19 @@ fn top_findings(out: &mut String, st: &Style, report: &Report) {
 
 fn score_line(report: &Report) -> String {
     let s = &report.summary;
+    let waived = if s.waived > 0 { format!(" ({} waived)", s.waived) } else { String::new() };
     format!(
-        "Score {:.1}/100 (grade {}) · {} pass · {} fail · {} skip · {} error",
+        "Score {:.1}/100 (grade {}) · {} pass · {} fail{waived} · {} skip · {} error",
         report.score.value, report.score.grade, s.pass, s.fail, s.skip, s.error
     )
 }
 
-/// `--quiet`: the score line, then the failed ids, worst first.
+/// `--quiet`: the score line, then the ids of the open failures, worst
+/// first (a waived failure is counted in the score line, not listed).
 fn quiet(report: &Report) -> String {
     let mut out = score_line(report);
     out.push('\n');
-    for r in ordered(&report.results).into_iter().filter(|r| r.status == Status::Fail) {
+    for r in ordered(&report.results).into_iter().filter(|r| r.open_failure()) {
         out.push_str(&neutralize(&r.id));
         out.push('\n');
     }
@@ -359,7 +367,7 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
     let mut clean_seen = false;
     for cat in categories(&report.results) {
         let results: Vec<&CheckResult> = ordered.iter().copied().filter(|r| r.category == cat).collect();
-        let clean = !results.iter().any(|r| matches!(r.status, Status::Fail | Status::Error));
+        let clean = !results.iter().any(|r| r.open_failure() || r.status == Status::Error);
         if clean && !st.verbose && !clean_seen {
             out.push('\n');
             clean_seen = true;
@@ -369,7 +377,7 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
     listeners(&mut out, &st, report);
     not_read(&mut out, &st, report);
     top_findings(&mut out, &st, report);
-    out.push_str(&super::audit_view::text(report, st.verbose));
+    out.push_str(&super::audit_view::text(report, st.verbose, st.width));
     out.push('\n');
     let line = score_line(report);
     let _ = writeln!(out, "{}", st.paint(&line, "1"));

@@ -140,7 +140,7 @@ pub static PROBES: &[Probe] = &[
     probe!(
         "secret_files",
         "exposed secrets found by one bounded search: private keys, tokens, env files, shell histories",
-        facts: &[],
+        facts: &["packages"],
         secrets::SecretParams,
         secrets::run_secret_files
     ),

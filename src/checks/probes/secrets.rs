@@ -9,7 +9,11 @@
 //!   host keys), or unencrypted inside a web-served tree (`web_roots`);
 //! - `tokens`: a cloud/API token or a high-entropy secret assignment in a
 //!   file readable by others, or by a group in `broad_groups` (`users`,
-//!   `staff`);
+//!   `staff`); not in a dpkg conffile whose md5sum is still the one its
+//!   package shipped (the vendor's public keys, the same on every machine,
+//!   such as Debian chromium's `/etc/chromium.d/apikeys`): that one is
+//!   named in a note, "shipped by package P unmodified"; a modified
+//!   conffile is reported, and says so;
 //! - `env_files`: an environment file (`.env`, `*.env`, `/etc/default/*`,
 //!   `/etc/sysconfig/*`, systemd `EnvironmentFile=` targets) with a literal
 //!   value for a secret-named key, readable by others;
@@ -95,6 +99,8 @@ pub fn run_secret_files(f: &Facts, params: &SecretParams) -> Result<Outcome, Una
         (&params.allowed_key_groups, &params.broad_groups, &params.web_roots);
     let search = f.secret_search(&params.secret_paths)?;
     let mut out = Outcome { checked: search.files_read, ..Default::default() };
+    // Vendor-shipped values, by (file, package): the lines.
+    let mut shipped: std::collections::BTreeMap<(String, String), Vec<String>> = Default::default();
     for f in &search.findings {
         let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
         let b = |k: &str| f[k].as_bool().unwrap_or(false);
@@ -129,11 +135,28 @@ pub fn run_secret_files(f: &Facts, params: &SecretParams) -> Result<Outcome, Una
             Find::ShellHistory if kind == "history" => Some(s("detail")),
             _ => None,
         };
+        let problem = match (problem, find, f["conffile_package"].as_str()) {
+            (Some(_), Find::Tokens, Some(pkg)) if b("conffile_unmodified") => {
+                let lines = shipped.entry((path.clone(), pkg.to_string())).or_default();
+                lines.push(f["line"].to_string());
+                None
+            }
+            (Some(p), _, Some(pkg)) if b("conffile_unmodified") => Some(format!("{p}; shipped by package {pkg}")),
+            (Some(p), _, Some(pkg)) => Some(format!("{p}; conffile of package {pkg}, modified since it was shipped")),
+            (p, _, _) => p,
+        };
         if let Some(p) = problem {
             let mut m = f.as_object().cloned().unwrap_or_default();
             m.insert("detail".into(), p.into());
             out.failures.push(m);
         }
+    }
+    for ((path, pkg), lines) in shipped {
+        let n = if lines.len() == 1 { "1 value".to_string() } else { format!("{} values", lines.len()) };
+        out.notes.push(format!(
+            "{path}:{} ({n}) not counted: shipped by package {pkg} unmodified (dpkg conffile, md5sum matches)",
+            lines.join(",")
+        ));
     }
     for u in &search.unreadable {
         let relevant = if find == Find::ShellHistory { u.history } else { u.others_can_read };

@@ -37,6 +37,13 @@
 //! - in histories, every line [`crate::redact::mask`] would mask (the
 //!   masking patterns *are* the detector, so a reported line is always a
 //!   masked one), unless every masked part is a variable reference.
+//!
+//! A finding in a dpkg conffile (`Conffiles:` in /var/lib/dpkg/status)
+//! carries `conffile_package` (the package) and `conffile_unmodified`
+//! (whether the file's md5sum is still the one the package shipped): a
+//! vendor's public API keys (Debian's `chromium` ships
+//! `/etc/chromium.d/apikeys`) are the same on every machine and leak
+//! nothing, but the same file edited by an administrator may hold theirs.
 
 use crate::sources::{item, Reader};
 use crate::target::{FileMeta, FileType, ReadError};
@@ -45,6 +52,7 @@ mod detect;
 pub use detect::{detect, entropy, high_entropy, literal_secret, secret_key, Found, Kind};
 
 use super::accounts;
+use super::packages::{ConffileState, Packages};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
@@ -127,6 +135,7 @@ pub struct Search {
 
 struct State<'a> {
     scan: &'a Reader,
+    packages: Option<&'a Packages>,
     findings: Vec<Value>,
     unreadable: Vec<Unreadable>,
     seen: BTreeSet<String>,
@@ -137,10 +146,16 @@ struct State<'a> {
 }
 
 /// One bounded search for exposed secrets under `paths`, histories and
-/// environment files.
-pub fn search(scan: &Reader, paths: &[String], passwd: Option<&accounts::Database>) -> Search {
+/// environment files; `packages` tells which files are packages' conffiles.
+pub fn search(
+    scan: &Reader,
+    paths: &[String],
+    passwd: Option<&accounts::Database>,
+    packages: Option<&Packages>,
+) -> Search {
     let mut st = State {
         scan,
+        packages,
         findings: Vec::new(),
         unreadable: Vec::new(),
         seen: BTreeSet::new(),
@@ -312,6 +327,10 @@ fn scan_file(st: &mut State, path: &str, meta: &FileMeta, env_target: bool) {
     if is_code(path) {
         found.retain(|f| f.kind != Kind::SecretAssignment);
     }
+    if found.is_empty() {
+        return;
+    }
+    let conffile = st.packages.and_then(|p| p.conffile_state(path, text.as_bytes()));
     let names = st.scan.names();
     let owner = names.users.get(&meta.uid).cloned().unwrap_or_else(|| meta.uid.to_string());
     let group = names.groups.get(&meta.gid).cloned().unwrap_or_else(|| meta.gid.to_string());
@@ -331,6 +350,13 @@ fn scan_file(st: &mut State, path: &str, meta: &FileMeta, env_target: bool) {
         m.insert("env_file".into(), env_file.into());
         m.insert("history".into(), history.into());
         meta_fields(&mut m, meta, &owner, &group);
+        let (package, unmodified) = match &conffile {
+            Some(ConffileState::Unmodified(p)) => (Value::from(p.as_str()), Value::Bool(true)),
+            Some(ConffileState::Modified(p)) => (Value::from(p.as_str()), Value::Bool(false)),
+            None => (Value::Null, Value::Null),
+        };
+        m.insert("conffile_package".into(), package);
+        m.insert("conffile_unmodified".into(), unmodified);
         st.findings.push(Value::Object(m));
     }
 }
