@@ -3,7 +3,7 @@
 //! apply the patch with GNU `patch -p1 -d COPY`, run the script with
 //! `ROOT=COPY`, rescan, and require that the check now passes and that no
 //! other check went from pass to fail. A second `fix` on the fixed tree
-//! must print an empty patch (idempotence). Where the fixture holds an
+//! must change nothing for the check (idempotence). Where the fixture holds an
 //! sshd configuration, `sshd -t` must accept the patched one.
 //!
 //! `HARDCHECK_FIXTURES=ssh` (a prefix of `category/name`) runs a subset.
@@ -24,31 +24,34 @@ fn fixable() -> Vec<String> {
     list.iter().filter(|c| c["remediation"] == "fixable").map(|c| c["id"].as_str().unwrap().to_string()).collect()
 }
 
-fn statuses(root: &Path, profile: &[String]) -> BTreeMap<String, String> {
-    let args: Vec<&str> = profile.iter().map(String::as_str).collect();
-    let (_, report, _) = scan_json(root, &args);
-    report["results"]
+/// Every check's status, whatever the profile selects (`--check '*'`).
+fn statuses(results: &serde_json::Value) -> BTreeMap<String, String> {
+    results
         .as_array()
-        .unwrap()
+        .expect("a list of results")
         .iter()
         .map(|r| (r["id"].as_str().unwrap().to_string(), r["status"].as_str().unwrap().to_string()))
         .collect()
 }
 
-fn fix(root: &Path, id: &str, format: &str, profile: &[String]) -> String {
+/// `hardcheck fix --format json` (patch, script and the statuses judged).
+fn fix_json(root: &Path, only: &str, profile: &[String]) -> serde_json::Value {
     let out = bin()
         .arg("fix")
         .arg("--root")
         .arg(root)
-        .args(["--check", id, "--format", format])
+        .args(["--check", only, "--format", "json"])
         .args(profile)
         .output()
         .unwrap();
-    assert!(out.status.success(), "fix {id}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    assert!(out.status.success(), "fix --check {only}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("fix --format json prints JSON")
 }
 
-fn run_scenario(id: &str, dir: &Path) -> Result<usize, String> {
+/// Three runs of the binary per fixture: a scan of every check, `fix` for
+/// this one (patch and script in one JSON), and `fix` for every check on
+/// the fixed copy (every status again, and what a second fix would change).
+fn run_scenario(id: &str, dir: &Path, host_key: &Path) -> Result<(), String> {
     let scratch = tempfile::tempdir().unwrap();
     let root = scratch.path().join("root");
     copy_tree(dir, &root);
@@ -60,13 +63,20 @@ fn run_scenario(id: &str, dir: &Path) -> Result<usize, String> {
         true => vec!["--profile".into(), profile_file.display().to_string()],
         false => Vec::new(),
     };
-    let before = statuses(&root, &profile);
-    let patch = fix(&root, id, "patch", &profile);
-    let script = fix(&root, id, "script", &profile);
-    if patch.is_empty() && script.is_empty() {
-        return Err("no patch and no script for a failing fixable check".into());
+    let mut args: Vec<&str> = profile.iter().map(String::as_str).collect();
+    args.extend(["--check", "*"]);
+    let (_, report, _) = scan_json(&root, &args);
+    let before = statuses(&report["results"]);
+    if before.get(id).map(String::as_str) != Some("fail") {
+        return Err(format!("the fail fixture does not fail: {:?}", before.get(id)));
     }
-    if patch.contains("\n--- ") || patch.starts_with("--- ") {
+    let fixed = fix_json(&root, id, &profile);
+    let patch = fixed["patch"].as_str().unwrap_or_default().to_string();
+    let script = fixed["script"].as_str().unwrap_or_default().to_string();
+    if patch.is_empty() && script.is_empty() {
+        return Err(format!("no patch and no script for a failing fixable check: {}", fixed["manual"]));
+    }
+    if !patch.is_empty() {
         let out = Command::new("patch")
             .args(["-p1", "--batch", "--forward", "-d"])
             .arg(&root)
@@ -87,7 +97,8 @@ fn run_scenario(id: &str, dir: &Path) -> Result<usize, String> {
             return Err(format!("script failed: {}\n{script}", String::from_utf8_lossy(&out.stderr)));
         }
     }
-    let after = statuses(&root, &profile);
+    let again = fix_json(&root, "*", &profile);
+    let after = statuses(&again["results"]);
     if after.get(id).map(String::as_str) != Some("pass") {
         return Err(format!("still {:?} after the fix:\n{patch}{script}", after.get(id)));
     }
@@ -96,14 +107,15 @@ fn run_scenario(id: &str, dir: &Path) -> Result<usize, String> {
             return Err(format!("{other} went from pass to fail:\n{patch}{script}"));
         }
     }
-    let again = fix(&root, id, "patch", &profile);
-    if !again.is_empty() {
-        return Err(format!("a second fix is not empty:\n{again}"));
+    // Idempotence: nothing left to change for this check.
+    let fixed_again: Vec<&str> = again["fixed"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+    if fixed_again.contains(&id) {
+        return Err(format!("a second fix changes it again:\n{}", again["patch"].as_str().unwrap_or_default()));
     }
     if root.join("etc/ssh/sshd_config").is_file() {
-        sshd_accepts(&root, scratch.path())?;
+        sshd_accepts(&root, host_key)?;
     }
-    Ok(1)
+    Ok(())
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
@@ -114,15 +126,7 @@ fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
 
 /// `sshd -t` on the patched configuration: `Include`s are pointed into the
 /// copy and a host key is generated in the scratch directory.
-fn sshd_accepts(root: &Path, scratch: &Path) -> Result<(), String> {
-    let Some(sshd) = ["/usr/sbin/sshd", "/usr/bin/sshd"].into_iter().find(|p| Path::new(p).is_file()) else {
-        panic!("sshd is not installed (scripts/test.sh installs openssh-server)");
-    };
-    let key = scratch.join("host_key");
-    if !key.exists() {
-        let out = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&key).output().unwrap();
-        assert!(out.status.success(), "ssh-keygen: {}", String::from_utf8_lossy(&out.stderr));
-    }
+fn sshd_accepts(root: &Path, key: &Path) -> Result<(), String> {
     let prefix = format!("Include {}/etc/", root.display());
     let mut cfgs = vec![root.join("etc/ssh/sshd_config")];
     if let Ok(rd) = std::fs::read_dir(root.join("etc/ssh/sshd_config.d")) {
@@ -141,12 +145,12 @@ fn sshd_accepts(root: &Path, scratch: &Path) -> Result<(), String> {
             .collect();
         std::fs::write(c, text).unwrap();
     }
-    let out = Command::new(sshd)
+    let out = Command::new(sshd())
         .arg("-t")
         .arg("-f")
         .arg(root.join("etc/ssh/sshd_config"))
         .arg("-h")
-        .arg(&key)
+        .arg(key)
         .output()
         .unwrap();
     match out.status.success() {
@@ -155,8 +159,32 @@ fn sshd_accepts(root: &Path, scratch: &Path) -> Result<(), String> {
     }
 }
 
+fn sshd() -> &'static str {
+    ["/usr/sbin/sshd", "/usr/bin/sshd"].into_iter().find(|p| Path::new(p).is_file()).unwrap_or("sshd")
+}
+
+/// The tools the proof needs: a missing one fails the test, it never
+/// passes silently (`scripts/test.sh` installs them).
+fn require_tools(scratch: &Path) -> std::path::PathBuf {
+    let gnu_patch = Command::new("patch").arg("--version").output();
+    assert!(
+        gnu_patch.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("GNU patch")),
+        "GNU patch is not installed (scripts/test.sh installs the `patch` package)"
+    );
+    assert!(
+        Path::new(sshd()).is_file(),
+        "sshd is not installed: `sshd -t` must judge patched configurations (scripts/test.sh installs openssh-server)"
+    );
+    let key = scratch.join("host_key");
+    let out = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&key).output();
+    assert!(out.is_ok_and(|o| o.status.success()), "ssh-keygen could not make a host key for `sshd -t`");
+    key
+}
+
 #[test]
 fn every_fixable_check_passes_after_its_fix() {
+    let tools = tempfile::tempdir().unwrap();
+    let host_key = require_tools(tools.path());
     let filter = std::env::var("HARDCHECK_FIXTURES").unwrap_or_default();
     let mut jobs = Vec::new();
     for id in fixable() {
@@ -178,7 +206,7 @@ fn every_fixable_check_passes_after_its_fix() {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let Some((id, dir)) = jobs.get(i) else { break };
-                if let Err(e) = run_scenario(id, dir) {
+                if let Err(e) = run_scenario(id, dir, &host_key) {
                     let sc = dir.file_name().unwrap().to_string_lossy();
                     failures.lock().unwrap().push(format!("{id}/{sc}: {e}"));
                 }

@@ -60,8 +60,21 @@ pub fn same_key(format: Format, written: &str, want: &str) -> bool {
     match format {
         Format::Systemd => written == want,
         Format::Ini => norm_mycnf(written) == norm_mycnf(want),
+        Format::Sshd => sshd_canonical(written).eq_ignore_ascii_case(sshd_canonical(want)),
+        // sysctl.d: `kernel/yama/ptrace_scope` is `kernel.yama.ptrace_scope`.
+        Format::Equals => written.replace('/', ".").eq_ignore_ascii_case(&want.replace('/', ".")),
         _ => written.eq_ignore_ascii_case(want),
     }
+}
+
+/// sshd keywords that OpenSSH still reads under an older name.
+fn sshd_canonical(k: &str) -> &str {
+    const ALIASES: [(&str, &str); 3] = [
+        ("challengeresponseauthentication", "KbdInteractiveAuthentication"),
+        ("pubkeyacceptedkeytypes", "PubkeyAcceptedAlgorithms"),
+        ("hostbasedacceptedkeytypes", "HostbasedAcceptedAlgorithms"),
+    ];
+    ALIASES.iter().find(|(old, _)| k.eq_ignore_ascii_case(old)).map_or(k, |(_, new)| new)
 }
 
 /// my.cnf: `-` and `_` are the same, `loose-` is dropped.
@@ -232,5 +245,7 @@ mod tests {
         assert_eq!(effective(Format::Ini, &l, "user", Some("mysqld")), Some(4));
         assert_eq!(insert_at(Format::Ini, &l, Some("x")), (7, Some("[x]".into())));
         assert!(same_key(Format::Ini, "local-infile", "local_infile"));
+        assert!(same_key(Format::Sshd, "ChallengeResponseAuthentication", "kbdinteractiveauthentication"));
+        assert!(same_key(Format::Equals, "kernel/yama/ptrace_scope", "kernel.yama.ptrace_scope"));
     }
 }

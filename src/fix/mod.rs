@@ -155,14 +155,17 @@ fn render_json(plan: &Plan, results: &[CheckResult]) -> String {
         .map(|(path, f)| json!({"path": path, "new_file": f.original.is_none(), "changes": f.notes, "diff": f.diff(path)}))
         .collect();
     let failed = results.iter().filter(|r| r.status == crate::model::Status::Fail).count();
+    let judged: Vec<_> = results.iter().map(|r| json!({"id": r.id, "status": r.status})).collect();
     let v = json!({
         "schema_version": 1,
         "failed": failed,
+        "results": judged,
         "fixed": plan.fixed,
         "files": files,
         "commands": plan.commands,
         "reloads": plan.reloads,
         "manual": plan.manual,
+        "patch": render_patch(plan),
         "script": script::render(plan),
     });
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
