@@ -7,7 +7,7 @@
 //!     - {format: sshd, file: /etc/ssh/sshd_config, key: PermitRootLogin, value: "no"}
 //!   reload: sshd -t && systemctl reload ssh
 //! ```
-//! or `sysctl: {KEY: VALUE}`, `mode: {max: "0640", owner: root, group: [shadow, root]}`,
+//! or `sysctl: {KEY: VALUE}`, `mode: {max: "0640", dir_max: "0750", owner: root, group: [shadow, root]}`,
 //! `absent: {pattern: REGEX}`, `lock_empty_password: true`, or `manual: REASON`.
 //! Values may name the check's parameters: `"{{ params.ssh_max_auth_tries }}"`.
 
@@ -78,8 +78,11 @@ pub enum Format {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModeSpec {
-    /// No permission bit beyond these (the file's other bits are removed).
+    /// No permission bit beyond these (the file's other bits are removed,
+    /// setuid, setgid and sticky too unless `max` has them, e.g. `7775`).
     pub max: String,
+    /// The same for directories (`0700` for cron directories beside `0600` files).
+    pub dir_max: Option<String>,
     pub owner: Option<String>,
     /// The first of these groups that exists in the target's /etc/group.
     #[serde(default)]
@@ -167,8 +170,11 @@ impl Remediation {
             }
         }
         if let Some(m) = &self.mode {
-            if u32::from_str_radix(m.max.trim_start_matches('0'), 8).is_err() && !m.max.trim_matches('0').is_empty() {
-                return Err(format!("mode: `max` `{}` is not an octal mode", m.max));
+            for max in std::iter::once(&m.max).chain(&m.dir_max) {
+                let max = fill_params(max, params)?;
+                if max.is_empty() || max.len() > 4 || u32::from_str_radix(&max, 8).is_err() {
+                    return Err(format!("mode: `{max}` is not an octal mode"));
+                }
             }
         }
         if let Some(a) = &self.absent {
@@ -196,6 +202,9 @@ impl Remediation {
         }
         if let Some(m) = &r.mode {
             s += &format!("  mode at most {}", m.max);
+            if let Some(d) = &m.dir_max {
+                s += &format!(" ({d} for directories)");
+            }
             if let Some(o) = &m.owner {
                 s += &format!(", owner {o}");
             }

@@ -183,11 +183,15 @@ fn set(ctx: &Ctx<'_>, spec: &SetSpec, r: &CheckResult, plan: &mut Plan) -> Resul
     let value = fill_params(&spec.value, &ctx.params)?;
     let kv = (spec.format, spec.key.as_str(), value.as_str());
     let mut handled = false;
+    let mut elsewhere = false;
     for (path, line) in lines_of(r) {
-        handled |= replace_line(ctx, plan, kv, &path, line)?;
+        match vendor_or_runtime(&path) {
+            true => elsewhere = true,
+            false => handled |= replace_line(ctx, plan, kv, &path, line)?,
+        }
     }
     let lineless = r.evidence.iter().any(|e| e.line.is_none());
-    if handled && !lineless {
+    if handled && !lineless && !elsewhere {
         return Ok(());
     }
     // Nothing in the evidence sets it: the file the daemon reads it from.
@@ -221,12 +225,19 @@ fn set(ctx: &Ctx<'_>, spec: &SetSpec, r: &CheckResult, plan: &mut Plan) -> Resul
     Ok(())
 }
 
+/// Files a package or the running system owns (`/usr/lib/systemd/…`,
+/// `/run/…`): an edit there is lost on the next upgrade or boot, so the
+/// setting is overridden in the declared file under /etc instead.
+fn vendor_or_runtime(path: &str) -> bool {
+    ["/usr/", "/lib/", "/run/"].iter().any(|p| path.starts_with(p))
+}
+
 fn sysctl(ctx: &Ctx<'_>, rem: &Remediation, r: &CheckResult, plan: &mut Plan) -> Result<(), String> {
     let dropin = format!("/etc/sysctl.d/{}", rem.sysctl_file.as_deref().unwrap_or("60-hardening.conf"));
     for (key, value) in &rem.sysctl {
         let value = fill_params(value, &ctx.params)?;
         let mut handled = false;
-        for (path, line) in lines_of(r).into_iter().filter(|(p, _)| !p.starts_with("/proc/")) {
+        for (path, line) in lines_of(r).into_iter().filter(|(p, _)| !p.starts_with("/proc/") && !vendor_or_runtime(p)) {
             handled |= replace_line(ctx, plan, (Format::Equals, key, &value), &path, line)?;
         }
         if !handled {
@@ -257,26 +268,38 @@ fn sysctl(ctx: &Ctx<'_>, rem: &Remediation, r: &CheckResult, plan: &mut Plan) ->
 }
 
 fn mode(ctx: &Ctx<'_>, m: &ModeSpec, r: &CheckResult, plan: &mut Plan) -> Result<(), String> {
-    let max = u32::from_str_radix(&m.max, 8).map_err(|e| format!("mode {}: {e}", m.max))?;
+    let octal = |m: &str| {
+        let m = fill_params(m, &ctx.params)?;
+        u32::from_str_radix(&m, 8).map_err(|e| format!("mode {m}: {e}"))
+    };
+    let file_max = octal(&m.max)?;
+    let dir_max = m.dir_max.as_deref().map(octal).transpose()?;
     let uid = match &m.owner {
         Some(o) => Some(id_of(ctx.target, "/etc/passwd", o).ok_or_else(|| format!("no user `{o}` in the target"))?),
         None => None,
     };
-    let gid = match m.group.is_empty() {
-        true => None,
-        false => Some(
-            m.group
-                .iter()
-                .find_map(|g| id_of(ctx.target, "/etc/group", g).map(|id| (g, id)))
-                .ok_or_else(|| format!("none of the groups {} exists in the target", m.group.join(", ")))?,
-        ),
-    };
+    // The groups allowed, those the target has, in order of preference.
+    let groups: Vec<(&String, u32)> =
+        m.group.iter().filter_map(|g| id_of(ctx.target, "/etc/group", g).map(|id| (g, id))).collect();
+    if !m.group.is_empty() && groups.is_empty() {
+        return Err(format!("none of the groups {} exists in the target", m.group.join(", ")));
+    }
     for path in r.evidence.iter().filter_map(|e| e.path.as_deref()) {
         let meta = ctx.target.lstat(path).map_err(|e| format!("{path}: {}", e.reason()))?;
         if meta.file_type == FileType::Symlink {
             return Err(format!("{path} is a symbolic link; fix the file it points to by hand"));
         }
-        let want = meta.mode & 0o7000 | (meta.mode & 0o777 & max);
+        let max = match meta.file_type {
+            FileType::Dir => dir_max.unwrap_or(file_max),
+            _ => file_max,
+        };
+        // Special bits (setuid, setgid, sticky) stay only where `max` allows them.
+        let want = meta.mode & 0o7777 & max;
+        // A group already allowed is kept; otherwise the first that exists.
+        let gid = match groups.iter().find(|(_, id)| *id == meta.gid) {
+            Some(kept) => Some(*kept),
+            None => groups.first().copied(),
+        };
         let (new_uid, new_gid) = (uid.unwrap_or(meta.uid), gid.map(|(_, g)| g).unwrap_or(meta.gid));
         if want == meta.mode && new_uid == meta.uid && new_gid == meta.gid {
             continue;
