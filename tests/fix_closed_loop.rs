@@ -4,7 +4,8 @@
 //! `ROOT=COPY`, rescan, and require that the check now passes and that no
 //! other check went from pass to fail. A second `fix` on the fixed tree
 //! must change nothing for the check (idempotence). Where the fixture holds an
-//! sshd configuration, `sshd -t` must accept the patched one.
+//! sshd configuration, `sshd -t` must accept the patched one; where it holds
+//! a Redis one, redis-server must start with it on loopback.
 //!
 //! `HARDCHECK_FIXTURES=ssh` (a prefix of `category/name`) runs a subset.
 
@@ -115,7 +116,75 @@ fn run_scenario(id: &str, dir: &Path, host_key: &Path) -> Result<(), String> {
     if root.join("etc/ssh/sshd_config").is_file() {
         sshd_accepts(&root, host_key)?;
     }
+    if root.join("etc/redis/redis.conf").is_file() {
+        redis_starts(&root, scratch.path())?;
+    }
     Ok(())
+}
+
+/// Point absolute `include`-like lines of a copied configuration file into
+/// the copy (`directive /etc/…` becomes `directive ROOT/etc/…`).
+fn rebase_includes(file: &Path, root: &Path, directives: &[&str]) {
+    let Ok(text) = std::fs::read_to_string(file) else { return };
+    let text: String = text
+        .split_inclusive('\n')
+        .map(|l| {
+            let body = l.trim_start();
+            let word = body.split_whitespace().next().unwrap_or_default();
+            let rest = body[word.len()..].trim_start();
+            match directives.iter().any(|d| d.eq_ignore_ascii_case(word)) && rest.starts_with('/') {
+                true => format!("{word} {}{rest}", root.display()),
+                false => l.to_string(),
+            }
+        })
+        .collect();
+    std::fs::write(file, text).unwrap();
+}
+
+/// redis-server started on loopback with the patched configuration (its
+/// `include`s pointed into the copy; port, directory and files of its own)
+/// must answer PING.
+fn redis_starts(root: &Path, scratch: &Path) -> Result<(), String> {
+    let conf = root.join("etc/redis/redis.conf");
+    for f in std::fs::read_dir(root.join("etc/redis")).unwrap().flatten() {
+        rebase_includes(&f.path(), root, &["include"]);
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+    let dir = scratch.join("redis");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = Command::new("redis-server")
+        .arg(&conf)
+        .args(["--port", &port, "--bind", "127.0.0.1", "--daemonize", "no", "--supervised", "no"])
+        .args(["--save", "", "--appendonly", "no", "--unixsocket", "", "--logfile", ""])
+        .arg("--dir")
+        .arg(&dir)
+        .arg("--pidfile")
+        .arg(dir.join("pid"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("redis-server: {e}"))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let result = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            let out = child.wait_with_output().unwrap();
+            return Err(format!(
+                "redis-server exited ({status}) with the fixed configuration: {}",
+                String::from_utf8_lossy(&out.stdout)
+            ));
+        }
+        let pong = Command::new("redis-cli").args(["-h", "127.0.0.1", "-p", &port, "PING"]).output();
+        if pong.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("PONG")) {
+            break Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            break Err("redis-server did not answer PING within 10 s".to_string());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    result
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
@@ -175,6 +244,13 @@ fn require_tools(scratch: &Path) -> std::path::PathBuf {
         Path::new(sshd()).is_file(),
         "sshd is not installed: `sshd -t` must judge patched configurations (scripts/test.sh installs openssh-server)"
     );
+    for (tool, package) in [("redis-server", "redis-server"), ("redis-cli", "redis-tools")] {
+        let found = Command::new(tool).arg("--version").output();
+        assert!(
+            found.is_ok(),
+            "{tool} is not installed: the fixed Redis configurations must start it (install {package})"
+        );
+    }
     let key = scratch.join("host_key");
     let out = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&key).output();
     assert!(out.is_ok_and(|o| o.status.success()), "ssh-keygen could not make a host key for `sshd -t`");

@@ -62,7 +62,8 @@ pub enum Format {
     Sshd,
     /// `KEY VALUE` (login.defs, redis.conf): the last value wins.
     Space,
-    /// `key = value` (postgresql.conf, pwquality.conf): the last value wins.
+    /// `key = value` or `key value` (postgresql.conf, sysctl.d, pwquality.conf):
+    /// the last value wins; a trailing `# comment` is kept.
     Equals,
     /// `[section]` with `key = value` (my.cnf: `-` and `_` are the same).
     Ini,

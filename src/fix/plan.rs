@@ -194,12 +194,22 @@ fn set(ctx: &Ctx<'_>, spec: &SetSpec, r: &CheckResult, plan: &mut Plan) -> Resul
     if handled && !lineless && !elsewhere {
         return Ok(());
     }
-    // Nothing in the evidence sets it: the file the daemon reads it from.
-    let f = plan.file(ctx.target, &spec.file)?;
+    // Nothing in the evidence sets it: the file the daemon reads it from,
+    // at the place the evidence names when that is the same file elsewhere
+    // (`/etc/postgresql/16/main/postgresql.conf` for `postgresql.conf`).
+    let base = |p: &str| p.rsplit('/').next().unwrap_or_default().to_string();
+    let file = r
+        .evidence
+        .iter()
+        .filter(|e| e.line.is_none())
+        .filter_map(|e| e.path.clone())
+        .find(|p| p.starts_with('/') && !vendor_or_runtime(p) && base(p) == base(&spec.file))
+        .unwrap_or_else(|| spec.file.clone());
+    let f = plan.file(ctx.target, &file)?;
     let text = f.original.clone().unwrap_or_default();
     let lines = edit::lines(&text);
     if let Some(i) = edit::effective(spec.format, &lines, &spec.key, spec.section.as_deref()) {
-        replace_line(ctx, plan, kv, &spec.file, i)?;
+        replace_line(ctx, plan, kv, &file, i)?;
         return Ok(());
     }
     if matches!(spec.format, Format::Nginx | Format::Apache) {
@@ -233,9 +243,20 @@ fn vendor_or_runtime(path: &str) -> bool {
 }
 
 fn sysctl(ctx: &Ctx<'_>, rem: &Remediation, r: &CheckResult, plan: &mut Plan) -> Result<(), String> {
-    let dropin = format!("/etc/sysctl.d/{}", rem.sysctl_file.as_deref().unwrap_or("60-hardening.conf"));
+    let name = rem.sysctl_file.as_deref().unwrap_or("60-hardening.conf");
     for (key, value) in &rem.sysctl {
         let value = fill_params(value, &ctx.params)?;
+        // A vendor or runtime file read after the drop-in (files are read in
+        // name order, the last value wins): a drop-in named to come last.
+        let late = lines_of(r).iter().any(|(p, _)| {
+            vendor_or_runtime(p) && p.rsplit('/').next().is_some_and(|b| b >= name && p.contains("sysctl.d/"))
+        });
+        let dropin = match late {
+            true => {
+                format!("/etc/sysctl.d/99-zz-{}", name.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-'))
+            }
+            false => format!("/etc/sysctl.d/{name}"),
+        };
         let mut handled = false;
         for (path, line) in lines_of(r).into_iter().filter(|(p, _)| !p.starts_with("/proc/") && !vendor_or_runtime(p)) {
             handled |= replace_line(ctx, plan, (Format::Equals, key, &value), &path, line)?;
