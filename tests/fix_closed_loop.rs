@@ -68,6 +68,12 @@ fn run_scenario(id: &str, dir: &Path, host_key: &Path) -> Result<(), String> {
     args.extend(["--check", "*"]);
     let (_, report, _) = scan_json(&root, &args);
     let before = statuses(&report["results"]);
+    // nginx judged the unpatched tree too: the fix may add no error of its own.
+    let nginx_before = root.join("etc/nginx/nginx.conf").is_file().then(|| {
+        let orig = scratch.path().join("orig");
+        copy_tree(dir, &orig);
+        nginx_errors(&orig)
+    });
     if before.get(id).map(String::as_str) != Some("fail") {
         return Err(format!("the fail fixture does not fail: {:?}", before.get(id)));
     }
@@ -116,6 +122,12 @@ fn run_scenario(id: &str, dir: &Path, host_key: &Path) -> Result<(), String> {
     if root.join("etc/ssh/sshd_config").is_file() {
         sshd_accepts(&root, host_key)?;
     }
+    if let Some(was) = nginx_before {
+        let now = nginx_errors(&root);
+        if !now.is_empty() && now != was {
+            return Err(format!("nginx -t rejects the fixed configuration: {now} (before the fix: {was:?})"));
+        }
+    }
     if root.join("etc/redis/redis.conf").is_file() {
         redis_starts(&root, scratch.path())?;
     }
@@ -139,6 +151,68 @@ fn rebase_includes(file: &Path, root: &Path, directives: &[&str]) {
         })
         .collect();
     std::fs::write(file, text).unwrap();
+}
+
+/// `nginx -t -c` on a copied tree (its `include`s pointed into the copy):
+/// the errors, without line numbers and paths; empty when it is accepted.
+fn nginx_errors(root: &Path) -> String {
+    for f in walk(&root.join("etc/nginx")) {
+        rebase_includes(&f, root, &["include"]);
+    }
+    let out = Command::new(nginx())
+        .arg("-t")
+        .arg("-q")
+        .arg("-e")
+        .arg("stderr")
+        .arg("-p")
+        .arg(root)
+        .arg("-c")
+        .arg(root.join("etc/nginx/nginx.conf"))
+        .arg("-g")
+        .arg(format!("pid {}/nginx.pid;", root.display()))
+        .output()
+        .expect("nginx runs");
+    match out.status.success() {
+        true => String::new(),
+        false => {
+            let text = String::from_utf8_lossy(&out.stderr).replace(&root.display().to_string(), "ROOT");
+            error_messages(&text)
+        }
+    }
+}
+
+/// nginx's messages without time and process, and `in ROOT/…/nginx.conf:5`
+/// without its `:5`: inserting a line moves an error the tree already had
+/// without making it a new one.
+fn error_messages(text: &str) -> String {
+    text.lines()
+        // `2026/12/05 08:17:44 [emerg] 5673#5673: message`: the message.
+        .map(|l| l.split_once("] ").and_then(|(_, r)| r.split_once(": ")).map_or(l, |(_, m)| m))
+        .map(|l| match l.rfind(".conf:") {
+            Some(at) => {
+                let (head, tail) = l.split_at(at + 5);
+                format!("{head}{}", tail.trim_start_matches(|c: char| c == ':' || c.is_ascii_digit()))
+            }
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        match p.is_dir() {
+            true => out.extend(walk(&p)),
+            false => out.push(p),
+        }
+    }
+    out
+}
+
+fn nginx() -> &'static str {
+    ["/usr/sbin/nginx", "/usr/bin/nginx"].into_iter().find(|p| Path::new(p).is_file()).unwrap_or("nginx")
 }
 
 /// redis-server started on loopback with the patched configuration (its
@@ -243,6 +317,10 @@ fn require_tools(scratch: &Path) -> std::path::PathBuf {
     assert!(
         Path::new(sshd()).is_file(),
         "sshd is not installed: `sshd -t` must judge patched configurations (scripts/test.sh installs openssh-server)"
+    );
+    assert!(
+        Path::new(nginx()).is_file(),
+        "nginx is not installed: `nginx -t` must judge fixed configurations (scripts/test.sh installs nginx-light)"
     );
     for (tool, package) in [("redis-server", "redis-server"), ("redis-cli", "redis-tools")] {
         let found = Command::new(tool).arg("--version").output();

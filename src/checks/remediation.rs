@@ -51,6 +51,19 @@ pub struct SetSpec {
     pub value: String,
     /// INI/my.cnf/systemd section the key belongs in (`mysqld`, `Journal`).
     pub section: Option<String>,
+    /// Only for evidence under these path prefixes (`/etc/nginx/`), when one
+    /// check covers several servers; the entry is skipped without such evidence.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Reload command for this entry's server, when it changed something.
+    pub reload: Option<String>,
+}
+
+impl SetSpec {
+    /// Whether evidence at `path` is this entry's.
+    pub fn covers(&self, path: &str) -> bool {
+        self.paths.is_empty() || self.paths.iter().any(|p| path.starts_with(p.as_str()))
+    }
 }
 
 /// The file formats `fix` edits.
@@ -158,6 +171,9 @@ impl Remediation {
                 return Err(format!("set `{}`: the value spans lines", s.key));
             }
             fill_params(&s.value, params)?;
+            if s.paths.iter().any(|p| !p.starts_with('/')) {
+                return Err(format!("set `{}`: `paths` are absolute path prefixes", s.key));
+            }
         }
         for (k, v) in &self.sysctl {
             if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c)) {
@@ -195,7 +211,14 @@ impl Remediation {
         let mut s = String::new();
         for x in &r.set {
             let section = x.section.as_ref().map(|s| format!(" [{s}]")).unwrap_or_default();
-            s += &format!("  set {} {}{section} in {} ({} format)\n", x.key, x.value, x.file, x.format.name());
+            let only = match x.paths.is_empty() {
+                true => String::new(),
+                false => format!(", for {}", x.paths.join(" and ")),
+            };
+            s += &format!("  set {} {}{section} in {} ({} format{only})\n", x.key, x.value, x.file, x.format.name());
+            if let Some(rl) = &x.reload {
+                s += &format!("    then: {rl}\n");
+            }
         }
         for (k, v) in &r.sysctl {
             let file = r.sysctl_file.as_deref().unwrap_or("60-hardening.conf");

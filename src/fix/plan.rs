@@ -79,7 +79,9 @@ pub fn build(target: &dyn Target, planned: &[Planned], results: &[CheckResult]) 
         }
         if (plan.changes(), plan.commands.len()) != before {
             plan.fixed.push(r.id.clone());
-            if let Some(rl) = &rem.reload {
+            let fired =
+                rem.set.iter().filter(|x| r.evidence.iter().any(|e| e.path.as_deref().is_some_and(|p| x.covers(p))));
+            for rl in rem.reload.iter().chain(fired.filter_map(|x| x.reload.as_ref())) {
                 if !plan.reloads.contains(rl) {
                     plan.reloads.push(rl.clone());
                 }
@@ -180,17 +182,25 @@ fn replace_line(
 }
 
 fn set(ctx: &Ctx<'_>, spec: &SetSpec, r: &CheckResult, plan: &mut Plan) -> Result<(), String> {
+    if !r.evidence.iter().any(|e| e.path.as_deref().is_some_and(|p| spec.covers(p))) {
+        return Ok(());
+    }
     let value = fill_params(&spec.value, &ctx.params)?;
     let kv = (spec.format, spec.key.as_str(), value.as_str());
     let mut handled = false;
     let mut elsewhere = false;
-    for (path, line) in lines_of(r) {
-        match vendor_or_runtime(&path) {
-            true => elsewhere = true,
-            false => handled |= replace_line(ctx, plan, kv, &path, line)?,
+    let web = matches!(spec.format, Format::Nginx | Format::Apache);
+    for (path, line) in lines_of(r).into_iter().filter(|(p, _)| spec.covers(p)) {
+        if vendor_or_runtime(&path) {
+            elsewhere = true;
+        } else if replace_line(ctx, plan, kv, &path, line)? {
+            handled = true;
+        } else if web {
+            // nginx and Apache: the evidence names the block that lacks it.
+            handled |= add_in_block(ctx, plan, kv, &path, line)?;
         }
     }
-    let lineless = r.evidence.iter().any(|e| e.line.is_none());
+    let lineless = r.evidence.iter().any(|e| e.line.is_none() && e.path.as_deref().is_some_and(|p| spec.covers(p)));
     if handled && !lineless && !elsewhere {
         return Ok(());
     }
@@ -203,7 +213,11 @@ fn set(ctx: &Ctx<'_>, spec: &SetSpec, r: &CheckResult, plan: &mut Plan) -> Resul
         .iter()
         .filter(|e| e.line.is_none())
         .filter_map(|e| e.path.clone())
-        .find(|p| p.starts_with('/') && !vendor_or_runtime(p) && base(p) == base(&spec.file))
+        .find(|p| {
+            // Apache: a file the evidence names without a line is the server's main file.
+            let same = base(p) == base(&spec.file) || spec.format == Format::Apache;
+            p.starts_with('/') && spec.covers(p) && !vendor_or_runtime(p) && same
+        })
         .unwrap_or_else(|| spec.file.clone());
     let f = plan.file(ctx.target, &file)?;
     let text = f.original.clone().unwrap_or_default();
@@ -212,7 +226,7 @@ fn set(ctx: &Ctx<'_>, spec: &SetSpec, r: &CheckResult, plan: &mut Plan) -> Resul
         replace_line(ctx, plan, kv, &file, i)?;
         return Ok(());
     }
-    if matches!(spec.format, Format::Nginx | Format::Apache) {
+    if spec.format == Format::Nginx {
         return Err(format!(
             "add `{} {}` to the block the evidence names (which block is a decision)",
             spec.key, value
@@ -233,6 +247,35 @@ fn set(ctx: &Ctx<'_>, spec: &SetSpec, r: &CheckResult, plan: &mut Plan) -> Resul
     f.insert.entry(at).or_default().extend(new);
     f.terminate_last_line(eol);
     Ok(())
+}
+
+/// nginx `… {` or Apache `<Tag …>` on `line`: the setting goes first inside
+/// that block, indented one step deeper. `Ok(false)` for any other line.
+fn add_in_block(
+    ctx: &Ctx<'_>,
+    plan: &mut Plan,
+    (format, key, value): (Format, &str, &str),
+    path: &str,
+    line: usize,
+) -> Result<bool, String> {
+    let f = plan.file(ctx.target, path)?;
+    let text = f.original.clone().unwrap_or_default();
+    let Some(raw) = edit::lines(&text).get(line).map(|l| l.to_string()) else { return Ok(false) };
+    let (body, eol) = split_eol(&raw);
+    let t = body.trim();
+    let opens = match format {
+        Format::Nginx => t.ends_with('{') && !t.starts_with('#'),
+        _ => t.starts_with('<') && !t.starts_with("</") && t.ends_with('>'),
+    };
+    if !opens {
+        return Ok(false);
+    }
+    let indent = &body[..body.len() - body.trim_start().len()];
+    let eol = if eol.is_empty() { edit::file_eol(&edit::lines(&text)) } else { eol };
+    let new = format!("{indent}    {}", edit::new_line(format, key, value, eol));
+    f.notes.push(format!("{}: add {key} {value} in the block at line {} ({})", ctx.check, line + 1, ctx.why));
+    f.insert.entry(line + 1).or_default().push(new);
+    Ok(true)
 }
 
 /// Files a package or the running system owns (`/usr/lib/systemd/…`,
