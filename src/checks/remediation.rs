@@ -8,7 +8,7 @@
 //!   reload: sshd -t && systemctl reload ssh
 //! ```
 //! or `sysctl: {KEY: VALUE}`, `mode: {max: "0640", dir_max: "0750", owner: root, group: [shadow, root]}`,
-//! `absent: {pattern: REGEX}`, `lock_empty_password: true`, or `manual: REASON`.
+//! `absent: {pattern: REGEX, in_line: false}`, `lock_empty_password: true`, or `manual: REASON`.
 //! Values may name the check's parameters: `"{{ params.ssh_max_auth_tries }}"`.
 
 use serde::Deserialize;
@@ -108,6 +108,11 @@ pub struct ModeSpec {
 #[serde(deny_unknown_fields)]
 pub struct AbsentSpec {
     pub pattern: String,
+    /// Remove only the matched text from the evidence line (and the lines a
+    /// trailing `\` continues it on), not the whole line: `nullok` from a
+    /// pam_unix rule.
+    #[serde(default)]
+    pub in_line: bool,
 }
 
 /// What `fix` can do for a check.
@@ -238,7 +243,8 @@ impl Remediation {
             s += " (script)\n";
         }
         if let Some(a) = &r.absent {
-            s += &format!("  remove lines matching /{}/\n", a.pattern);
+            let what = if a.in_line { "text" } else { "lines" };
+            s += &format!("  remove {what} matching /{}/\n", a.pattern);
         }
         if r.lock_empty_password {
             s += "  lock accounts with an empty password (passwd -l)\n";

@@ -4,7 +4,7 @@
 use super::edit::{self, split_eol};
 use super::patch::FileEdits;
 use crate::checks::engine::Planned;
-use crate::checks::remediation::{fill_params, Format, ModeSpec, Remediation, SetSpec};
+use crate::checks::remediation::{fill_params, AbsentSpec, Format, ModeSpec, Remediation, SetSpec};
 use crate::model::{CheckResult, Status};
 use crate::target::{FileType, Target};
 use serde::Serialize;
@@ -128,20 +128,45 @@ fn apply(ctx: &Ctx<'_>, rem: &Remediation, r: &CheckResult, plan: &mut Plan) -> 
         mode(ctx, m, r, plan)?;
     }
     if let Some(a) = &rem.absent {
-        let re = regex::Regex::new(&a.pattern).map_err(|e| e.to_string())?;
-        for (path, line) in lines_of(r) {
-            let f = plan.file(ctx.target, &path)?;
-            let text = f.original.clone().unwrap_or_default();
-            if let Some(l) = edit::lines(&text).get(line) {
-                if re.is_match(split_eol(l).0) {
-                    f.replace.entry(line).or_insert(None);
-                    f.notes.push(format!("{}: line {}: remove it ({})", ctx.check, line + 1, ctx.why));
-                }
-            }
-        }
+        absent(ctx, a, r, plan)?;
     }
     if rem.lock_empty_password {
         lock(ctx, r, plan)?;
+    }
+    Ok(())
+}
+
+/// Remove the evidence lines matching the pattern, or with `in_line` only
+/// the matched text (on the line and the lines a trailing `\` continues).
+fn absent(ctx: &Ctx<'_>, a: &AbsentSpec, r: &CheckResult, plan: &mut Plan) -> Result<(), String> {
+    let re = regex::Regex::new(&a.pattern).map_err(|e| e.to_string())?;
+    for (path, line) in lines_of(r) {
+        if vendor_or_runtime(&path) {
+            return Err(format!("{path} belongs to a package or the running system; override it by hand"));
+        }
+        let f = plan.file(ctx.target, &path)?;
+        let text = f.original.clone().unwrap_or_default();
+        let lines = edit::lines(&text);
+        let mut i = line;
+        while let Some(l) = lines.get(i) {
+            let (body, eol) = split_eol(l);
+            if !a.in_line {
+                if re.is_match(body) {
+                    f.replace.entry(i).or_insert(None);
+                    f.notes.push(format!("{}: line {}: remove it ({})", ctx.check, i + 1, ctx.why));
+                }
+                break;
+            }
+            if let Some(m) = re.find(body) {
+                let kept = re.replace_all(body, "").into_owned();
+                f.replace.entry(i).or_insert_with(|| Some(format!("{kept}{eol}")));
+                f.notes.push(format!("{}: line {}: remove `{}` ({})", ctx.check, i + 1, m.as_str().trim(), ctx.why));
+            }
+            match body.trim_end().ends_with('\\') {
+                true => i += 1,
+                false => break,
+            }
+        }
     }
     Ok(())
 }
