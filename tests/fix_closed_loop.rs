@@ -372,3 +372,61 @@ fn every_fixable_check_passes_after_its_fix() {
     assert!(failures.is_empty(), "{} of {} fixes failed:\n{}", failures.len(), jobs.len(), failures.join("\n\n"));
     eprintln!("{} fail fixtures fixed and rescanned", jobs.len());
 }
+
+/// docs/fixing.md shows the binary's own output: each `<!-- fix-sample:
+/// ARGS -->` is followed by a fenced block holding what `hardcheck fix ARGS`
+/// prints, and `<!-- fix-counts -->` by the counts of fixable, manual and
+/// undeclared checks. `HARDCHECK_BLESS=1` rewrites them.
+#[test]
+fn fixing_page_shows_real_output_and_counts() {
+    let page_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/fixing.md");
+    let page = std::fs::read_to_string(&page_path).unwrap();
+    let out = bin().args(["checks", "list", "--format", "json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = v.as_array().cloned().or_else(|| v["checks"].as_array().cloned()).unwrap();
+    let count = |kind: &str| list.iter().filter(|c| c["remediation"] == kind).count();
+    let (fixable, manual, none) = (count("fixable"), count("manual"), count("not-declared"));
+    assert_eq!(fixable + manual + none, list.len(), "every check is fixable, manual or not-declared");
+    let counts = format!(
+        "Of the {} built-in checks, **{fixable} are fixable** (a patch or a script), **{manual} are manual** \
+         (a human decides; `fix` prints why) and {none} declare no fix (mostly live probes, images, \
+         Dockerfiles and mount layouts; `fix` lists their failures as manual with the check's fix text).",
+        list.len()
+    );
+    let mut want = String::new();
+    let mut lines = page.split_inclusive('\n').peekable();
+    while let Some(line) = lines.next() {
+        want.push_str(line);
+        if line.trim() == "<!-- fix-counts -->" {
+            while lines.peek().is_some_and(|l| !l.trim().is_empty()) {
+                lines.next();
+            }
+            want.push_str(&counts);
+            want.push('\n');
+        } else if let Some(args) = line.trim().strip_prefix("<!-- fix-sample:").and_then(|a| a.strip_suffix("-->")) {
+            let fence = lines.next().expect("a fenced block after fix-sample");
+            want.push_str(fence);
+            while lines.peek().is_some_and(|l| !l.starts_with("```")) {
+                lines.next();
+            }
+            let out = bin()
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .arg("fix")
+                .args(args.split_whitespace())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "fix {args}: {}", String::from_utf8_lossy(&out.stderr));
+            let text = String::from_utf8(out.stdout).unwrap();
+            assert!(!text.is_empty(), "fix {args} prints nothing");
+            want.push_str(&text);
+        }
+    }
+    if std::env::var_os("HARDCHECK_BLESS").is_some() {
+        std::fs::write(&page_path, &want).unwrap();
+        return;
+    }
+    assert!(
+        page == want,
+        "docs/fixing.md is stale (HARDCHECK_BLESS=1 cargo test --test fix_closed_loop rewrites it); want:\n{want}"
+    );
+}
