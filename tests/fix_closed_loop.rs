@@ -430,3 +430,20 @@ fn fixing_page_shows_real_output_and_counts() {
         "docs/fixing.md is stale (HARDCHECK_BLESS=1 cargo test --test fix_closed_loop rewrites it); want:\n{want}"
     );
 }
+
+/// `fix` never writes into the tree it fixes, not even its own output.
+#[test]
+fn output_inside_the_target_is_refused() {
+    let scratch = tempfile::tempdir().unwrap();
+    let root = scratch.path().join("root");
+    copy_tree(&fixtures().join("scenarios/bad-ssh"), &root);
+    let inside = root.join("etc/fix.patch");
+    let out = bin().arg("fix").arg("--root").arg(&root).arg("--output").arg(&inside).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("inside the target"));
+    assert!(!inside.exists());
+    let outside = scratch.path().join("fix.patch");
+    let out = bin().arg("fix").arg("--root").arg(&root).arg("--output").arg(&outside).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::read_to_string(&outside).unwrap().contains("+++ b/etc/ssh/sshd_config"));
+}
