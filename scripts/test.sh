@@ -42,6 +42,7 @@ need ansible-playbook || ! apt-cache show ansible-core >/dev/null 2>&1 || packag
 need nginx || [ -x /usr/sbin/nginx ] || packages+=(nginx-light)
 need redis-server || packages+=(redis-server)
 need sshd || [ -x /usr/sbin/sshd ] || packages+=(openssh-server) # hardcheck fix: `sshd -t` on patched configurations
+need patch || packages+=(patch)       # hardcheck fix: the closed-loop test applies its patches with GNU patch
 need mariadbd || [ -x /usr/sbin/mariadbd ] || packages+=(mariadb-server)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need initdb || packages+=(postgresql)
 # Report validators' runtimes.

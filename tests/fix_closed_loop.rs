@@ -3,8 +3,9 @@
 //! apply the patch with GNU `patch -p1 -d COPY`, run the script with
 //! `ROOT=COPY`, rescan, and require that the check now passes and that no
 //! other check went from pass to fail. A second `fix` on the fixed tree
-//! must print an empty patch (idempotence). Where the fixture holds an
-//! sshd configuration, `sshd -t` must accept the patched one.
+//! must change nothing for the check (idempotence). Where the fixture holds an
+//! sshd configuration, `sshd -t` must accept the patched one; where it holds
+//! a Redis one, redis-server must start with it on loopback.
 //!
 //! `HARDCHECK_FIXTURES=ssh` (a prefix of `category/name`) runs a subset.
 
@@ -24,31 +25,34 @@ fn fixable() -> Vec<String> {
     list.iter().filter(|c| c["remediation"] == "fixable").map(|c| c["id"].as_str().unwrap().to_string()).collect()
 }
 
-fn statuses(root: &Path, profile: &[String]) -> BTreeMap<String, String> {
-    let args: Vec<&str> = profile.iter().map(String::as_str).collect();
-    let (_, report, _) = scan_json(root, &args);
-    report["results"]
+/// Every check's status, whatever the profile selects (`--check '*'`).
+fn statuses(results: &serde_json::Value) -> BTreeMap<String, String> {
+    results
         .as_array()
-        .unwrap()
+        .expect("a list of results")
         .iter()
         .map(|r| (r["id"].as_str().unwrap().to_string(), r["status"].as_str().unwrap().to_string()))
         .collect()
 }
 
-fn fix(root: &Path, id: &str, format: &str, profile: &[String]) -> String {
+/// `hardcheck fix --format json` (patch, script and the statuses judged).
+fn fix_json(root: &Path, only: &str, profile: &[String]) -> serde_json::Value {
     let out = bin()
         .arg("fix")
         .arg("--root")
         .arg(root)
-        .args(["--check", id, "--format", format])
+        .args(["--check", only, "--format", "json"])
         .args(profile)
         .output()
         .unwrap();
-    assert!(out.status.success(), "fix {id}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    assert!(out.status.success(), "fix --check {only}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("fix --format json prints JSON")
 }
 
-fn run_scenario(id: &str, dir: &Path) -> Result<usize, String> {
+/// Three runs of the binary per fixture: a scan of every check, `fix` for
+/// this one (patch and script in one JSON), and `fix` for every check on
+/// the fixed copy (every status again, and what a second fix would change).
+fn run_scenario(id: &str, dir: &Path, host_key: &Path) -> Result<(), String> {
     let scratch = tempfile::tempdir().unwrap();
     let root = scratch.path().join("root");
     copy_tree(dir, &root);
@@ -60,13 +64,26 @@ fn run_scenario(id: &str, dir: &Path) -> Result<usize, String> {
         true => vec!["--profile".into(), profile_file.display().to_string()],
         false => Vec::new(),
     };
-    let before = statuses(&root, &profile);
-    let patch = fix(&root, id, "patch", &profile);
-    let script = fix(&root, id, "script", &profile);
-    if patch.is_empty() && script.is_empty() {
-        return Err("no patch and no script for a failing fixable check".into());
+    let mut args: Vec<&str> = profile.iter().map(String::as_str).collect();
+    args.extend(["--check", "*"]);
+    let (_, report, _) = scan_json(&root, &args);
+    let before = statuses(&report["results"]);
+    // nginx judged the unpatched tree too: the fix may add no error of its own.
+    let nginx_before = root.join("etc/nginx/nginx.conf").is_file().then(|| {
+        let orig = scratch.path().join("orig");
+        copy_tree(dir, &orig);
+        nginx_errors(&orig)
+    });
+    if before.get(id).map(String::as_str) != Some("fail") {
+        return Err(format!("the fail fixture does not fail: {:?}", before.get(id)));
     }
-    if patch.contains("\n--- ") || patch.starts_with("--- ") {
+    let fixed = fix_json(&root, id, &profile);
+    let patch = fixed["patch"].as_str().unwrap_or_default().to_string();
+    let script = fixed["script"].as_str().unwrap_or_default().to_string();
+    if patch.is_empty() && script.is_empty() {
+        return Err(format!("no patch and no script for a failing fixable check: {}", fixed["manual"]));
+    }
+    if !patch.is_empty() {
         let out = Command::new("patch")
             .args(["-p1", "--batch", "--forward", "-d"])
             .arg(&root)
@@ -87,7 +104,8 @@ fn run_scenario(id: &str, dir: &Path) -> Result<usize, String> {
             return Err(format!("script failed: {}\n{script}", String::from_utf8_lossy(&out.stderr)));
         }
     }
-    let after = statuses(&root, &profile);
+    let again = fix_json(&root, "*", &profile);
+    let after = statuses(&again["results"]);
     if after.get(id).map(String::as_str) != Some("pass") {
         return Err(format!("still {:?} after the fix:\n{patch}{script}", after.get(id)));
     }
@@ -96,14 +114,151 @@ fn run_scenario(id: &str, dir: &Path) -> Result<usize, String> {
             return Err(format!("{other} went from pass to fail:\n{patch}{script}"));
         }
     }
-    let again = fix(&root, id, "patch", &profile);
-    if !again.is_empty() {
-        return Err(format!("a second fix is not empty:\n{again}"));
+    // Idempotence: nothing left to change for this check.
+    let fixed_again: Vec<&str> = again["fixed"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+    if fixed_again.contains(&id) {
+        return Err(format!("a second fix changes it again:\n{}", again["patch"].as_str().unwrap_or_default()));
     }
     if root.join("etc/ssh/sshd_config").is_file() {
-        sshd_accepts(&root, scratch.path())?;
+        sshd_accepts(&root, host_key)?;
     }
-    Ok(1)
+    if let Some(was) = nginx_before {
+        let now = nginx_errors(&root);
+        if !now.is_empty() && now != was {
+            return Err(format!("nginx -t rejects the fixed configuration: {now} (before the fix: {was:?})"));
+        }
+    }
+    if root.join("etc/redis/redis.conf").is_file() {
+        redis_starts(&root, scratch.path())?;
+    }
+    Ok(())
+}
+
+/// Point absolute `include`-like lines of a copied configuration file into
+/// the copy (`directive /etc/…` becomes `directive ROOT/etc/…`).
+fn rebase_includes(file: &Path, root: &Path, directives: &[&str]) {
+    let Ok(text) = std::fs::read_to_string(file) else { return };
+    let text: String = text
+        .split_inclusive('\n')
+        .map(|l| {
+            let body = l.trim_start();
+            let word = body.split_whitespace().next().unwrap_or_default();
+            let rest = body[word.len()..].trim_start();
+            match directives.iter().any(|d| d.eq_ignore_ascii_case(word)) && rest.starts_with('/') {
+                true => format!("{word} {}{rest}", root.display()),
+                false => l.to_string(),
+            }
+        })
+        .collect();
+    std::fs::write(file, text).unwrap();
+}
+
+/// `nginx -t -c` on a copied tree (its `include`s pointed into the copy):
+/// the errors, without line numbers and paths; empty when it is accepted.
+fn nginx_errors(root: &Path) -> String {
+    for f in walk(&root.join("etc/nginx")) {
+        rebase_includes(&f, root, &["include"]);
+    }
+    let out = Command::new(nginx())
+        .arg("-t")
+        .arg("-q")
+        .arg("-e")
+        .arg("stderr")
+        .arg("-p")
+        .arg(root)
+        .arg("-c")
+        .arg(root.join("etc/nginx/nginx.conf"))
+        .arg("-g")
+        .arg(format!("pid {}/nginx.pid;", root.display()))
+        .output()
+        .expect("nginx runs");
+    match out.status.success() {
+        true => String::new(),
+        false => {
+            let text = String::from_utf8_lossy(&out.stderr).replace(&root.display().to_string(), "ROOT");
+            error_messages(&text)
+        }
+    }
+}
+
+/// nginx's messages without time and process, and `in ROOT/…/nginx.conf:5`
+/// without its `:5`: inserting a line moves an error the tree already had
+/// without making it a new one.
+fn error_messages(text: &str) -> String {
+    text.lines()
+        // `2026/12/05 08:17:44 [emerg] 5673#5673: message`: the message.
+        .map(|l| l.split_once("] ").and_then(|(_, r)| r.split_once(": ")).map_or(l, |(_, m)| m))
+        .map(|l| match l.rfind(".conf:") {
+            Some(at) => {
+                let (head, tail) = l.split_at(at + 5);
+                format!("{head}{}", tail.trim_start_matches(|c: char| c == ':' || c.is_ascii_digit()))
+            }
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        match p.is_dir() {
+            true => out.extend(walk(&p)),
+            false => out.push(p),
+        }
+    }
+    out
+}
+
+fn nginx() -> &'static str {
+    ["/usr/sbin/nginx", "/usr/bin/nginx"].into_iter().find(|p| Path::new(p).is_file()).unwrap_or("nginx")
+}
+
+/// redis-server started on loopback with the patched configuration (its
+/// `include`s pointed into the copy; port, directory and files of its own)
+/// must answer PING.
+fn redis_starts(root: &Path, scratch: &Path) -> Result<(), String> {
+    let conf = root.join("etc/redis/redis.conf");
+    for f in std::fs::read_dir(root.join("etc/redis")).unwrap().flatten() {
+        rebase_includes(&f.path(), root, &["include"]);
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+    let dir = scratch.join("redis");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = Command::new("redis-server")
+        .arg(&conf)
+        .args(["--port", &port, "--bind", "127.0.0.1", "--daemonize", "no", "--supervised", "no"])
+        .args(["--save", "", "--appendonly", "no", "--unixsocket", "", "--logfile", ""])
+        .arg("--dir")
+        .arg(&dir)
+        .arg("--pidfile")
+        .arg(dir.join("pid"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("redis-server: {e}"))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let result = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            let out = child.wait_with_output().unwrap();
+            return Err(format!(
+                "redis-server exited ({status}) with the fixed configuration: {}",
+                String::from_utf8_lossy(&out.stdout)
+            ));
+        }
+        let pong = Command::new("redis-cli").args(["-h", "127.0.0.1", "-p", &port, "PING"]).output();
+        if pong.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("PONG")) {
+            break Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            break Err("redis-server did not answer PING within 10 s".to_string());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    result
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
@@ -114,15 +269,7 @@ fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
 
 /// `sshd -t` on the patched configuration: `Include`s are pointed into the
 /// copy and a host key is generated in the scratch directory.
-fn sshd_accepts(root: &Path, scratch: &Path) -> Result<(), String> {
-    let Some(sshd) = ["/usr/sbin/sshd", "/usr/bin/sshd"].into_iter().find(|p| Path::new(p).is_file()) else {
-        panic!("sshd is not installed (scripts/test.sh installs openssh-server)");
-    };
-    let key = scratch.join("host_key");
-    if !key.exists() {
-        let out = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&key).output().unwrap();
-        assert!(out.status.success(), "ssh-keygen: {}", String::from_utf8_lossy(&out.stderr));
-    }
+fn sshd_accepts(root: &Path, key: &Path) -> Result<(), String> {
     let prefix = format!("Include {}/etc/", root.display());
     let mut cfgs = vec![root.join("etc/ssh/sshd_config")];
     if let Ok(rd) = std::fs::read_dir(root.join("etc/ssh/sshd_config.d")) {
@@ -141,12 +288,12 @@ fn sshd_accepts(root: &Path, scratch: &Path) -> Result<(), String> {
             .collect();
         std::fs::write(c, text).unwrap();
     }
-    let out = Command::new(sshd)
+    let out = Command::new(sshd())
         .arg("-t")
         .arg("-f")
         .arg(root.join("etc/ssh/sshd_config"))
         .arg("-h")
-        .arg(&key)
+        .arg(key)
         .output()
         .unwrap();
     match out.status.success() {
@@ -155,8 +302,43 @@ fn sshd_accepts(root: &Path, scratch: &Path) -> Result<(), String> {
     }
 }
 
+fn sshd() -> &'static str {
+    ["/usr/sbin/sshd", "/usr/bin/sshd"].into_iter().find(|p| Path::new(p).is_file()).unwrap_or("sshd")
+}
+
+/// The tools the proof needs: a missing one fails the test, it never
+/// passes silently (`scripts/test.sh` installs them).
+fn require_tools(scratch: &Path) -> std::path::PathBuf {
+    let gnu_patch = Command::new("patch").arg("--version").output();
+    assert!(
+        gnu_patch.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("GNU patch")),
+        "GNU patch is not installed (scripts/test.sh installs the `patch` package)"
+    );
+    assert!(
+        Path::new(sshd()).is_file(),
+        "sshd is not installed: `sshd -t` must judge patched configurations (scripts/test.sh installs openssh-server)"
+    );
+    assert!(
+        Path::new(nginx()).is_file(),
+        "nginx is not installed: `nginx -t` must judge fixed configurations (scripts/test.sh installs nginx-light)"
+    );
+    for (tool, package) in [("redis-server", "redis-server"), ("redis-cli", "redis-tools")] {
+        let found = Command::new(tool).arg("--version").output();
+        assert!(
+            found.is_ok(),
+            "{tool} is not installed: the fixed Redis configurations must start it (install {package})"
+        );
+    }
+    let key = scratch.join("host_key");
+    let out = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&key).output();
+    assert!(out.is_ok_and(|o| o.status.success()), "ssh-keygen could not make a host key for `sshd -t`");
+    key
+}
+
 #[test]
 fn every_fixable_check_passes_after_its_fix() {
+    let tools = tempfile::tempdir().unwrap();
+    let host_key = require_tools(tools.path());
     let filter = std::env::var("HARDCHECK_FIXTURES").unwrap_or_default();
     let mut jobs = Vec::new();
     for id in fixable() {
@@ -178,7 +360,7 @@ fn every_fixable_check_passes_after_its_fix() {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let Some((id, dir)) = jobs.get(i) else { break };
-                if let Err(e) = run_scenario(id, dir) {
+                if let Err(e) = run_scenario(id, dir, &host_key) {
                     let sc = dir.file_name().unwrap().to_string_lossy();
                     failures.lock().unwrap().push(format!("{id}/{sc}: {e}"));
                 }
@@ -189,4 +371,79 @@ fn every_fixable_check_passes_after_its_fix() {
     failures.sort();
     assert!(failures.is_empty(), "{} of {} fixes failed:\n{}", failures.len(), jobs.len(), failures.join("\n\n"));
     eprintln!("{} fail fixtures fixed and rescanned", jobs.len());
+}
+
+/// docs/fixing.md shows the binary's own output: each `<!-- fix-sample:
+/// ARGS -->` is followed by a fenced block holding what `hardcheck fix ARGS`
+/// prints, and `<!-- fix-counts -->` by the counts of fixable, manual and
+/// undeclared checks. `HARDCHECK_BLESS=1` rewrites them.
+#[test]
+fn fixing_page_shows_real_output_and_counts() {
+    let page_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/fixing.md");
+    let page = std::fs::read_to_string(&page_path).unwrap();
+    let out = bin().args(["checks", "list", "--format", "json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = v.as_array().cloned().or_else(|| v["checks"].as_array().cloned()).unwrap();
+    let count = |kind: &str| list.iter().filter(|c| c["remediation"] == kind).count();
+    let (fixable, manual, none) = (count("fixable"), count("manual"), count("not-declared"));
+    assert_eq!(fixable + manual + none, list.len(), "every check is fixable, manual or not-declared");
+    let counts = format!(
+        "Of the {} built-in checks, **{fixable} are fixable** (a patch or a script), **{manual} are manual** \
+         (a human decides; `fix` prints why) and {none} declare no fix (mostly live probes, images, \
+         Dockerfiles and mount layouts; `fix` lists their failures as manual with the check's fix text).",
+        list.len()
+    );
+    let mut want = String::new();
+    let mut lines = page.split_inclusive('\n').peekable();
+    while let Some(line) = lines.next() {
+        want.push_str(line);
+        if line.trim() == "<!-- fix-counts -->" {
+            while lines.peek().is_some_and(|l| !l.trim().is_empty()) {
+                lines.next();
+            }
+            want.push_str(&counts);
+            want.push('\n');
+        } else if let Some(args) = line.trim().strip_prefix("<!-- fix-sample:").and_then(|a| a.strip_suffix("-->")) {
+            let fence = lines.next().expect("a fenced block after fix-sample");
+            want.push_str(fence);
+            while lines.peek().is_some_and(|l| !l.starts_with("```")) {
+                lines.next();
+            }
+            let out = bin()
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .arg("fix")
+                .args(args.split_whitespace())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "fix {args}: {}", String::from_utf8_lossy(&out.stderr));
+            let text = String::from_utf8(out.stdout).unwrap();
+            assert!(!text.is_empty(), "fix {args} prints nothing");
+            want.push_str(&text);
+        }
+    }
+    if std::env::var_os("HARDCHECK_BLESS").is_some() {
+        std::fs::write(&page_path, &want).unwrap();
+        return;
+    }
+    assert!(
+        page == want,
+        "docs/fixing.md is stale (HARDCHECK_BLESS=1 cargo test --test fix_closed_loop rewrites it); want:\n{want}"
+    );
+}
+
+/// `fix` never writes into the tree it fixes, not even its own output.
+#[test]
+fn output_inside_the_target_is_refused() {
+    let scratch = tempfile::tempdir().unwrap();
+    let root = scratch.path().join("root");
+    copy_tree(&fixtures().join("scenarios/bad-ssh"), &root);
+    let inside = root.join("etc/fix.patch");
+    let out = bin().arg("fix").arg("--root").arg(&root).arg("--output").arg(&inside).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("inside the target"));
+    assert!(!inside.exists());
+    let outside = scratch.path().join("fix.patch");
+    let out = bin().arg("fix").arg("--root").arg(&root).arg("--output").arg(&outside).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::read_to_string(&outside).unwrap().contains("+++ b/etc/ssh/sshd_config"));
 }

@@ -7,8 +7,8 @@
 //!     - {format: sshd, file: /etc/ssh/sshd_config, key: PermitRootLogin, value: "no"}
 //!   reload: sshd -t && systemctl reload ssh
 //! ```
-//! or `sysctl: {KEY: VALUE}`, `mode: {max: "0640", owner: root, group: [shadow, root]}`,
-//! `absent: {pattern: REGEX}`, `lock_empty_password: true`, or `manual: REASON`.
+//! or `sysctl: {KEY: VALUE}`, `mode: {max: "0640", dir_max: "0750", owner: root, group: [shadow, root]}`,
+//! `absent: {pattern: REGEX, in_line: false}`, `lock_empty_password: true`, or `manual: REASON`.
 //! Values may name the check's parameters: `"{{ params.ssh_max_auth_tries }}"`.
 
 use serde::Deserialize;
@@ -51,6 +51,19 @@ pub struct SetSpec {
     pub value: String,
     /// INI/my.cnf/systemd section the key belongs in (`mysqld`, `Journal`).
     pub section: Option<String>,
+    /// Only for evidence under these path prefixes (`/etc/nginx/`), when one
+    /// check covers several servers; the entry is skipped without such evidence.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Reload command for this entry's server, when it changed something.
+    pub reload: Option<String>,
+}
+
+impl SetSpec {
+    /// Whether evidence at `path` is this entry's.
+    pub fn covers(&self, path: &str) -> bool {
+        self.paths.is_empty() || self.paths.iter().any(|p| path.starts_with(p.as_str()))
+    }
 }
 
 /// The file formats `fix` edits.
@@ -62,7 +75,8 @@ pub enum Format {
     Sshd,
     /// `KEY VALUE` (login.defs, redis.conf): the last value wins.
     Space,
-    /// `key = value` (postgresql.conf, pwquality.conf): the last value wins.
+    /// `key = value` or `key value` (postgresql.conf, sysctl.d, pwquality.conf):
+    /// the last value wins; a trailing `# comment` is kept.
     Equals,
     /// `[section]` with `key = value` (my.cnf: `-` and `_` are the same).
     Ini,
@@ -78,8 +92,11 @@ pub enum Format {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModeSpec {
-    /// No permission bit beyond these (the file's other bits are removed).
+    /// No permission bit beyond these (the file's other bits are removed,
+    /// setuid, setgid and sticky too unless `max` has them, e.g. `7775`).
     pub max: String,
+    /// The same for directories (`0700` for cron directories beside `0600` files).
+    pub dir_max: Option<String>,
     pub owner: Option<String>,
     /// The first of these groups that exists in the target's /etc/group.
     #[serde(default)]
@@ -91,6 +108,11 @@ pub struct ModeSpec {
 #[serde(deny_unknown_fields)]
 pub struct AbsentSpec {
     pub pattern: String,
+    /// Remove only the matched text from the evidence line (and the lines a
+    /// trailing `\` continues it on), not the whole line: `nullok` from a
+    /// pam_unix rule.
+    #[serde(default)]
+    pub in_line: bool,
 }
 
 /// What `fix` can do for a check.
@@ -154,6 +176,9 @@ impl Remediation {
                 return Err(format!("set `{}`: the value spans lines", s.key));
             }
             fill_params(&s.value, params)?;
+            if s.paths.iter().any(|p| !p.starts_with('/')) {
+                return Err(format!("set `{}`: `paths` are absolute path prefixes", s.key));
+            }
         }
         for (k, v) in &self.sysctl {
             if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c)) {
@@ -167,8 +192,11 @@ impl Remediation {
             }
         }
         if let Some(m) = &self.mode {
-            if u32::from_str_radix(m.max.trim_start_matches('0'), 8).is_err() && !m.max.trim_matches('0').is_empty() {
-                return Err(format!("mode: `max` `{}` is not an octal mode", m.max));
+            for max in std::iter::once(&m.max).chain(&m.dir_max) {
+                let max = fill_params(max, params)?;
+                if max.is_empty() || max.len() > 4 || u32::from_str_radix(&max, 8).is_err() {
+                    return Err(format!("mode: `{max}` is not an octal mode"));
+                }
             }
         }
         if let Some(a) = &self.absent {
@@ -188,7 +216,14 @@ impl Remediation {
         let mut s = String::new();
         for x in &r.set {
             let section = x.section.as_ref().map(|s| format!(" [{s}]")).unwrap_or_default();
-            s += &format!("  set {} {}{section} in {} ({} format)\n", x.key, x.value, x.file, x.format.name());
+            let only = match x.paths.is_empty() {
+                true => String::new(),
+                false => format!(", for {}", x.paths.join(" and ")),
+            };
+            s += &format!("  set {} {}{section} in {} ({} format{only})\n", x.key, x.value, x.file, x.format.name());
+            if let Some(rl) = &x.reload {
+                s += &format!("    then: {rl}\n");
+            }
         }
         for (k, v) in &r.sysctl {
             let file = r.sysctl_file.as_deref().unwrap_or("60-hardening.conf");
@@ -196,6 +231,9 @@ impl Remediation {
         }
         if let Some(m) = &r.mode {
             s += &format!("  mode at most {}", m.max);
+            if let Some(d) = &m.dir_max {
+                s += &format!(" ({d} for directories)");
+            }
             if let Some(o) = &m.owner {
                 s += &format!(", owner {o}");
             }
@@ -205,7 +243,8 @@ impl Remediation {
             s += " (script)\n";
         }
         if let Some(a) = &r.absent {
-            s += &format!("  remove lines matching /{}/\n", a.pattern);
+            let what = if a.in_line { "text" } else { "lines" };
+            s += &format!("  remove {what} matching /{}/\n", a.pattern);
         }
         if r.lock_empty_password {
             s += "  lock accounts with an empty password (passwd -l)\n";

@@ -26,7 +26,7 @@ pub fn parse(format: Format, line: &str) -> Option<Setting<'_>> {
     }
     let value_end = |rest: &str| rest.trim_end().len();
     match format {
-        Format::Equals | Format::Ini | Format::Systemd => {
+        Format::Ini | Format::Systemd => {
             let eq = body.find('=')?;
             let key = body[..eq].trim_end();
             if key.is_empty() || key.contains(char::is_whitespace) {
@@ -38,17 +38,39 @@ pub fn parse(format: Format, line: &str) -> Option<Setting<'_>> {
             let end = value_end(v);
             Some(Setting { indent, key, sep, value: &v[..end], suffix: &v[end..] })
         }
-        Format::Sshd | Format::Space | Format::Apache | Format::Nginx => {
-            let key_end = body.find(|c: char| c.is_whitespace() || (c == '=' && format == Format::Sshd))?;
+        Format::Sshd | Format::Equals | Format::Space | Format::Apache | Format::Nginx => {
+            // sshd and postgresql.conf take `key value` as well as `key = value`.
+            let eq_ok = matches!(format, Format::Sshd | Format::Equals);
+            let key_end = body.find(|c: char| c.is_whitespace() || (c == '=' && eq_ok))?;
             let key = &body[..key_end];
             let after = &body[key_end..];
-            let v = after.trim_start_matches(|c: char| c.is_whitespace() || (c == '=' && format == Format::Sshd));
+            let v = after.trim_start_matches(|c: char| c.is_whitespace() || (c == '=' && eq_ok));
             let sep = &after[..after.len() - v.len()];
-            let end = if format == Format::Nginx { v.find(';').unwrap_or(value_end(v)) } else { value_end(v) };
+            let end = match format {
+                Format::Nginx => v.find(';').unwrap_or(value_end(v)),
+                // A trailing comment stays (postgresql.conf: `on  # why`).
+                Format::Equals => value_end(unquoted_comment(v).map_or(v, |at| &v[..at])),
+                _ => value_end(v),
+            };
             let value = v[..end].trim_end();
             Some(Setting { indent, key, sep, value, suffix: &v[value.len()..] })
         }
     }
+}
+
+/// Where a `#` comment starts after a value (outside single quotes, after a blank).
+fn unquoted_comment(v: &str) -> Option<usize> {
+    let mut quoted = false;
+    let mut prev_blank = false;
+    for (i, c) in v.char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            '#' if !quoted && prev_blank => return Some(i),
+            _ => {}
+        }
+        prev_blank = c.is_whitespace();
+    }
+    None
 }
 
 fn is_ini(format: Format) -> bool {
@@ -60,8 +82,21 @@ pub fn same_key(format: Format, written: &str, want: &str) -> bool {
     match format {
         Format::Systemd => written == want,
         Format::Ini => norm_mycnf(written) == norm_mycnf(want),
+        Format::Sshd => sshd_canonical(written).eq_ignore_ascii_case(sshd_canonical(want)),
+        // sysctl.d: `kernel/yama/ptrace_scope` is `kernel.yama.ptrace_scope`.
+        Format::Equals => written.replace('/', ".").eq_ignore_ascii_case(&want.replace('/', ".")),
         _ => written.eq_ignore_ascii_case(want),
     }
+}
+
+/// sshd keywords that OpenSSH still reads under an older name.
+fn sshd_canonical(k: &str) -> &str {
+    const ALIASES: [(&str, &str); 3] = [
+        ("challengeresponseauthentication", "KbdInteractiveAuthentication"),
+        ("pubkeyacceptedkeytypes", "PubkeyAcceptedAlgorithms"),
+        ("hostbasedacceptedkeytypes", "HostbasedAcceptedAlgorithms"),
+    ];
+    ALIASES.iter().find(|(old, _)| k.eq_ignore_ascii_case(old)).map_or(k, |(_, new)| new)
 }
 
 /// my.cnf: `-` and `_` are the same, `loose-` is dropped.
@@ -212,6 +247,10 @@ mod tests {
         assert_eq!(replace_value(&s, "TLSv1.2 TLSv1.3", ""), "    ssl_protocols TLSv1.2 TLSv1.3; # old");
         let s = parse(Format::Equals, "log_connections=off").unwrap();
         assert_eq!(replace_value(&s, "on", ""), "log_connections=on");
+        let s = parse(Format::Equals, "log_connections off\t# quiet").unwrap();
+        assert_eq!(replace_value(&s, "on", ""), "log_connections on\t# quiet");
+        let s = parse(Format::Equals, "a = 'x # y' # z").unwrap();
+        assert_eq!(s.value, "'x # y'");
         assert!(parse(Format::Sshd, "# PermitRootLogin yes").is_none());
         assert!(parse(Format::Ini, "[mysqld]").is_none());
     }
@@ -232,5 +271,7 @@ mod tests {
         assert_eq!(effective(Format::Ini, &l, "user", Some("mysqld")), Some(4));
         assert_eq!(insert_at(Format::Ini, &l, Some("x")), (7, Some("[x]".into())));
         assert!(same_key(Format::Ini, "local-infile", "local_infile"));
+        assert!(same_key(Format::Sshd, "ChallengeResponseAuthentication", "kbdinteractiveauthentication"));
+        assert!(same_key(Format::Equals, "kernel/yama/ptrace_scope", "kernel.yama.ptrace_scope"));
     }
 }

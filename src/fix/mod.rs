@@ -95,12 +95,29 @@ pub fn run(args: &FixArgs) -> Result<u8, FixError> {
         FixFormat::Script => script::render(&plan),
         FixFormat::Json => render_json(&plan, &results),
     };
+    if let (Some(out), Some(root)) = (&args.output, &args.root) {
+        if inside(out, root) {
+            let message = "is inside the target; fix never writes to the target".to_string();
+            return Err(FixError::Output { path: out.display().to_string(), message });
+        }
+    }
     match &args.output {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| FixError::Output { path: path.display().to_string(), message: e.to_string() })?,
         None => print!("{text}"),
     }
     Ok(0)
+}
+
+/// Whether `path` (which may not exist yet) is under the directory `root`.
+fn inside(path: &std::path::Path, root: &std::path::Path) -> bool {
+    let Ok(root) = root.canonicalize() else { return false };
+    let abs = match path.is_absolute() {
+        true => path.to_path_buf(),
+        false => std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf()),
+    };
+    let parent = abs.parent().and_then(|p| p.canonicalize().ok());
+    parent.is_some_and(|p| p.starts_with(&root))
 }
 
 fn select(prof: &profile::Profile, checks: &[Arc<Check>], only: &[String]) -> Result<Vec<Planned>, FixError> {
@@ -155,14 +172,17 @@ fn render_json(plan: &Plan, results: &[CheckResult]) -> String {
         .map(|(path, f)| json!({"path": path, "new_file": f.original.is_none(), "changes": f.notes, "diff": f.diff(path)}))
         .collect();
     let failed = results.iter().filter(|r| r.status == crate::model::Status::Fail).count();
+    let judged: Vec<_> = results.iter().map(|r| json!({"id": r.id, "status": r.status})).collect();
     let v = json!({
         "schema_version": 1,
         "failed": failed,
+        "results": judged,
         "fixed": plan.fixed,
         "files": files,
         "commands": plan.commands,
         "reloads": plan.reloads,
         "manual": plan.manual,
+        "patch": render_patch(plan),
         "script": script::render(plan),
     });
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"

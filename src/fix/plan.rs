@@ -4,7 +4,7 @@
 use super::edit::{self, split_eol};
 use super::patch::FileEdits;
 use crate::checks::engine::Planned;
-use crate::checks::remediation::{fill_params, Format, ModeSpec, Remediation, SetSpec};
+use crate::checks::remediation::{fill_params, AbsentSpec, Format, ModeSpec, Remediation, SetSpec};
 use crate::model::{CheckResult, Status};
 use crate::target::{FileType, Target};
 use serde::Serialize;
@@ -79,7 +79,9 @@ pub fn build(target: &dyn Target, planned: &[Planned], results: &[CheckResult]) 
         }
         if (plan.changes(), plan.commands.len()) != before {
             plan.fixed.push(r.id.clone());
-            if let Some(rl) = &rem.reload {
+            let fired =
+                rem.set.iter().filter(|x| r.evidence.iter().any(|e| e.path.as_deref().is_some_and(|p| x.covers(p))));
+            for rl in rem.reload.iter().chain(fired.filter_map(|x| x.reload.as_ref())) {
                 if !plan.reloads.contains(rl) {
                     plan.reloads.push(rl.clone());
                 }
@@ -126,20 +128,45 @@ fn apply(ctx: &Ctx<'_>, rem: &Remediation, r: &CheckResult, plan: &mut Plan) -> 
         mode(ctx, m, r, plan)?;
     }
     if let Some(a) = &rem.absent {
-        let re = regex::Regex::new(&a.pattern).map_err(|e| e.to_string())?;
-        for (path, line) in lines_of(r) {
-            let f = plan.file(ctx.target, &path)?;
-            let text = f.original.clone().unwrap_or_default();
-            if let Some(l) = edit::lines(&text).get(line) {
-                if re.is_match(split_eol(l).0) {
-                    f.replace.entry(line).or_insert(None);
-                    f.notes.push(format!("{}: line {}: remove it ({})", ctx.check, line + 1, ctx.why));
-                }
-            }
-        }
+        absent(ctx, a, r, plan)?;
     }
     if rem.lock_empty_password {
         lock(ctx, r, plan)?;
+    }
+    Ok(())
+}
+
+/// Remove the evidence lines matching the pattern, or with `in_line` only
+/// the matched text (on the line and the lines a trailing `\` continues).
+fn absent(ctx: &Ctx<'_>, a: &AbsentSpec, r: &CheckResult, plan: &mut Plan) -> Result<(), String> {
+    let re = regex::Regex::new(&a.pattern).map_err(|e| e.to_string())?;
+    for (path, line) in lines_of(r) {
+        if vendor_or_runtime(&path) {
+            return Err(format!("{path} belongs to a package or the running system; override it by hand"));
+        }
+        let f = plan.file(ctx.target, &path)?;
+        let text = f.original.clone().unwrap_or_default();
+        let lines = edit::lines(&text);
+        let mut i = line;
+        while let Some(l) = lines.get(i) {
+            let (body, eol) = split_eol(l);
+            if !a.in_line {
+                if re.is_match(body) {
+                    f.replace.entry(i).or_insert(None);
+                    f.notes.push(format!("{}: line {}: remove it ({})", ctx.check, i + 1, ctx.why));
+                }
+                break;
+            }
+            if let Some(m) = re.find(body) {
+                let kept = re.replace_all(body, "").into_owned();
+                f.replace.entry(i).or_insert_with(|| Some(format!("{kept}{eol}")));
+                f.notes.push(format!("{}: line {}: remove `{}` ({})", ctx.check, i + 1, m.as_str().trim(), ctx.why));
+            }
+            match body.trim_end().ends_with('\\') {
+                true => i += 1,
+                false => break,
+            }
+        }
     }
     Ok(())
 }
@@ -180,25 +207,51 @@ fn replace_line(
 }
 
 fn set(ctx: &Ctx<'_>, spec: &SetSpec, r: &CheckResult, plan: &mut Plan) -> Result<(), String> {
+    if !r.evidence.iter().any(|e| e.path.as_deref().is_some_and(|p| spec.covers(p))) {
+        return Ok(());
+    }
     let value = fill_params(&spec.value, &ctx.params)?;
     let kv = (spec.format, spec.key.as_str(), value.as_str());
     let mut handled = false;
-    for (path, line) in lines_of(r) {
-        handled |= replace_line(ctx, plan, kv, &path, line)?;
+    let mut elsewhere = false;
+    let web = matches!(spec.format, Format::Nginx | Format::Apache);
+    for (path, line) in lines_of(r).into_iter().filter(|(p, _)| spec.covers(p)) {
+        if vendor_or_runtime(&path) {
+            elsewhere = true;
+        } else if replace_line(ctx, plan, kv, &path, line)? {
+            handled = true;
+        } else if web {
+            // nginx and Apache: the evidence names the block that lacks it.
+            handled |= add_in_block(ctx, plan, kv, &path, line)?;
+        }
     }
-    let lineless = r.evidence.iter().any(|e| e.line.is_none());
-    if handled && !lineless {
+    let lineless = r.evidence.iter().any(|e| e.line.is_none() && e.path.as_deref().is_some_and(|p| spec.covers(p)));
+    if handled && !lineless && !elsewhere {
         return Ok(());
     }
-    // Nothing in the evidence sets it: the file the daemon reads it from.
-    let f = plan.file(ctx.target, &spec.file)?;
+    // Nothing in the evidence sets it: the file the daemon reads it from,
+    // at the place the evidence names when that is the same file elsewhere
+    // (`/etc/postgresql/16/main/postgresql.conf` for `postgresql.conf`).
+    let base = |p: &str| p.rsplit('/').next().unwrap_or_default().to_string();
+    let file = r
+        .evidence
+        .iter()
+        .filter(|e| e.line.is_none())
+        .filter_map(|e| e.path.clone())
+        .find(|p| {
+            // Apache: a file the evidence names without a line is the server's main file.
+            let same = base(p) == base(&spec.file) || spec.format == Format::Apache;
+            p.starts_with('/') && spec.covers(p) && !vendor_or_runtime(p) && same
+        })
+        .unwrap_or_else(|| spec.file.clone());
+    let f = plan.file(ctx.target, &file)?;
     let text = f.original.clone().unwrap_or_default();
     let lines = edit::lines(&text);
     if let Some(i) = edit::effective(spec.format, &lines, &spec.key, spec.section.as_deref()) {
-        replace_line(ctx, plan, kv, &spec.file, i)?;
+        replace_line(ctx, plan, kv, &file, i)?;
         return Ok(());
     }
-    if matches!(spec.format, Format::Nginx | Format::Apache) {
+    if spec.format == Format::Nginx {
         return Err(format!(
             "add `{} {}` to the block the evidence names (which block is a decision)",
             spec.key, value
@@ -221,12 +274,59 @@ fn set(ctx: &Ctx<'_>, spec: &SetSpec, r: &CheckResult, plan: &mut Plan) -> Resul
     Ok(())
 }
 
+/// nginx `… {` or Apache `<Tag …>` on `line`: the setting goes first inside
+/// that block, indented one step deeper. `Ok(false)` for any other line.
+fn add_in_block(
+    ctx: &Ctx<'_>,
+    plan: &mut Plan,
+    (format, key, value): (Format, &str, &str),
+    path: &str,
+    line: usize,
+) -> Result<bool, String> {
+    let f = plan.file(ctx.target, path)?;
+    let text = f.original.clone().unwrap_or_default();
+    let Some(raw) = edit::lines(&text).get(line).map(|l| l.to_string()) else { return Ok(false) };
+    let (body, eol) = split_eol(&raw);
+    let t = body.trim();
+    let opens = match format {
+        Format::Nginx => t.ends_with('{') && !t.starts_with('#'),
+        _ => t.starts_with('<') && !t.starts_with("</") && t.ends_with('>'),
+    };
+    if !opens {
+        return Ok(false);
+    }
+    let indent = &body[..body.len() - body.trim_start().len()];
+    let eol = if eol.is_empty() { edit::file_eol(&edit::lines(&text)) } else { eol };
+    let new = format!("{indent}    {}", edit::new_line(format, key, value, eol));
+    f.notes.push(format!("{}: add {key} {value} in the block at line {} ({})", ctx.check, line + 1, ctx.why));
+    f.insert.entry(line + 1).or_default().push(new);
+    Ok(true)
+}
+
+/// Files a package or the running system owns (`/usr/lib/systemd/…`,
+/// `/run/…`): an edit there is lost on the next upgrade or boot, so the
+/// setting is overridden in the declared file under /etc instead.
+fn vendor_or_runtime(path: &str) -> bool {
+    ["/usr/", "/lib/", "/run/"].iter().any(|p| path.starts_with(p))
+}
+
 fn sysctl(ctx: &Ctx<'_>, rem: &Remediation, r: &CheckResult, plan: &mut Plan) -> Result<(), String> {
-    let dropin = format!("/etc/sysctl.d/{}", rem.sysctl_file.as_deref().unwrap_or("60-hardening.conf"));
+    let name = rem.sysctl_file.as_deref().unwrap_or("60-hardening.conf");
     for (key, value) in &rem.sysctl {
         let value = fill_params(value, &ctx.params)?;
+        // A vendor or runtime file read after the drop-in (files are read in
+        // name order, the last value wins): a drop-in named to come last.
+        let late = lines_of(r).iter().any(|(p, _)| {
+            vendor_or_runtime(p) && p.rsplit('/').next().is_some_and(|b| b >= name && p.contains("sysctl.d/"))
+        });
+        let dropin = match late {
+            true => {
+                format!("/etc/sysctl.d/99-zz-{}", name.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-'))
+            }
+            false => format!("/etc/sysctl.d/{name}"),
+        };
         let mut handled = false;
-        for (path, line) in lines_of(r).into_iter().filter(|(p, _)| !p.starts_with("/proc/")) {
+        for (path, line) in lines_of(r).into_iter().filter(|(p, _)| !p.starts_with("/proc/") && !vendor_or_runtime(p)) {
             handled |= replace_line(ctx, plan, (Format::Equals, key, &value), &path, line)?;
         }
         if !handled {
@@ -257,26 +357,38 @@ fn sysctl(ctx: &Ctx<'_>, rem: &Remediation, r: &CheckResult, plan: &mut Plan) ->
 }
 
 fn mode(ctx: &Ctx<'_>, m: &ModeSpec, r: &CheckResult, plan: &mut Plan) -> Result<(), String> {
-    let max = u32::from_str_radix(&m.max, 8).map_err(|e| format!("mode {}: {e}", m.max))?;
+    let octal = |m: &str| {
+        let m = fill_params(m, &ctx.params)?;
+        u32::from_str_radix(&m, 8).map_err(|e| format!("mode {m}: {e}"))
+    };
+    let file_max = octal(&m.max)?;
+    let dir_max = m.dir_max.as_deref().map(octal).transpose()?;
     let uid = match &m.owner {
         Some(o) => Some(id_of(ctx.target, "/etc/passwd", o).ok_or_else(|| format!("no user `{o}` in the target"))?),
         None => None,
     };
-    let gid = match m.group.is_empty() {
-        true => None,
-        false => Some(
-            m.group
-                .iter()
-                .find_map(|g| id_of(ctx.target, "/etc/group", g).map(|id| (g, id)))
-                .ok_or_else(|| format!("none of the groups {} exists in the target", m.group.join(", ")))?,
-        ),
-    };
+    // The groups allowed, those the target has, in order of preference.
+    let groups: Vec<(&String, u32)> =
+        m.group.iter().filter_map(|g| id_of(ctx.target, "/etc/group", g).map(|id| (g, id))).collect();
+    if !m.group.is_empty() && groups.is_empty() {
+        return Err(format!("none of the groups {} exists in the target", m.group.join(", ")));
+    }
     for path in r.evidence.iter().filter_map(|e| e.path.as_deref()) {
         let meta = ctx.target.lstat(path).map_err(|e| format!("{path}: {}", e.reason()))?;
         if meta.file_type == FileType::Symlink {
             return Err(format!("{path} is a symbolic link; fix the file it points to by hand"));
         }
-        let want = meta.mode & 0o7000 | (meta.mode & 0o777 & max);
+        let max = match meta.file_type {
+            FileType::Dir => dir_max.unwrap_or(file_max),
+            _ => file_max,
+        };
+        // Special bits (setuid, setgid, sticky) stay only where `max` allows them.
+        let want = meta.mode & 0o7777 & max;
+        // A group already allowed is kept; otherwise the first that exists.
+        let gid = match groups.iter().find(|(_, id)| *id == meta.gid) {
+            Some(kept) => Some(*kept),
+            None => groups.first().copied(),
+        };
         let (new_uid, new_gid) = (uid.unwrap_or(meta.uid), gid.map(|(_, g)| g).unwrap_or(meta.gid));
         if want == meta.mode && new_uid == meta.uid && new_gid == meta.gid {
             continue;
