@@ -38,7 +38,7 @@ pub struct Includes {
 }
 
 /// The default include bounds (sshd's `READCONF_MAX_DEPTH` is 16 as well).
-pub const INCLUDES: Includes = Includes { depth: 16, files: 512, bytes: 64 * 1024 * 1024 };
+pub const INCLUDES: Includes = Includes { depth: 16, files: 512, bytes: 8 * 1024 * 1024 };
 /// MySQL/MariaDB option files: `my_default.c` stops at 10 levels.
 pub const MYSQL_INCLUDES: Includes = Includes { depth: 10, ..INCLUDES };
 /// PostgreSQL: `CONF_FILE_MAX_DEPTH` (guc.h) is 10; also for pg_hba.conf
@@ -50,10 +50,12 @@ pub const SUDOERS_INCLUDES: Includes = Includes { depth: 8, ..INCLUDES };
 pub const REDIS_INCLUDES: Includes = Includes { depth: 10, ..INCLUDES };
 /// PAM: `PAM_SUBSTACK_MAX_LEVEL` in libpam.
 pub const PAM_LEVELS: usize = 16;
-/// PAM services, rules per service stack, and files read in one scan.
+/// PAM services, rules of every stack, and files read in one scan.
 pub const PAM_SERVICES: usize = 512;
 pub const PAM_RULES: usize = 4096;
 pub const PAM_FILES: usize = 1024;
+/// Bytes of PAM configuration read in one scan, includes counted each time.
+pub const PAM_BYTES: u64 = 8 * 1024 * 1024;
 /// Deepest block nesting of nginx and Apache configurations.
 pub const CONFIG_NESTING: usize = 64;
 
@@ -107,6 +109,9 @@ pub const CERT_WALK: Walk = Walk { depth: 6, entries: usize::MAX, files: 5000 };
 pub const CERT_REFS: usize = 1000;
 /// Ports of one nginx `listen` port range listed one by one.
 pub const PORT_RANGE: usize = 64;
+/// Listeners the configurations of one scan declare (each distinct one
+/// once); past it the rest are not listed and the reason is recorded.
+pub const DECLARED_LISTENERS: usize = 1024;
 
 // -------------------------------------------------------- results, evidence
 

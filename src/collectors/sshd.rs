@@ -26,7 +26,7 @@ use crate::sources::include::{Includes, Skip};
 use crate::sources::{item, Reader, Unavailable};
 use crate::target::ReadError;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 pub const MAIN: &str = "/etc/ssh/sshd_config";
 
@@ -191,6 +191,7 @@ fn read_file(
     depth: usize,
     criteria: Option<String>,
     out: &mut Vec<Setting>,
+    seen: &mut HashSet<(String, Option<String>)>,
 ) -> Result<(), Skip> {
     inc.read(path, depth, |inc, file| {
         let mut current = criteria.clone();
@@ -208,7 +209,15 @@ fn read_file(
                         let pattern =
                             if pattern.starts_with('/') { pattern.clone() } else { format!("/etc/ssh/{pattern}") };
                         for p in inc.expand(&pattern) {
-                            if let Err(skip) = read_file(inc, &p, depth + 1, current.clone(), out) {
+                            // A file read again in the same Match context adds
+                            // nothing (the first value of a keyword wins): it is
+                            // read once per context, so a file included many
+                            // times costs no more than once. A loop is still one.
+                            let key = (inc.reader.resolved(&p), current.clone());
+                            if !inc.in_chain(&p) && !seen.insert(key) {
+                                continue;
+                            }
+                            if let Err(skip) = read_file(inc, &p, depth + 1, current.clone(), out, seen) {
                                 inc.record_skip(&p, skip);
                             }
                         }
@@ -310,7 +319,7 @@ impl Setting {
 pub fn read(r: &Reader) -> Result<Config, Unavailable> {
     let mut inc = Includes::new(r, limits::INCLUDES);
     let mut found = Vec::new();
-    match read_file(&mut inc, MAIN, 0, None, &mut found) {
+    match read_file(&mut inc, MAIN, 0, None, &mut found, &mut HashSet::new()) {
         Err(Skip::Read(e)) if e.is_not_found() => {
             return Err(Unavailable::NotFound(format!("{MAIN} not found (OpenSSH server not installed)")))
         }
@@ -321,6 +330,7 @@ pub fn read(r: &Reader) -> Result<Config, Unavailable> {
     // keyword -> (global settings, settings per Match criteria)
     let mut global: BTreeMap<String, Vec<Setting>> = BTreeMap::new();
     let mut matched: BTreeMap<String, Vec<Setting>> = BTreeMap::new();
+    let mut first_in_match = HashSet::new();
     for s in found {
         let accumulate = ACCUMULATE.contains(&s.key.as_str());
         match &s.criteria {
@@ -333,9 +343,10 @@ pub fn read(r: &Reader) -> Result<Config, Unavailable> {
                 }
             }
             Some(crit) => {
-                let list = matched.entry(s.key.clone()).or_default();
-                if accumulate || !list.iter().any(|o| o.criteria.as_ref() == Some(crit)) {
-                    list.push(s);
+                // The first value of a keyword per Match criteria wins (a set:
+                // thousands of Match blocks stay linear).
+                if accumulate || first_in_match.insert((s.key.clone(), crit.clone())) {
+                    matched.entry(s.key.clone()).or_default().push(s);
                 }
             }
         }

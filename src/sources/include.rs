@@ -139,6 +139,11 @@ impl<'r> Includes<'r> {
         &self.files
     }
 
+    /// Bytes read so far (a file read again counted again).
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
     /// What could not be read so far.
     pub fn unreadable(&self) -> &[ReadError] {
         &self.unreadable
