@@ -56,6 +56,9 @@ pub const PAM_RULES: usize = 4096;
 pub const PAM_FILES: usize = 1024;
 /// Bytes of PAM configuration read in one scan, includes counted each time.
 pub const PAM_BYTES: u64 = 8 * 1024 * 1024;
+/// Longest INI section name or sshd `Match` criteria: each setting under it
+/// carries it, so a longer one is malformed rather than copied per line.
+pub const CONFIG_NAME_BYTES: usize = 4096;
 /// Deepest block nesting of nginx and Apache configurations.
 pub const CONFIG_NESTING: usize = 64;
 

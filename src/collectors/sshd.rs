@@ -201,6 +201,17 @@ fn read_file(
             match key.as_str() {
                 "match" => {
                     let c = args.join(" ");
+                    // Every setting below carries its criteria: a longer one
+                    // would cost its length once per line.
+                    if c.len() > limits::CONFIG_NAME_BYTES {
+                        let message = format!(
+                            "line {}: Match criteria longer than {} bytes; the rest of the file is not read",
+                            i + 1,
+                            limits::CONFIG_NAME_BYTES
+                        );
+                        inc.record(crate::target::ReadError::Io { path: path.to_string(), message });
+                        break;
+                    }
                     current = if c.eq_ignore_ascii_case("all") { None } else { Some(c) };
                 }
                 // Relative patterns are taken from /etc/ssh, glob matches in order.
