@@ -44,8 +44,10 @@ pub const MYSQL_INCLUDES: Includes = Includes { depth: 10, ..INCLUDES };
 /// PostgreSQL: `CONF_FILE_MAX_DEPTH` (guc.h) is 10; also for pg_hba.conf
 /// inclusions and `@file` lists.
 pub const POSTGRESQL_INCLUDES: Includes = Includes { depth: 10, ..INCLUDES };
-/// sudoers `@include`/`@includedir` nesting followed.
-pub const SUDOERS_INCLUDES: Includes = Includes { depth: 8, ..INCLUDES };
+/// sudoers `@include`/`@includedir` nesting followed, and 1 MiB in all (a
+/// real policy is a few KB; `#includedir /etc` repeated reads every file of
+/// /etc as sudoers each time).
+pub const SUDOERS_INCLUDES: Includes = Includes { depth: 8, bytes: 1024 * 1024, ..INCLUDES };
 /// Redis `include` nesting followed.
 pub const REDIS_INCLUDES: Includes = Includes { depth: 10, ..INCLUDES };
 /// PAM: `PAM_SUBSTACK_MAX_LEVEL` in libpam.

@@ -44,8 +44,10 @@ const MEMORY_PER_INPUT_BYTE: u64 = 8;
 /// Mutants in all (across every parser) when `HARDCHECK_FUZZ_ITERATIONS` is unset.
 const DEFAULT_ITERATIONS: usize = 300;
 const DEFAULT_SEED: u64 = 0x5eed_2026_0014;
-/// A mutant grows no larger than this (the read cap is 8 MiB).
+/// A mutant grows no larger than this (the read cap is 8 MiB); in the short
+/// run (the default iterations) mutations stay smaller, to keep it quick.
 const MAX_MUTANT: usize = 4 << 20;
+const MAX_MUTANT_SHORT: usize = 256 << 10;
 
 /// One parser: its corpus, where its mutant goes, the checks that read it,
 /// its dictionary and its nesting pairs.
@@ -359,16 +361,28 @@ const COMMON_DICT: &[&str] =
 
 // ------------------------------------------------------------------ random
 
-/// SplitMix64: small, seeded, the same sequence everywhere.
-struct Rng(u64);
+/// SplitMix64: small, seeded, the same sequence everywhere; `big` allows
+/// the largest mutations (long runs).
+struct Rng {
+    state: u64,
+    big: bool,
+}
 
 impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed)
+    fn new(seed: u64, big: bool) -> Rng {
+        Rng { state: seed, big }
+    }
+    /// `small` in the short run, `big` in a long one.
+    fn size(&self, small: (usize, usize), big: (usize, usize)) -> (usize, usize) {
+        if self.big {
+            big
+        } else {
+            small
+        }
     }
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
+        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
@@ -388,7 +402,10 @@ impl Rng {
         match self.below(10) {
             0..=6 => self.range(1, 4),
             7 | 8 => self.range(10, 500),
-            _ => self.range(1_000, 25_000),
+            _ => {
+                let (lo, hi) = self.size((500, 2_000), (1_000, 25_000));
+                self.range(lo, hi)
+            }
         }
     }
 }
@@ -460,7 +477,8 @@ fn mutate_once(rng: &mut Rng, text: &mut Vec<u8>, p: &Parser, seeds: &[Vec<u8>],
             }
         }
         4 => {
-            let len = rng.range(4_096, 300_000);
+            let (lo, hi) = rng.size((1_024, 32_768), (4_096, 300_000));
+            let len = rng.range(lo, hi);
             let unit = *rng.pick(&["A", "a=", "{", " ", "\\", "x,", "*"]);
             let mut long = unit.repeat(len / unit.len());
             long.push('\n');
@@ -469,7 +487,8 @@ fn mutate_once(rng: &mut Rng, text: &mut Vec<u8>, p: &Parser, seeds: &[Vec<u8>],
         }
         5 if !p.nest.is_empty() => {
             let (open, close) = *rng.pick(p.nest);
-            let depth = if rng.below(4) == 0 { rng.range(100, 3_000) } else { rng.range(2, 100) };
+            let (lo, hi) = rng.size((64, 500), (100, 3_000));
+            let depth = if rng.below(4) == 0 { rng.range(lo, hi) } else { rng.range(2, 100) };
             let mut ins = open.repeat(depth);
             if rng.below(2) == 0 {
                 ins.push_str(&close.repeat(depth));
@@ -496,12 +515,13 @@ fn mutate_once(rng: &mut Rng, text: &mut Vec<u8>, p: &Parser, seeds: &[Vec<u8>],
             let _ = write!(log, " bytes@{at_byte}");
         }
         _ => {
-            let n = rng.range(2, 8);
+            let (lo, hi) = rng.size((2, 3), (2, 8));
+            let n = rng.range(lo, hi);
             *text = text.repeat(n);
             let _ = write!(log, " whole-file-x{n}");
         }
     }
-    text.truncate(MAX_MUTANT);
+    text.truncate(if rng.big { MAX_MUTANT } else { MAX_MUTANT_SHORT });
 }
 
 /// A mutant of one of `seeds`: one to four mutations.
@@ -634,7 +654,18 @@ fn evidence_violations(root: &Path, report: &serde_json::Value) -> Vec<String> {
     for r in report["results"].as_array().into_iter().flatten() {
         for e in r["evidence"].as_array().into_iter().flatten() {
             let (Some(path), Some(line)) = (e["path"].as_str(), e["line"].as_u64()) else { continue };
-            let file = root.join(path.trim_start_matches('/'));
+            // `..` stops at the root, as inside the target (never the host's files).
+            let mut inside = PathBuf::new();
+            for c in path.split('/') {
+                match c {
+                    "" | "." => {}
+                    ".." => {
+                        inside.pop();
+                    }
+                    c => inside.push(c),
+                }
+            }
+            let file = root.join(inside);
             if file.is_dir() {
                 continue;
             }
@@ -730,6 +761,8 @@ fn fuzz_group(group_name: &str, group: &[Parser]) {
     let total_parsers = SYSTEM.len() + SERVICES.len();
     let iterations = env_number("HARDCHECK_FUZZ_ITERATIONS", DEFAULT_ITERATIONS as u64) as usize;
     let rounds = iterations.div_ceil(total_parsers).max(1);
+    // A long run (more than the default) makes the largest mutations too.
+    let big = iterations > DEFAULT_ITERATIONS;
     let seed = env_number("HARDCHECK_FUZZ_SEED", DEFAULT_SEED);
     let corpus: Vec<Vec<(String, Vec<u8>)>> = group.iter().map(seeds).collect();
     let (mut failures, start, mut slowest) = (Vec::new(), Instant::now(), 0f64);
@@ -738,7 +771,7 @@ fn fuzz_group(group_name: &str, group: &[Parser]) {
     for round in (0..rounds.max(only.map_or(0, |r| r + 1))).filter(|r| only.is_none_or(|o| o == *r)) {
         let name =
             group_name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-        let mut rng = Rng::new(seed ^ name ^ (round as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
+        let mut rng = Rng::new(seed ^ name ^ (round as u64).wrapping_mul(0x2545_f491_4f6c_dd1d), big);
         let mutants: Vec<(Vec<u8>, String)> =
             group.iter().zip(&corpus).map(|(p, seeds)| mutant(&mut rng, p, seeds)).collect();
         let t = Instant::now();
@@ -800,7 +833,7 @@ fn mutations_are_reproducible_and_varied() {
     let p = &SERVICES[0];
     let corpus = seeds(p);
     let run = |seed| {
-        let mut rng = Rng::new(seed);
+        let mut rng = Rng::new(seed, true);
         (0..50).map(|_| mutant(&mut rng, p, &corpus)).collect::<Vec<_>>()
     };
     let (a, b, c) = (run(1), run(1), run(2));

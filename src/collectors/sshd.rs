@@ -217,8 +217,11 @@ fn read_file(
                 // Relative patterns are taken from /etc/ssh, glob matches in order.
                 "include" => {
                     for pattern in &args {
-                        let pattern =
-                            if pattern.starts_with('/') { pattern.clone() } else { format!("/etc/ssh/{pattern}") };
+                        let pattern = crate::target::normalize(&if pattern.starts_with('/') {
+                            pattern.clone()
+                        } else {
+                            format!("/etc/ssh/{pattern}")
+                        });
                         for p in inc.expand(&pattern) {
                             // A file read again in the same Match context adds
                             // nothing (the first value of a keyword wins): it is
