@@ -693,7 +693,7 @@ fn build_tree(group: &[Parser], files: &[(usize, &[u8])]) -> tempfile::TempDir {
     d
 }
 
-fn checks_of<'a>(group: &'a [Parser], which: impl Iterator<Item = usize>) -> BTreeSet<&'a str> {
+fn checks_of(group: &[Parser], which: impl Iterator<Item = usize>) -> BTreeSet<&'static str> {
     which.flat_map(|i| group[i].checks.iter().copied()).collect()
 }
 
