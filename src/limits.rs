@@ -38,22 +38,29 @@ pub struct Includes {
 }
 
 /// The default include bounds (sshd's `READCONF_MAX_DEPTH` is 16 as well).
-pub const INCLUDES: Includes = Includes { depth: 16, files: 512, bytes: 64 * 1024 * 1024 };
+pub const INCLUDES: Includes = Includes { depth: 16, files: 512, bytes: 8 * 1024 * 1024 };
 /// MySQL/MariaDB option files: `my_default.c` stops at 10 levels.
 pub const MYSQL_INCLUDES: Includes = Includes { depth: 10, ..INCLUDES };
 /// PostgreSQL: `CONF_FILE_MAX_DEPTH` (guc.h) is 10; also for pg_hba.conf
 /// inclusions and `@file` lists.
 pub const POSTGRESQL_INCLUDES: Includes = Includes { depth: 10, ..INCLUDES };
-/// sudoers `@include`/`@includedir` nesting followed.
-pub const SUDOERS_INCLUDES: Includes = Includes { depth: 8, ..INCLUDES };
+/// sudoers `@include`/`@includedir` nesting followed, and 1 MiB in all (a
+/// real policy is a few KB; `#includedir /etc` repeated reads every file of
+/// /etc as sudoers each time).
+pub const SUDOERS_INCLUDES: Includes = Includes { depth: 8, bytes: 1024 * 1024, ..INCLUDES };
 /// Redis `include` nesting followed.
 pub const REDIS_INCLUDES: Includes = Includes { depth: 10, ..INCLUDES };
 /// PAM: `PAM_SUBSTACK_MAX_LEVEL` in libpam.
 pub const PAM_LEVELS: usize = 16;
-/// PAM services, rules per service stack, and files read in one scan.
+/// PAM services, rules of every stack, and files read in one scan.
 pub const PAM_SERVICES: usize = 512;
 pub const PAM_RULES: usize = 4096;
 pub const PAM_FILES: usize = 1024;
+/// Bytes of PAM configuration read in one scan, includes counted each time.
+pub const PAM_BYTES: u64 = 8 * 1024 * 1024;
+/// Longest INI section name or sshd `Match` criteria: each setting under it
+/// carries it, so a longer one is malformed rather than copied per line.
+pub const CONFIG_NAME_BYTES: usize = 4096;
 /// Deepest block nesting of nginx and Apache configurations.
 pub const CONFIG_NESTING: usize = 64;
 
@@ -107,6 +114,9 @@ pub const CERT_WALK: Walk = Walk { depth: 6, entries: usize::MAX, files: 5000 };
 pub const CERT_REFS: usize = 1000;
 /// Ports of one nginx `listen` port range listed one by one.
 pub const PORT_RANGE: usize = 64;
+/// Listeners the configurations of one scan declare (each distinct one
+/// once); past it the rest are not listed and the reason is recorded.
+pub const DECLARED_LISTENERS: usize = 1024;
 
 // -------------------------------------------------------- results, evidence
 

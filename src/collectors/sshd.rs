@@ -29,7 +29,7 @@ use crate::sources::include::{Includes, Skip};
 use crate::sources::{item, Reader, Unavailable};
 use crate::target::ReadError;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 pub const MAIN: &str = "/etc/ssh/sshd_config";
 
@@ -194,6 +194,7 @@ fn read_file(
     depth: usize,
     criteria: Option<String>,
     out: &mut Vec<Setting>,
+    seen: &mut HashSet<(String, Option<String>)>,
 ) -> Result<(), Skip> {
     inc.read(path, depth, |inc, file| {
         let mut current = criteria.clone();
@@ -201,16 +202,41 @@ fn read_file(
             let Some((key, args)) = split_line(line) else { continue };
             let key = ALIASES.iter().find(|(a, _)| *a == key).map(|(_, k)| k.to_string()).unwrap_or(key);
             match key.as_str() {
-                // `Match all` is a block too: its values override the global
-                // ones for every connection (as `sshd -T -C` shows).
-                "match" => current = Some(args.join(" ")),
+                "match" => {
+                    let c = args.join(" ");
+                    // Every setting below carries its criteria: a longer one
+                    // would cost its length once per line.
+                    if c.len() > limits::CONFIG_NAME_BYTES {
+                        let message = format!(
+                            "line {}: Match criteria longer than {} bytes; the rest of the file is not read",
+                            i + 1,
+                            limits::CONFIG_NAME_BYTES
+                        );
+                        inc.record(crate::target::ReadError::Io { path: path.to_string(), message });
+                        break;
+                    }
+                    // `Match all` is a block too: its values override the
+                    // global ones for every connection (as `sshd -T -C` shows).
+                    current = Some(c);
+                }
                 // Relative patterns are taken from /etc/ssh, glob matches in order.
                 "include" => {
                     for pattern in &args {
-                        let pattern =
-                            if pattern.starts_with('/') { pattern.clone() } else { format!("/etc/ssh/{pattern}") };
+                        let pattern = crate::target::normalize(&if pattern.starts_with('/') {
+                            pattern.clone()
+                        } else {
+                            format!("/etc/ssh/{pattern}")
+                        });
                         for p in inc.expand(&pattern) {
-                            if let Err(skip) = read_file(inc, &p, depth + 1, current.clone(), out) {
+                            // A file read again in the same Match context adds
+                            // nothing (the first value of a keyword wins): it is
+                            // read once per context, so a file included many
+                            // times costs no more than once. A loop is still one.
+                            let key = (inc.reader.resolved(&p), current.clone());
+                            if !inc.in_chain(&p) && !seen.insert(key) {
+                                continue;
+                            }
+                            if let Err(skip) = read_file(inc, &p, depth + 1, current.clone(), out, seen) {
                                 inc.record_skip(&p, skip);
                             }
                         }
@@ -335,7 +361,7 @@ impl Setting {
 pub fn read(r: &Reader) -> Result<Config, Unavailable> {
     let mut inc = Includes::new(r, limits::INCLUDES);
     let mut found = Vec::new();
-    match read_file(&mut inc, MAIN, 0, None, &mut found) {
+    match read_file(&mut inc, MAIN, 0, None, &mut found, &mut HashSet::new()) {
         Err(Skip::Read(e)) if e.is_not_found() => {
             return Err(Unavailable::NotFound(format!("{MAIN} not found (OpenSSH server not installed)")))
         }
@@ -346,6 +372,7 @@ pub fn read(r: &Reader) -> Result<Config, Unavailable> {
     // keyword -> (global settings, settings per Match criteria)
     let mut global: BTreeMap<String, Vec<Setting>> = BTreeMap::new();
     let mut matched: BTreeMap<String, Vec<Setting>> = BTreeMap::new();
+    let mut first_in_match = HashSet::new();
     for s in found {
         let accumulate = ACCUMULATE.contains(&s.key.as_str());
         match &s.criteria {
@@ -360,9 +387,14 @@ pub fn read(r: &Reader) -> Result<Config, Unavailable> {
             Some(crit) => {
                 // A connection takes a keyword from the first block it matches
                 // that sets it: a later block that only connections matching
-                // an earlier one can match never gives its value.
+                // an earlier one can match never gives its value. The same
+                // criteria twice is found in a set; covering criteria are
+                // looked for among the first blocks only, so that thousands of
+                // Match blocks stay linear.
                 let list = matched.entry(s.key.clone()).or_default();
-                if accumulate || !list.iter().any(|o| o.criteria.as_deref().is_some_and(|c| covers(c, crit))) {
+                let shadowed = !first_in_match.insert((s.key.clone(), crit.clone()))
+                    || list.iter().take(64).any(|o| o.criteria.as_deref().is_some_and(|c| covers(c, crit)));
+                if accumulate || !shadowed {
                     list.push(s);
                 }
             }

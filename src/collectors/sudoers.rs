@@ -124,6 +124,12 @@ fn read_file(inc: &mut Includes, path: &str, depth: usize, entries: &mut Vec<Val
 /// `@includedir`: every file of the directory whose name has no `.` and does
 /// not end in `~`, in name order.
 fn include_dir(inc: &mut Includes, dir: &str, depth: usize, entries: &mut Vec<Value>) {
+    // A directory included again adds its files again, rules sudo already
+    // has: it is read once per configuration (`#includedir /etc` repeated
+    // would read every file of /etc as sudoers each time).
+    if !inc.first_time(inc.reader.resolved(dir)) {
+        return;
+    }
     let list = match inc.dir(dir) {
         Ok(list) => list,
         Err(e) => return inc.record(e),

@@ -13,7 +13,7 @@ pub(crate) fn parse(spec: &FileSource, files: &[TextFile]) -> Result<Value, Unav
         match spec.format {
             Format::Lines => lines(spec, f, &mut entries),
             Format::Kv => kv(spec, f, &mut entries),
-            Format::Ini | Format::Systemd => ini(spec, f, &mut entries),
+            Format::Ini | Format::Systemd => ini(spec, f, &mut entries)?,
             Format::Yaml | Format::Json => {
                 let (doc, leaves) = structured::yaml(f)?;
                 docs.push(json!({"path": f.path, "doc": doc}));
@@ -135,7 +135,7 @@ fn kv(spec: &FileSource, f: &TextFile, out: &mut Vec<Map<String, Value>>) {
     }
 }
 
-fn ini(spec: &FileSource, f: &TextFile, out: &mut Vec<Map<String, Value>>) {
+fn ini(spec: &FileSource, f: &TextFile, out: &mut Vec<Map<String, Value>>) -> Result<(), Unavailable> {
     let mut section = String::new();
     for (i, line) in f.text.lines().enumerate() {
         let t = line.trim();
@@ -143,6 +143,12 @@ fn ini(spec: &FileSource, f: &TextFile, out: &mut Vec<Map<String, Value>>) {
             continue;
         }
         if t.starts_with('[') && t.ends_with(']') {
+            // Every key below carries its section's name: a long one would
+            // cost its length once per line.
+            if t.len() > crate::limits::CONFIG_NAME_BYTES {
+                let message = format!("a section name longer than {} bytes", crate::limits::CONFIG_NAME_BYTES);
+                return Err(Unavailable::Malformed { path: f.path.clone(), line: i + 1, message });
+            }
             section = t[1..t.len() - 1].trim().to_string();
             if spec.ignore_case {
                 section = section.to_ascii_lowercase();
@@ -159,4 +165,5 @@ fn ini(spec: &FileSource, f: &TextFile, out: &mut Vec<Map<String, Value>>) {
         m.insert("name".into(), k.into());
         out.push(m);
     }
+    Ok(())
 }

@@ -43,11 +43,21 @@ pub struct Includes<'r> {
     files: Vec<String>,
     bytes: u64,
     unreadable: Vec<ReadError>,
+    /// Keys a collector asked [`Includes::first_time`] about.
+    seen: std::collections::HashSet<String>,
 }
 
 impl<'r> Includes<'r> {
     pub fn new(reader: &'r Reader, bounds: limits::Includes) -> Includes<'r> {
-        Includes { reader, bounds, chain: Vec::new(), files: Vec::new(), bytes: 0, unreadable: Vec::new() }
+        Includes {
+            reader,
+            bounds,
+            chain: Vec::new(),
+            files: Vec::new(),
+            bytes: 0,
+            unreadable: Vec::new(),
+            seen: Default::default(),
+        }
     }
 
     /// Read `path` at include depth `depth` (0 for a main file) and hand it
@@ -71,6 +81,13 @@ impl<'r> Includes<'r> {
         let out = f(self, file);
         self.chain.pop();
         Ok(out)
+    }
+
+    /// Whether this configuration meets `key` (a directory, a file in a
+    /// context) for the first time: a collector whose program gains nothing
+    /// from reading the same thing twice reads it once.
+    pub fn first_time(&mut self, key: String) -> bool {
+        self.seen.insert(key)
     }
 
     /// Whether `path` is being read further up the chain.
@@ -137,6 +154,11 @@ impl<'r> Includes<'r> {
     /// The files read so far, in order.
     pub fn files(&self) -> &[String] {
         &self.files
+    }
+
+    /// Bytes read so far (a file read again counted again).
+    pub fn bytes(&self) -> u64 {
+        self.bytes
     }
 
     /// What could not be read so far.

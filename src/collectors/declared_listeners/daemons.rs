@@ -30,16 +30,24 @@ fn lines(f: &TextFile) -> impl Iterator<Item = (usize, &str)> {
 /// sshd: every `ListenAddress` (with its own port, or each `Port`); without
 /// ListenAddress, each `Port` on all interfaces (sshd_config(5)).
 fn sshd(cfg: &sshd::Config, found: &mut Found) {
+    // Each port and each address once, as sshd binds them (a repeated one
+    // is the same socket): the pairs stay within distinct values.
+    let mut seen = std::collections::HashSet::new();
     let ports: Vec<(u16, &sshd::Setting)> = cfg
         .get("port")
         .iter()
         .filter(|s| s.criteria.is_none())
         .filter_map(|s| s.args.first().and_then(|v| v.parse::<u16>().ok()).map(|p| (p, s)))
+        .filter(|(p, _)| seen.insert(*p))
         .collect();
     let remedy = "Set `ListenAddress` to the management address (or 127.0.0.1) in /etc/ssh/sshd_config";
+    let mut addresses = std::collections::HashSet::new();
     for la in cfg.get("listenaddress") {
         let explicit = !la.default;
         for arg in la.args.iter().take(1) {
+            if !addresses.insert(arg.as_str()) || found.is_full() {
+                continue;
+            }
             // Unset: sshd listens on 0.0.0.0 and :: (one entry, all interfaces).
             let (host, port) = if explicit { split_host_port(arg) } else { ("*".into(), None) };
             let (path, line, detail) = if explicit {

@@ -63,9 +63,16 @@ pub(crate) struct Found {
     pub listeners: Vec<Declared>,
     pub unreadable: Vec<ReadError>,
     pub files: Vec<String>,
+    /// The bound on listeners was reached.
+    full: bool,
 }
 
 impl Found {
+    /// Whether the bound on listeners was reached (nothing more is listed).
+    pub fn is_full(&self) -> bool {
+        self.full
+    }
+
     /// Read a file; a missing file is not an error, an unreadable one is recorded.
     pub fn read(&mut self, scan: &Reader, path: &str) -> Option<crate::target::TextFile> {
         match scan.read_text(path) {
@@ -94,6 +101,16 @@ impl Found {
         detail: impl Into<String>,
         remedy: impl Into<String>,
     ) {
+        // A hostile configuration cannot declare more than the bound.
+        if self.full {
+            return;
+        }
+        if self.listeners.len() >= crate::limits::DECLARED_LISTENERS {
+            self.full = true;
+            let message = format!("more than {} listeners declared: the rest are not listed", self.listeners.len());
+            self.unreadable.push(ReadError::Io { path: path.to_string(), message });
+            return;
+        }
         self.listeners.push(Declared {
             service: service.to_string(),
             source,

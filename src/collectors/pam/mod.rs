@@ -55,7 +55,7 @@ use crate::sources::include::{Includes, Skip};
 use crate::sources::{item, Fact, Reader, Unavailable};
 use crate::target::{FileType, ReadError};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// Where libpam looks for a service's file, in order.
 pub const PAM_DIRS: &[&str] = &["/etc/pam.d", "/usr/lib/pam.d"];
@@ -67,7 +67,7 @@ const MAX_SERVICES: usize = limits::PAM_SERVICES;
 const MAX_ENTRIES: usize = limits::PAM_RULES;
 /// Include bounds of one service's stack.
 const STACK_BOUNDS: limits::Includes =
-    limits::Includes { depth: limits::PAM_LEVELS, files: limits::PAM_FILES, ..limits::INCLUDES };
+    limits::Includes { depth: limits::PAM_LEVELS, files: limits::PAM_FILES, bytes: limits::PAM_BYTES };
 
 struct Loader<'a> {
     scan: &'a Reader,
@@ -77,6 +77,8 @@ struct Loader<'a> {
     confs: BTreeMap<String, ConfFile>,
     pwquality: Option<ConfFile>,
     security_dirs: Option<Vec<String>>,
+    /// Rules every stack may still hold (one budget for the scan).
+    rules_left: usize,
 }
 
 /// One flattened stack under construction.
@@ -86,6 +88,23 @@ struct Stack {
     includes: Vec<String>,
     missing: Vec<Value>,
     problems: Vec<Value>,
+    /// Problems and missing includes noted so far (a file included many
+    /// times repeats its own: each is listed once).
+    noted: HashSet<String>,
+}
+
+impl Stack {
+    fn problem(&mut self, v: Value) {
+        if self.problems.len() < MAX_ENTRIES && self.noted.insert(v.to_string()) {
+            self.problems.push(v);
+        }
+    }
+
+    fn miss(&mut self, v: Value) {
+        if self.missing.len() < MAX_ENTRIES && self.noted.insert(v.to_string()) {
+            self.missing.push(v);
+        }
+    }
 }
 
 impl<'a> Loader<'a> {
@@ -98,6 +117,7 @@ impl<'a> Loader<'a> {
             confs: BTreeMap::new(),
             pwquality: None,
             security_dirs: None,
+            rules_left: MAX_ENTRIES,
         }
     }
 
@@ -197,9 +217,18 @@ impl<'a> Loader<'a> {
             chain.pop();
         });
         match r {
-            Ok(()) | Err(Skip::TooDeep | Skip::TooMany) => true,
+            Ok(()) | Err(Skip::TooDeep) => true,
+            Err(Skip::TooMany) => {
+                let message = format!(
+                    "not read: the PAM stacks read more than {} files or {} bytes in all",
+                    limits::PAM_FILES,
+                    limits::PAM_BYTES
+                );
+                self.unreadable(ReadError::Io { path, message });
+                true
+            }
             Err(Skip::Loop) => {
-                stack.problems.push(
+                stack.problem(
                     json!({"path": path, "line": null, "detail": format!("include cycle: {} is already being read", path)}),
                 );
                 true
@@ -225,7 +254,9 @@ impl<'a> Loader<'a> {
         stack: &mut Stack,
     ) {
         for l in assemble(text) {
-            if stack.entries.len() >= MAX_ENTRIES {
+            if self.rules_left == 0 {
+                let message = format!("not read: the PAM stacks hold more than {MAX_ENTRIES} rules in all");
+                self.unreadable(ReadError::Io { path: path.to_string(), message });
                 break;
             }
             let detail = l.text.clone();
@@ -236,7 +267,7 @@ impl<'a> Loader<'a> {
                 }
                 Rule::Entry { kind: k, optional_load, control, module, args } => {
                     if !matches!(k.as_str(), "auth" | "account" | "password" | "session") {
-                        stack.problems.push(json!({"path": path, "line": l.line, "detail": detail,
+                        stack.problem(json!({"path": path, "line": l.line, "detail": detail,
                             "why": format!("illegal module type `{k}` (libpam makes the stack fail)")}));
                         continue;
                     }
@@ -261,13 +292,14 @@ impl<'a> Loader<'a> {
                         continue;
                     }
                     let Some(module_path) = module else {
-                        stack.problems.push(json!({"path": path, "line": l.line, "detail": detail,
+                        stack.problem(json!({"path": path, "line": l.line, "detail": detail,
                             "why": "no module name (libpam makes the stack fail)"}));
                         continue;
                     };
                     let e =
                         self.entry(service, path, l.line, detail, &k, optional_load, control, module_path, args, chain);
                     stack.entries.push(e);
+                    self.rules_left -= 1;
                 }
             }
         }
@@ -334,12 +366,12 @@ impl<'a> Loader<'a> {
         how: &str,
     ) {
         if target.is_empty() {
-            stack.problems.push(json!({"path": path, "line": line, "detail": detail,
+            stack.problem(json!({"path": path, "line": line, "detail": detail,
                 "why": format!("`{how}` without a file (libpam makes the stack fail)")}));
             return;
         }
         if level + 1 >= MAX_LEVEL {
-            stack.problems.push(json!({"path": path, "line": line, "detail": detail,
+            stack.problem(json!({"path": path, "line": line, "detail": detail,
                 "why": format!("more than {MAX_LEVEL} levels of includes (libpam makes the stack fail)")}));
             return;
         }
@@ -356,7 +388,7 @@ impl<'a> Loader<'a> {
                 "why".into(),
                 format!("{how} {target}: the file does not exist (libpam makes the stack fail)").into(),
             );
-            stack.missing.push(Value::Object(m));
+            stack.miss(Value::Object(m));
         }
     }
 }
@@ -395,12 +427,18 @@ pub fn collect(scan: &Reader) -> Result<Fact, Unavailable> {
     names.sort();
     names.truncate(MAX_SERVICES);
     let mut services = Vec::new();
+    // One budget of files and bytes for every stack: a file included many
+    // times by many services is read (and costs) at most that much in all.
+    let (mut files, mut bytes) = (STACK_BOUNDS.files, STACK_BOUNDS.bytes);
     for name in &names {
         let mut stack = Stack::default();
         let mut chain = Vec::new();
         let path = r.resolve(name);
-        let mut inc = Includes::new(scan, STACK_BOUNDS);
-        if !r.load(&mut inc, name, name, None, 0, &mut chain, &mut stack) {
+        let mut inc = Includes::new(scan, limits::Includes { files, bytes, ..STACK_BOUNDS });
+        let loaded = r.load(&mut inc, name, name, None, 0, &mut chain, &mut stack);
+        files = files.saturating_sub(inc.files().len());
+        bytes = bytes.saturating_sub(inc.bytes());
+        if !loaded {
             continue;
         }
         services.push(json!({
