@@ -139,6 +139,9 @@ pub const CACHE_ENTRIES: usize = 20_000;
 pub const EXPR_BYTES: usize = 4096;
 pub const EXPR_NESTING: usize = 32;
 pub const EXPR_OPERATORS: usize = 256;
+/// Compiled `matches` patterns kept per process (the cache starts over
+/// when full).
+pub const REGEX_CACHE: usize = 256;
 /// Largest `lists.range(n)` a CEL expression may ask for (a literal), and
 /// the most elements nested comprehensions over an expression's own lists
 /// and ranges may create (checked when the expression is compiled).
