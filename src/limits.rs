@@ -142,6 +142,9 @@ pub const EXPR_OPERATORS: usize = 256;
 /// Compiled `matches` patterns kept per process (the cache starts over
 /// when full).
 pub const REGEX_CACHE: usize = 256;
+/// Compiled CEL expressions shared between definitions that hold the same
+/// text (the cache starts over when full).
+pub const EXPR_CACHE: usize = 4096;
 /// Largest `lists.range(n)` a CEL expression may ask for (a literal), and
 /// the most elements nested comprehensions over an expression's own lists
 /// and ranges may create (checked when the expression is compiled).

@@ -256,8 +256,8 @@ fn compile_predicate(file: &str, text: Option<&str>, def: &CheckDef) -> Result<P
     let compile = |key: &str, src: &Option<String>| -> Result<Option<Arc<Expr>>, DefError> {
         match src {
             None => Ok(None),
-            Some(s) => super::timings::time(|| "load: CEL".into(), || expr::compile(s))
-                .map(|e| Some(Arc::new(e)))
+            Some(s) => super::timings::time(|| "load: CEL".into(), || expr::compile_shared(s))
+                .map(Some)
                 .map_err(|m| {
                     let message = format!("`{key}`: {m}");
                     match text.and_then(|t| line_of_key(t, key)) {
@@ -276,10 +276,7 @@ fn compile_predicate(file: &str, text: Option<&str>, def: &CheckDef) -> Result<P
 
 /// All built-in checks plus those in `extra_dirs`, sorted by id.
 pub fn load_all(extra_dirs: &[std::path::PathBuf]) -> Result<Vec<Check>, DefError> {
-    let mut checks = Vec::new();
-    for (file, text) in embedded_checks() {
-        checks.push(parse_with(file, text, false)?);
-    }
+    let mut checks = parse_embedded()?;
     for dir in extra_dirs {
         checks.extend(load_dir(dir)?);
     }
@@ -292,6 +289,32 @@ pub fn load_all(extra_dirs: &[std::path::PathBuf]) -> Result<Vec<Check>, DefErro
         }
     }
     checks.sort_by(|a, b| a.def.id.cmp(&b.def.id));
+    Ok(checks)
+}
+
+/// The built-in definitions, parsed on every core (their CEL is compiled
+/// when they run); the first error in file order wins.
+fn parse_embedded() -> Result<Vec<Check>, DefError> {
+    let all = embedded_checks();
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, crate::limits::WORKERS);
+    let chunk = all.len().div_ceil(cores).max(1);
+    let parts: Vec<Result<Vec<Check>, DefError>> = std::thread::scope(|s| {
+        let parse_part = |part: &'static [(&'static str, &'static str)]| {
+            part.iter().map(|(file, text)| parse_with(file, text, false)).collect::<Result<Vec<_>, _>>()
+        };
+        let mut chunks = all.chunks(chunk);
+        let first = chunks.next().unwrap_or_default();
+        let handles: Vec<_> = chunks.map(|part| s.spawn(move || parse_part(part))).collect();
+        let mut parts = vec![parse_part(first)];
+        for h in handles {
+            parts.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        parts
+    });
+    let mut checks = Vec::with_capacity(all.len());
+    for part in parts {
+        checks.extend(part?);
+    }
     Ok(checks)
 }
 

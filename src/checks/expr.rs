@@ -92,6 +92,23 @@ fn nesting(src: &str) -> usize {
     max
 }
 
+/// [`compile`], shared: an expression many definitions hold (`false`, a
+/// common `applies`) is compiled once per process, and its program shared.
+pub fn compile_shared(src: &str) -> Result<Arc<Expr>, String> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Expr>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(src) {
+        return Ok(hit.clone());
+    }
+    let compiled = Arc::new(compile(src)?);
+    let mut map = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if map.len() >= crate::limits::EXPR_CACHE {
+        map.clear();
+    }
+    map.insert(src.to_string(), compiled.clone());
+    Ok(compiled)
+}
+
 /// Compile an expression, enforcing the size limits.
 pub fn compile(src: &str) -> Result<Expr, String> {
     if src.len() > MAX_EXPR_LEN {
