@@ -129,6 +129,10 @@ pub const NOTE_NAMES: usize = 5;
 pub const PASSWORD_QUICK_BUDGET: Duration = Duration::from_millis(100);
 pub const PASSWORD_THOROUGH_BUDGET: Duration = Duration::from_secs(5);
 pub const PASSWORD_QUICK_COMMON: usize = 100;
+/// Hash memory quick guessing holds at once: as many verifications run
+/// side by side as fit (one Debian yescrypt, 16 MiB; every core for
+/// SHA-crypt), so that a default scan stays small.
+pub const PASSWORD_QUICK_MEMORY: u64 = 16 * 1024 * 1024;
 /// Records kept in the invoking user's resume cache (the oldest go first).
 pub const CACHE_ENTRIES: usize = 20_000;
 

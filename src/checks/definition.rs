@@ -256,15 +256,13 @@ fn compile_predicate(file: &str, text: Option<&str>, def: &CheckDef) -> Result<P
     let compile = |key: &str, src: &Option<String>| -> Result<Option<Arc<Expr>>, DefError> {
         match src {
             None => Ok(None),
-            Some(s) => super::timings::time(|| "load: CEL".into(), || expr::compile_shared(s))
-                .map(Some)
-                .map_err(|m| {
-                    let message = format!("`{key}`: {m}");
-                    match text.and_then(|t| line_of_key(t, key)) {
-                        Some(line) => DefError::InvalidAt { file: file.to_string(), line, message },
-                        None => DefError::Invalid { file: file.to_string(), message },
-                    }
-                }),
+            Some(s) => super::timings::time(|| "load: CEL".into(), || expr::compile_shared(s)).map(Some).map_err(|m| {
+                let message = format!("`{key}`: {m}");
+                match text.and_then(|t| line_of_key(t, key)) {
+                    Some(line) => DefError::InvalidAt { file: file.to_string(), line, message },
+                    None => DefError::Invalid { file: file.to_string(), message },
+                }
+            }),
         }
     };
     Ok(Predicate {
