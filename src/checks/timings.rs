@@ -74,12 +74,12 @@ impl Phases {
         }
         let t = totals().lock().unwrap_or_else(|p| p.into_inner());
         let mut sums: Vec<_> = t.iter().collect();
-        sums.sort_by(|a, b| b.1 .0.cmp(&a.1 .0));
+        sums.sort_by_key(|s| std::cmp::Reverse(s.1 .0));
         for (what, (d, n)) in sums {
             eprintln!("timing: total {what:<40} {:>8.1} ms ({n}×)", ms(*d));
         }
         let mut c = checks().lock().unwrap_or_else(|p| p.into_inner()).clone();
-        c.sort_by(|a, b| b.0.cmp(&a.0));
+        c.sort_by_key(|x| std::cmp::Reverse(x.0));
         let all: Duration = c.iter().map(|x| x.0).sum();
         eprintln!("timing: {} checks, {:.1} ms summed over the workers; slowest:", c.len(), ms(all));
         for (d, id) in c.iter().take(15) {
