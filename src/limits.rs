@@ -139,6 +139,10 @@ pub const NOTE_NAMES: usize = 5;
 pub const PASSWORD_QUICK_BUDGET: Duration = Duration::from_millis(100);
 pub const PASSWORD_THOROUGH_BUDGET: Duration = Duration::from_secs(5);
 pub const PASSWORD_QUICK_COMMON: usize = 100;
+/// Hash memory quick guessing holds at once: as many verifications run
+/// side by side as fit (one Debian yescrypt, 16 MiB; every core for
+/// SHA-crypt), so that a default scan stays small.
+pub const PASSWORD_QUICK_MEMORY: u64 = 16 * 1024 * 1024;
 /// Records kept in the invoking user's resume cache (the oldest go first).
 pub const CACHE_ENTRIES: usize = 20_000;
 
@@ -149,6 +153,12 @@ pub const CACHE_ENTRIES: usize = 20_000;
 pub const EXPR_BYTES: usize = 4096;
 pub const EXPR_NESTING: usize = 32;
 pub const EXPR_OPERATORS: usize = 256;
+/// Compiled `matches` patterns kept per process (the cache starts over
+/// when full).
+pub const REGEX_CACHE: usize = 256;
+/// Compiled CEL expressions shared between definitions that hold the same
+/// text (the cache starts over when full).
+pub const EXPR_CACHE: usize = 4096;
 /// Largest `lists.range(n)` a CEL expression may ask for (a literal), and
 /// the most elements nested comprehensions over an expression's own lists
 /// and ranges may create (checked when the expression is compiled).

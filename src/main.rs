@@ -239,6 +239,7 @@ fn use_color(to_stdout: bool) -> bool {
 
 fn scan(args: ScanArgs) -> Result<u8> {
     let clock = report::context::Clock::start();
+    let mut phases = hardcheck::checks::timings::Phases::start();
     let image = match &args.image {
         Some(spec) => Some(Arc::new(ImageTarget::open(spec, args.platform.as_deref())?)),
         None => None,
@@ -248,7 +249,9 @@ fn scan(args: ScanArgs) -> Result<u8> {
         (None, Some(dir)) => Arc::new(FsTarget::root(dir)?),
         (None, None) => Arc::new(FsTarget::host()),
     };
+    phases.mark("target");
     let checks = load_checks(&args.checks)?;
+    phases.mark("definitions");
     let container = container::of(target.as_ref());
     let mut prof = profile::load(&container::profile_name(args.profile.as_deref(), container.as_ref()))?;
     let audit = Audit::prepare(&mut prof, args.waivers.as_deref(), args.baseline.as_deref())?;
@@ -266,7 +269,9 @@ fn scan(args: ScanArgs) -> Result<u8> {
         ..ScanOptions::default().with_cache(args.no_cache)
     };
     let facts = Arc::new(Facts::new(target.clone(), options));
+    phases.mark("plan");
     let mut results = run_with_progress(facts.clone(), plan, !args.quiet);
+    phases.mark("checks");
     let mut skipped = facts.reader().skipped();
     if let Some(image) = &image {
         image_results(image, &mut results, &mut skipped);
@@ -307,7 +312,10 @@ fn scan(args: ScanArgs) -> Result<u8> {
         fixed: found.fixed,
         docs,
     };
+    phases.mark("report");
     write_report(&report, &args)?;
+    phases.mark("output");
+    phases.finish();
     Ok(gates(&report, &args, &prof))
 }
 

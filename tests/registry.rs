@@ -270,3 +270,26 @@ fn help_texts_have_no_placeholder_ellipsis() {
     walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("checks"), &mut bad);
     assert!(bad.is_empty(), "unfilled \"…\" placeholders: {bad:#?}");
 }
+
+/// The built-in definitions load without compiling their CEL (a scan
+/// compiles only what it runs); here every one of them is compiled, as a
+/// user's `--checks` definition is when it loads, and a compile error
+/// names the file and line.
+#[test]
+fn every_builtin_predicate_compiles() {
+    use hardcheck::checks::definition;
+    let all = definition::load_all(&[]).unwrap();
+    let mut compiled = 0;
+    for (file, text) in definition::embedded_checks() {
+        let check = definition::parse(file, text).unwrap_or_else(|e| panic!("{e}"));
+        let lazy = all.iter().find(|c| c.def.id == check.def.id).unwrap();
+        let (now, later) = (check.predicate().unwrap(), lazy.predicate().unwrap());
+        assert_eq!(now.for_each.is_some(), later.for_each.is_some(), "{file}");
+        compiled += usize::from(now.expect.is_some());
+    }
+    assert!(compiled > 100, "only {compiled} definitions have a predicate");
+    // An expression that does not compile is still found, with its line.
+    let bad = "id: ssh.bad\ntitle: t\ncategory: ssh\nseverity: low\nrationale: r\nfix: f\nsources: [sshd]\nfor_each: \"[1]\"\nexpect: \"it ==\"\n";
+    let e = definition::parse("checks/ssh/bad.yaml", bad).unwrap_err().to_string();
+    assert!(e.starts_with("checks/ssh/bad.yaml:9: `expect`: invalid CEL"), "{e}");
+}

@@ -13,7 +13,7 @@ use crate::sources::FileSource;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A check definition, as written in its YAML file.
 #[derive(Debug, Clone, Deserialize)]
@@ -90,15 +90,36 @@ pub enum WhenEmpty {
     Skip,
 }
 
-/// A definition that loaded, validated and compiled.
+/// A definition that loaded and validated. Its CEL is compiled when the
+/// definition loads (a user's `--checks`), or, for the built-in ones (whose
+/// every expression the test suite compiles), when the check first runs:
+/// a scan compiles only the checks its profile selects, on the workers.
 #[derive(Debug, Clone)]
 pub struct Check {
     pub def: CheckDef,
     /// Where it came from (`checks/ssh/permit-root-login.yaml` or a user path).
     pub origin: String,
+    compiled: OnceLock<Result<Predicate, String>>,
+}
+
+/// A check's compiled CEL: `applies`, `for_each`, `expect`.
+#[derive(Debug, Clone, Default)]
+pub struct Predicate {
     pub applies: Option<Arc<Expr>>,
     pub for_each: Option<Arc<Expr>>,
     pub expect: Option<Arc<Expr>>,
+}
+
+impl Check {
+    /// The compiled predicate (compiled now if it was not yet). The error
+    /// names the field and the line in the definition.
+    pub fn predicate(&self) -> Result<&Predicate, &str> {
+        let text = || embedded_checks().iter().find(|(f, _)| *f == self.origin).map(|(_, t)| *t);
+        self.compiled
+            .get_or_init(|| compile_predicate(&self.origin, text(), &self.def).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
+    }
 }
 
 /// A definition file that could not be loaded.
@@ -143,11 +164,18 @@ fn line_of_key(text: &str, key: &str) -> Option<usize> {
     text.lines().position(|l| l.starts_with(&prefix)).map(|i| i + 1)
 }
 
-/// Parse and validate one definition file.
+/// Parse and validate one definition file, its CEL compiled.
 pub fn parse(file: &str, text: &str) -> Result<Check, DefError> {
+    parse_with(file, text, true)
+}
+
+/// Parse and validate one definition file; its CEL is compiled now when
+/// `compile_now`, else when the check first runs.
+fn parse_with(file: &str, text: &str, compile_now: bool) -> Result<Check, DefError> {
     let opts = serde_saphyr::options! { strict_booleans: true };
-    let mut def: CheckDef = serde_saphyr::from_str_with_options(text, opts)
-        .map_err(|e| DefError::Invalid { file: file.to_string(), message: e.to_string().replace('\n', " ") })?;
+    let mut def: CheckDef =
+        super::timings::time(|| "load: YAML".into(), || serde_saphyr::from_str_with_options(text, opts))
+            .map_err(|e| DefError::Invalid { file: file.to_string(), message: e.to_string().replace('\n', " ") })?;
     let at = |key: &str, message: String| match line_of_key(text, key) {
         Some(line) => DefError::InvalidAt { file: file.to_string(), line, message },
         None => DefError::Invalid { file: file.to_string(), message },
@@ -177,7 +205,7 @@ pub fn parse(file: &str, text: &str) -> Result<Check, DefError> {
                 return Err(at("probe", format!("unknown probe `{p}` (known: {})", probes::names().join(", "))));
             };
             // A misspelt parameter or value is an error here, with its line.
-            let params = (probe.load)(text).map_err(|e| {
+            let params = super::timings::time(|| "load: probe params".into(), || (probe.load)(text)).map_err(|e| {
                 let message = format!("probe `{p}` params: {}", e.message);
                 match e.line {
                     Some(line) => DefError::InvalidAt { file: file.to_string(), line, message },
@@ -212,27 +240,41 @@ pub fn parse(file: &str, text: &str) -> Result<Check, DefError> {
         f.validate().map_err(|m| at("files", format!("file source `{name}`: {m}")))?;
         vars.insert(name.clone());
     }
-    let compile = |key: &str, src: &Option<String>| -> Result<Option<Arc<Expr>>, DefError> {
-        match src {
-            None => Ok(None),
-            Some(s) => expr::compile(s).map(|e| Some(Arc::new(e))).map_err(|m| at(key, format!("`{key}`: {m}"))),
-        }
-    };
     if let Some(r) = &def.remediation {
         r.validate(&def.params).map_err(|m| at("remediation", format!("`remediation`: {m}")))?;
     }
-    let applies = compile("applies", &def.applies)?;
-    let for_each = compile("for_each", &def.for_each)?;
-    let expect = compile("expect", &def.expect)?;
-    Ok(Check { def, origin: file.to_string(), applies, for_each, expect })
+    let check = Check { def, origin: file.to_string(), compiled: OnceLock::new() };
+    if compile_now {
+        let predicate = compile_predicate(file, Some(text), &check.def)?;
+        let _ = check.compiled.set(Ok(predicate));
+    }
+    Ok(check)
+}
+
+/// Compile a definition's CEL; an error names the field and its line.
+fn compile_predicate(file: &str, text: Option<&str>, def: &CheckDef) -> Result<Predicate, DefError> {
+    let compile = |key: &str, src: &Option<String>| -> Result<Option<Arc<Expr>>, DefError> {
+        match src {
+            None => Ok(None),
+            Some(s) => super::timings::time(|| "load: CEL".into(), || expr::compile_shared(s)).map(Some).map_err(|m| {
+                let message = format!("`{key}`: {m}");
+                match text.and_then(|t| line_of_key(t, key)) {
+                    Some(line) => DefError::InvalidAt { file: file.to_string(), line, message },
+                    None => DefError::Invalid { file: file.to_string(), message },
+                }
+            }),
+        }
+    };
+    Ok(Predicate {
+        applies: compile("applies", &def.applies)?,
+        for_each: compile("for_each", &def.for_each)?,
+        expect: compile("expect", &def.expect)?,
+    })
 }
 
 /// All built-in checks plus those in `extra_dirs`, sorted by id.
 pub fn load_all(extra_dirs: &[std::path::PathBuf]) -> Result<Vec<Check>, DefError> {
-    let mut checks = Vec::new();
-    for (file, text) in embedded_checks() {
-        checks.push(parse(file, text)?);
-    }
+    let mut checks = parse_embedded()?;
     for dir in extra_dirs {
         checks.extend(load_dir(dir)?);
     }
@@ -245,6 +287,32 @@ pub fn load_all(extra_dirs: &[std::path::PathBuf]) -> Result<Vec<Check>, DefErro
         }
     }
     checks.sort_by(|a, b| a.def.id.cmp(&b.def.id));
+    Ok(checks)
+}
+
+/// The built-in definitions, parsed on every core (their CEL is compiled
+/// when they run); the first error in file order wins.
+fn parse_embedded() -> Result<Vec<Check>, DefError> {
+    let all = embedded_checks();
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, crate::limits::WORKERS);
+    let chunk = all.len().div_ceil(cores).max(1);
+    let parts: Vec<Result<Vec<Check>, DefError>> = std::thread::scope(|s| {
+        let parse_part = |part: &'static [(&'static str, &'static str)]| {
+            part.iter().map(|(file, text)| parse_with(file, text, false)).collect::<Result<Vec<_>, _>>()
+        };
+        let mut chunks = all.chunks(chunk);
+        let first = chunks.next().unwrap_or_default();
+        let handles: Vec<_> = chunks.map(|part| s.spawn(move || parse_part(part))).collect();
+        let mut parts = vec![parse_part(first)];
+        for h in handles {
+            parts.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        parts
+    });
+    let mut checks = Vec::with_capacity(all.len());
+    for part in parts {
+        checks.extend(part?);
+    }
     Ok(checks)
 }
 

@@ -68,9 +68,15 @@ impl Session {
     fn cel(&self, key: String, load: impl FnOnce() -> FactResult) -> Cel {
         let slot = {
             let mut map = self.cel.lock().unwrap_or_else(|p| p.into_inner());
-            map.entry(key).or_default().clone()
+            map.entry(key.clone()).or_default().clone()
         };
-        slot.get_or_init(|| load().map(|f: Arc<Fact>| Arc::new((expr::to_cel(&f.value), f.unreadable.clone())))).clone()
+        slot.get_or_init(|| {
+            super::timings::time(
+                || format!("fact {key}"),
+                || load().map(|f: Arc<Fact>| Arc::new((expr::to_cel(&f.value), f.unreadable.clone()))),
+            )
+        })
+        .clone()
     }
 
     /// A registry fact as CEL.
@@ -109,7 +115,9 @@ pub fn run(facts: Arc<Facts>, plan: Vec<Planned>, finished: &AtomicUsize) -> Vec
         std::thread::Builder::new().stack_size(WORKER_STACK).spawn(move || loop {
             let i = next.fetch_add(1, Ordering::SeqCst);
             let Some(p) = plan.get(i) else { break };
+            let started = Instant::now();
             let r = run_one_at(&scan, p, i);
+            super::timings::check(&p.check.def.id, started.elapsed());
             scan.evaluated(i);
             if tx.send((i, r)).is_err() {
                 break;
@@ -390,7 +398,11 @@ fn run_one_at(scan: &Session, p: &Planned, i: usize) -> CheckResult {
     ctx.add_variable_from_value("target", expr::to_cel(&target));
     scan.evaluating().insert(i, Instant::now());
 
-    if let Some(applies) = &c.applies {
+    let predicate = match c.predicate() {
+        Ok(predicate) => predicate,
+        Err(e) => return result(p, Status::Error, mask(e), Vec::new(), None),
+    };
+    if let Some(applies) = &predicate.applies {
         match applies.eval_bool(&ctx) {
             Ok(true) => {}
             Ok(false) => {
@@ -400,7 +412,7 @@ fn run_one_at(scan: &Session, p: &Planned, i: usize) -> CheckResult {
             Err(e) => return result(p, Status::Error, mask(&e), Vec::new(), None),
         }
     }
-    let (Some(for_each), Some(expect)) = (&c.for_each, &c.expect) else {
+    let (Some(for_each), Some(expect)) = (&predicate.for_each, &predicate.expect) else {
         return result(p, Status::Error, "check has neither probe nor predicate".into(), Vec::new(), None);
     };
     // An expression that fails on facts collected with unreadable input

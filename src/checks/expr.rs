@@ -5,10 +5,11 @@
 //! guarded: length and nesting are capped at load time, and the engine
 //! evaluates them on worker threads with a large stack and a time budget.
 
+use cel::common::types::{CelBool, CelString};
 use cel::objects::{Key, Map};
-use cel::{Context, Env, Program, Value};
+use cel::{Context, Env, ExecutionError, Program, Value};
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Longest expression accepted.
 pub const MAX_EXPR_LEN: usize = crate::limits::EXPR_BYTES;
@@ -30,9 +31,37 @@ fn env() -> Arc<Env> {
         // split, lowerAscii, …); declaring them twice is impossible here.
         let _ = env.add_extension(cel::extensions::strings);
         let _ = env.add_extension(cel::extensions::lists);
+        // `matches`, as a function and as a string method.
+        let _ = cel::add_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>, id = "matches");
+        let _ = cel::add_member_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>);
         Arc::new(env)
     })
     .clone()
+}
+
+/// CEL's `matches` (RE2 syntax, the `regex` crate, linear time): a
+/// pattern is compiled once per scan, not once per item judged. The cache
+/// holds at most [`crate::limits::REGEX_CACHE`] patterns.
+fn matches(this: &CelString<'_>, re: &CelString<'_>) -> Result<CelBool, ExecutionError> {
+    static CACHE: OnceLock<Mutex<HashMap<String, regex::Regex>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let hit = cache.lock().unwrap_or_else(|p| p.into_inner()).get(re.inner()).cloned();
+    let compiled = match hit {
+        Some(compiled) => compiled,
+        None => {
+            let compiled = regex::Regex::new(re.inner()).map_err(|err| ExecutionError::FunctionError {
+                function: "matches".to_string(),
+                message: format!("'{}' not a valid regex:\n{err}", re.inner()),
+            })?;
+            let mut map = cache.lock().unwrap_or_else(|p| p.into_inner());
+            if map.len() >= crate::limits::REGEX_CACHE {
+                map.clear();
+            }
+            map.insert(re.inner().to_string(), compiled.clone());
+            compiled
+        }
+    };
+    Ok(CelBool::from(compiled.is_match(this.inner())))
 }
 
 fn nesting(src: &str) -> usize {
@@ -61,6 +90,23 @@ fn nesting(src: &str) -> usize {
         }
     }
     max
+}
+
+/// [`compile`], shared: an expression many definitions hold (`false`, a
+/// common `applies`) is compiled once per process, and its program shared.
+pub fn compile_shared(src: &str) -> Result<Arc<Expr>, String> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Expr>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(src) {
+        return Ok(hit.clone());
+    }
+    let compiled = Arc::new(compile(src)?);
+    let mut map = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if map.len() >= crate::limits::EXPR_CACHE {
+        map.clear();
+    }
+    map.insert(src.to_string(), compiled.clone());
+    Ok(compiled)
 }
 
 /// Compile an expression, enforcing the size limits.

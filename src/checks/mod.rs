@@ -11,3 +11,4 @@ pub mod profile;
 pub mod remediation;
 pub mod score;
 pub mod surface;
+pub mod timings;

@@ -112,6 +112,19 @@ pub struct Hash {
     text: String,
 }
 
+impl Hash {
+    /// Memory one verification takes, in bytes (yescrypt: 128·N·r·p, here
+    /// bounded by 128·N·r·p·(t+1); bcrypt's 4 KiB tables; others: none to
+    /// speak of).
+    pub fn memory(&self) -> u64 {
+        match (self.scheme, self.cost) {
+            (Scheme::Yescrypt, Some(work)) => work.saturating_mul(128),
+            (Scheme::Bcrypt, _) => 4096,
+            _ => 0,
+        }
+    }
+}
+
 /// Parse a crypt(3) hash as found in /etc/shadow (a leading `!` — a
 /// locked account — is the caller's business and is not accepted here).
 pub fn parse(hash: &str) -> Result<Hash, Unsupported> {

@@ -143,7 +143,16 @@ pub fn guess(f: &Facts, jobs: &[Job], top: usize, own: Option<Duration>) -> Gues
     // The clock starts at the scan's first guess (opening the cache is not
     // guessing).
     let start = f.memo("passwords:budget", |_| Ok(Instant::now())).map(|s| *s).unwrap_or_else(|_| Instant::now());
-    let run = crack(jobs, &guesses, &from, start + budget);
+    // Quick guessing holds at most `PASSWORD_QUICK_MEMORY` of hash memory
+    // at once (one Debian yescrypt verification: 16 MiB), so that a default
+    // scan stays small; thorough guessing uses every core.
+    let memory = jobs.iter().map(|j| j.hash.memory()).max().unwrap_or(0).max(1);
+    let cores = std::thread::available_parallelism().map(|w| w.get()).unwrap_or(1).clamp(1, 64);
+    let workers = match f.options().passwords {
+        Mode::Quick => cores.min((limits::PASSWORD_QUICK_MEMORY / memory).max(1) as usize),
+        Mode::Thorough => cores,
+    };
+    let run = crack(jobs, &guesses, &from, start + budget, workers);
     if let Some(c) = &shared {
         if let Ok(c) = &mut c.lock().unwrap_or_else(|p| p.into_inner()).cache {
             for ((d, p), done) in digests.into_iter().zip(&run.per).zip(&run.prefix) {
@@ -186,7 +195,7 @@ impl Prefix {
     }
 }
 
-fn crack(jobs: &[Job], guesses: &[Guesses], from: &[usize], deadline: Instant) -> Cracked {
+fn crack(jobs: &[Job], guesses: &[Guesses], from: &[usize], deadline: Instant, workers: usize) -> Cracked {
     let start = Instant::now();
     let n = jobs.len();
     let depth = (0..n).map(|i| guesses[i].len() - from[i]).max().unwrap_or(0);
@@ -198,7 +207,7 @@ fn crack(jobs: &[Job], guesses: &[Guesses], from: &[usize], deadline: Instant) -
     let prefix: Vec<Mutex<Prefix>> =
         from.iter().map(|&f| Mutex::new(Prefix { next: f, ahead: BTreeSet::new() })).collect();
     let out_of_time = AtomicBool::new(false);
-    let workers = std::thread::available_parallelism().map(|w| w.get()).unwrap_or(1).clamp(1, 64).min(total.max(1));
+    let workers = workers.clamp(1, 64).min(total.max(1));
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
@@ -255,7 +264,7 @@ mod tests {
             vec![Job { key: "a".into(), user: "alice", hash: &h1 }, Job { key: "b".into(), user: "bob", hash: &h2 }];
         let g: Vec<Guesses> = jobs.iter().map(|j| Guesses::new(j.user, 100)).collect();
         let far = Instant::now() + Duration::from_secs(30);
-        let c = crack(&jobs, &g, &[0, 0], far);
+        let c = crack(&jobs, &g, &[0, 0], far, 2);
         assert!(c.per[0].found.is_none());
         assert_eq!(c.prefix[0], g[0].len(), "every guess for alice tried");
         let (why, k, _) = c.per[1].found.clone().unwrap();
@@ -264,12 +273,12 @@ mod tests {
         assert_eq!(c.prefix[1], k - 1, "a match is not recorded past its rank");
         assert!(!c.out_of_time);
         // Resumed: the guesses before the record are not tried again.
-        let c = crack(&jobs, &g, &[g[0].len() - 2, k - 1], far);
+        let c = crack(&jobs, &g, &[g[0].len() - 2, k - 1], far, 2);
         assert_eq!(c.per[0].tried, 2);
         assert_eq!(c.per[1].tried, 1);
         assert!(c.per[1].found.is_some());
         // No time: nothing tried, and said so.
-        let c = crack(&jobs, &g, &[0, 0], Instant::now());
+        let c = crack(&jobs, &g, &[0, 0], Instant::now(), 2);
         assert!(c.out_of_time);
         assert_eq!(c.per.iter().map(|p| p.tried).sum::<usize>(), 0);
     }
