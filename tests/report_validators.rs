@@ -326,3 +326,50 @@ fn html_result_filters_work_without_script() {
         assert_eq!(shown, cats, "choice {:?}", choices[i]);
     }
 }
+
+/// Issue 12: the auditor's pages (a CIS control view of the failing tree
+/// and the fleet view of `hardcheck merge`) load in headless Chromium with
+/// no console message at all (they carry no script, so any message is a
+/// blocked or failed load) and render a screenshot that is not blank.
+#[test]
+fn audit_and_fleet_html_render_without_console_errors() {
+    let chromium = chromium();
+    let dir = out_dir("html-audit");
+    // Its own files: the other tests render `fail` pages at the same time.
+    let (audit, json, fleet) = (dir.join("cis.html"), dir.join("cis.json"), dir.join("fleet.html"));
+    for (format, file) in [("html", &audit), ("json", &json)] {
+        let out = bin()
+            .args(["scan", "--no-probe", "--profile", "cis-debian12-l1", "--format", format, "--output"])
+            .arg(file)
+            .arg("--root")
+            .arg(fail_tree())
+            .output()
+            .unwrap();
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let out = bin().arg("merge").arg(&json).args(["--format", "html", "--output"]).arg(&fleet).output().unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "merge: {}", String::from_utf8_lossy(&out.stderr));
+    for page in [&audit, &fleet] {
+        let html = std::fs::read_to_string(page).unwrap();
+        assert!(!html.contains("<script"), "{}: the report runs no script", page.display());
+        let profile = tempfile::tempdir().unwrap();
+        let png = page.with_extension("png");
+        let out = Command::new("timeout")
+            .args(["120", &chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            .args(["--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars"])
+            .args(["--enable-logging=stderr", "--v=0", "--window-size=1400,1400"])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(format!("--screenshot={}", png.display()))
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "chromium: {stderr}");
+        let console: Vec<&str> = stderr.lines().filter(|l| l.contains(":CONSOLE")).collect();
+        assert!(console.is_empty(), "{}: console messages:\n{}", page.display(), console.join("\n"));
+        // A blank 1400×1400 page compresses to a few hundred bytes; text and
+        // tables do not.
+        let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
+        assert!(size > 20_000, "{}: screenshot of {size} bytes looks blank", png.display());
+    }
+}
