@@ -13,8 +13,8 @@ mod common;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 /// A scan still running after this is a hang (a guard, not a speed bound).
 const HANG_GUARD: Duration = Duration::from_secs(60);
@@ -50,52 +50,17 @@ fn binary() -> PathBuf {
     std::env::var_os("HARDCHECK_BOMBS_BIN").map(PathBuf::from).unwrap_or_else(|| env!("CARGO_BIN_EXE_hardcheck").into())
 }
 
-fn peak_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 /// Run the binary with `args`, polling its peak memory; kill it at the guard.
 fn run(name: &str, args: &[&std::ffi::OsStr]) -> Run {
-    let out = tempfile::tempdir().unwrap();
-    let (so, se) = (out.path().join("out"), out.path().join("err"));
-    let start = Instant::now();
-    let mut child = Command::new(binary())
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&so).unwrap())
-        .stderr(std::fs::File::create(&se).unwrap())
-        .spawn()
-        .unwrap();
-    let mut peak = 0;
-    let status = loop {
-        if let Some(p) = peak_kib(child.id()) {
-            peak = peak.max(p);
-        }
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > HANG_GUARD {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{name}: scan still running after {HANG_GUARD:?} (peak {} MiB)", peak / 1024);
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
+    let w = common::run_watched(Command::new(binary()).args(args), HANG_GUARD);
+    assert!(!w.timed_out, "{name}: scan still running after {HANG_GUARD:?} (peak {} MiB)", w.peak_kib / 1024);
     eprintln!(
         "bomb {name}: {:.2} s, peak {} MiB, exit {:?}",
-        start.elapsed().as_secs_f64(),
-        peak / 1024,
-        status.code()
+        w.elapsed.as_secs_f64(),
+        w.peak_kib / 1024,
+        w.status.code()
     );
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: std::fs::read_to_string(&so).unwrap(),
-        stderr: std::fs::read_to_string(&se).unwrap(),
-        peak_kib: peak,
-    }
+    Run { code: w.status.code().unwrap_or(-1), stdout: w.stdout, stderr: w.stderr, peak_kib: w.peak_kib }
 }
 
 /// A scan of `root` (JSON report) with extra arguments.

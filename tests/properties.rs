@@ -27,7 +27,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// A scan still running after this hangs.
@@ -568,55 +568,25 @@ struct Outcome {
     stderr: String,
 }
 
-fn peak_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 /// `scan --root` of `root` limited to `checks`, killed at [`RUN_TIMEOUT`].
 fn scan(root: &Path, checks: &BTreeSet<&str>) -> Outcome {
-    let out = tempfile::tempdir().unwrap();
-    let (so, se) = (out.path().join("out"), out.path().join("err"));
+    let cache = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hardcheck"));
     cmd.args(["scan", "--no-cache", "--passwords", "quick", "--format", "json", "--profile", "server", "--root"])
         .arg(root);
     for c in checks {
         cmd.args(["--check", c]);
     }
-    let start = Instant::now();
-    let mut child = cmd
-        .env("NO_COLOR", "1")
-        .env("XDG_CACHE_HOME", out.path())
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&so).unwrap())
-        .stderr(std::fs::File::create(&se).unwrap())
-        .spawn()
-        .unwrap();
-    let mut peak = 0;
-    let mut timed_out = false;
-    let status = loop {
-        if let Some(p) = peak_kib(child.id()) {
-            peak = peak.max(p);
-        }
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > RUN_TIMEOUT {
-            timed_out = true;
-            let _ = child.kill();
-            break child.wait().unwrap();
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
+    cmd.env("XDG_CACHE_HOME", cache.path());
+    let w = common::run_watched(&mut cmd, RUN_TIMEOUT);
     Outcome {
-        code: status.code(),
-        signal: status.signal(),
-        timed_out,
-        elapsed: start.elapsed(),
-        peak_kib: peak,
-        stdout: std::fs::read_to_string(&so).unwrap_or_default(),
-        stderr: std::fs::read_to_string(&se).unwrap_or_default(),
+        code: w.status.code(),
+        signal: w.status.signal(),
+        timed_out: w.timed_out,
+        elapsed: w.elapsed,
+        peak_kib: w.peak_kib,
+        stdout: w.stdout,
+        stderr: w.stderr,
     }
 }
 

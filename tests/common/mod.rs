@@ -174,3 +174,62 @@ pub fn fail_fixtures_tree(name: &str) -> PathBuf {
     assert!(n > 100, "only {n} fail fixtures");
     dir
 }
+
+/// A child process run to its end, or killed at a time limit, with its peak
+/// memory: what the resource tests (bombs, properties) judge.
+pub struct Watched {
+    pub status: std::process::ExitStatus,
+    pub timed_out: bool,
+    pub elapsed: std::time::Duration,
+    /// Peak resident memory (`VmHWM`), sampled every 5 ms.
+    pub peak_kib: u64,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// The peak resident memory of a running process, in KiB.
+pub fn peak_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Run `cmd` (stdin closed, output to scratch files, `NO_COLOR`), polling
+/// its peak memory; kill it once it has run longer than `limit`.
+pub fn run_watched(cmd: &mut Command, limit: std::time::Duration) -> Watched {
+    use std::process::Stdio;
+    let out = tempfile::tempdir().unwrap();
+    let (so, se) = (out.path().join("out"), out.path().join("err"));
+    let start = std::time::Instant::now();
+    let mut child = cmd
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&so).unwrap())
+        .stderr(std::fs::File::create(&se).unwrap())
+        .spawn()
+        .unwrap();
+    let mut peak = 0;
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(p) = peak_kib(child.id()) {
+            peak = peak.max(p);
+        }
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > limit {
+            timed_out = true;
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    Watched {
+        status,
+        timed_out,
+        elapsed: start.elapsed(),
+        peak_kib: peak,
+        stdout: std::fs::read_to_string(&so).unwrap_or_default(),
+        stderr: std::fs::read_to_string(&se).unwrap_or_default(),
+    }
+}
