@@ -353,21 +353,12 @@ fn every_fixable_check_passes_after_its_fix() {
         jobs.extend(scenarios.into_iter().map(|s| (id.clone(), s)));
     }
     assert!(!jobs.is_empty() || !filter.is_empty(), "no fixable check");
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let failures = std::sync::Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..4 {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let Some((id, dir)) = jobs.get(i) else { break };
-                if let Err(e) = run_scenario(id, dir, &host_key) {
-                    let sc = dir.file_name().unwrap().to_string_lossy();
-                    failures.lock().unwrap().push(format!("{id}/{sc}: {e}"));
-                }
-            });
-        }
+    let mut failures = in_parallel(&jobs, 4, |(id, dir)| {
+        run_scenario(id, dir, &host_key).map_err(|e| {
+            let sc = dir.file_name().unwrap().to_string_lossy();
+            format!("{id}/{sc}: {e}")
+        })
     });
-    let mut failures = failures.into_inner().unwrap();
     failures.sort();
     assert!(failures.is_empty(), "{} of {} fixes failed:\n{}", failures.len(), jobs.len(), failures.join("\n\n"));
     eprintln!("{} fail fixtures fixed and rescanned", jobs.len());

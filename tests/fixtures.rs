@@ -56,21 +56,12 @@ fn every_fixture_gives_its_verdict() {
     }
     assert!(!jobs.is_empty() || !filter.is_empty(), "no fixtures found under {}", root.display());
     // The scans are independent processes: run a few at a time.
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let failures = std::sync::Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..4 {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let Some((key, id, verdict, dir)) = jobs.get(i) else { break };
-                if let Err(e) = run_scenario(id, verdict, dir) {
-                    let sc = dir.file_name().unwrap().to_string_lossy();
-                    failures.lock().unwrap().push(format!("{key}/{verdict}/{sc}: {e}"));
-                }
-            });
-        }
+    let mut failures = in_parallel(&jobs, 4, |(key, id, verdict, dir)| {
+        run_scenario(id, verdict, dir).map_err(|e| {
+            let sc = dir.file_name().unwrap().to_string_lossy();
+            format!("{key}/{verdict}/{sc}: {e}")
+        })
     });
-    let mut failures = failures.into_inner().unwrap();
     failures.sort();
     let ran = jobs.len();
     assert!(

@@ -113,27 +113,16 @@ fn whole_scans_match_the_golden_reports() {
             jobs.push((format!("{name}-{verdict}"), cat.clone(), Some((cat.clone(), verdict))));
         }
     }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let failures = std::sync::Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..3 {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let Some((name, path, overlay_of)) = jobs.get(i) else { break };
-                let scratch = tempfile::tempdir().unwrap();
-                let tree = scratch.path().join("root");
-                match overlay_of {
-                    Some((cat, verdict)) => {
-                        assert!(overlay(cat, verdict, &tree) > 0, "no {verdict} fixtures in {}", cat.display());
-                    }
-                    None => copy_tree(path, &tree),
-                }
-                if let Err(e) = compare(name, &tree) {
-                    failures.lock().unwrap().push(e);
-                }
-            });
+    let failures = in_parallel(&jobs, 3, |(name, path, overlay_of)| {
+        let scratch = tempfile::tempdir().unwrap();
+        let tree = scratch.path().join("root");
+        match overlay_of {
+            Some((cat, verdict)) => {
+                assert!(overlay(cat, verdict, &tree) > 0, "no {verdict} fixtures in {}", cat.display());
+            }
+            None => copy_tree(path, &tree),
         }
+        compare(name, &tree)
     });
-    let failures = failures.into_inner().unwrap();
     assert!(failures.is_empty(), "{} golden report(s) differ:\n{}", failures.len(), failures.join("\n\n"));
 }

@@ -41,17 +41,14 @@ fn scanning_fixtures_modifies_nothing() {
     let mut dirs = Vec::new();
     scenario_dirs(&root, 0, &mut dirs);
     assert!(!dirs.is_empty());
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        for _ in 0..4 {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let Some(d) = dirs.get(i) else { break };
-                let out = bin().arg("scan").arg("--root").arg(d).args(["--format", "json"]).output().unwrap();
-                assert_eq!(out.status.code(), Some(0), "{}: {}", d.display(), String::from_utf8_lossy(&out.stderr));
-            });
+    let failed = in_parallel(&dirs, 4, |d| {
+        let out = bin().arg("scan").arg("--root").arg(d).args(["--format", "json"]).output().unwrap();
+        match out.status.code() {
+            Some(0) => Ok(()),
+            code => Err(format!("{}: exit {code:?}: {}", d.display(), String::from_utf8_lossy(&out.stderr))),
         }
     });
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
     let mut after = BTreeMap::new();
     snapshot(&root, &mut after);
     assert_eq!(before.len(), after.len(), "files appeared or vanished");

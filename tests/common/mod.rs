@@ -233,3 +233,24 @@ pub fn run_watched(cmd: &mut Command, limit: std::time::Duration) -> Watched {
         stderr: std::fs::read_to_string(&se).unwrap_or_default(),
     }
 }
+
+/// Run `job` on every item, `threads` at a time (the jobs start independent
+/// processes), and return the errors in item order.
+pub fn in_parallel<T: Sync>(items: &[T], threads: usize, job: impl Fn(&T) -> Result<(), String> + Sync) -> Vec<String> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let errors = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some(item) = items.get(i) else { break };
+                if let Err(e) = job(item) {
+                    errors.lock().unwrap().push((i, e));
+                }
+            });
+        }
+    });
+    let mut errors = errors.into_inner().unwrap();
+    errors.sort_by_key(|(i, _)| *i);
+    errors.into_iter().map(|(_, e)| e).collect()
+}
