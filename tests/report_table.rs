@@ -34,12 +34,33 @@ fn run(args: &[&str], extra_env: &[(&str, &str)]) -> (i32, String, String) {
     )
 }
 
+/// The password-guessing checks: their verdict on a hash deep in the list
+/// depends on how far a time budget got, so two scans of the same tree on a
+/// loaded machine may differ. The tests that compare two scans leave them
+/// out (their own fixtures judge them with a thorough profile).
+const BUDGETED: [&str; 6] = [
+    "--exclude",
+    "passwords.account-weak-password",
+    "--exclude",
+    "passwords.htpasswd-weak-password",
+    "--exclude",
+    "passwords.jenkins-weak-password",
+];
+
 fn scan_root(root: &Path, extra: &[&str]) -> String {
     let mut args = vec!["scan", "--no-probe", "--root", root.to_str().unwrap()];
+    args.extend_from_slice(&BUDGETED);
     args.extend_from_slice(extra);
     let (code, out, err) = run(&args, &[]);
     assert!(code == 0 || code == 1, "exit {code}: {err}");
     out
+}
+
+/// The JSON report of the scan that `scan_root` prints as a table.
+fn json_of(root: &Path) -> Value {
+    let mut args = vec!["--no-probe"];
+    args.extend_from_slice(&BUDGETED);
+    scan_json(root, &args).1
 }
 
 /// What the terminal shows for a text from the target (as the table
@@ -92,7 +113,7 @@ fn assert_fits_without_broken_tokens(table: &str, json: &Value, width: usize) {
 fn fail_fixtures_table_fits_80_columns_and_shows_failures_first() {
     let root = fail_tree();
     let table = scan_root(root, &[]);
-    let (_, json, _) = scan_json(root, &["--no-probe"]);
+    let json = json_of(root);
     assert_fits_without_broken_tokens(&table, &json, 80);
     // Failures only: no pass rows, one summary line per category instead.
     let passed: Vec<&str> = json["results"]
@@ -125,10 +146,12 @@ fn fail_fixtures_table_fits_80_columns_and_shows_failures_first() {
 
 #[test]
 fn live_host_table_fits_80_columns() {
-    let (code, table, err) = run(&["scan", "--no-probe"], &[]);
+    let mut args = vec!["scan", "--no-probe"];
+    args.extend_from_slice(&BUDGETED);
+    let (code, table, err) = run(&args, &[]);
     assert!(code == 0 || code == 1, "{err}");
     let (code, json, err) = {
-        let out = bin().args(["scan", "--no-probe", "--format", "json"]).output().unwrap();
+        let out = bin().args(&args).args(["--format", "json"]).output().unwrap();
         (out.status.code(), serde_json::from_slice::<Value>(&out.stdout).unwrap(), out.stderr)
     };
     assert!(code == Some(0) || code == Some(1), "{}", String::from_utf8_lossy(&err));
@@ -139,7 +162,7 @@ fn live_host_table_fits_80_columns() {
 #[test]
 fn quiet_prints_the_score_line_and_failed_ids() {
     let root = fail_tree();
-    let (_, json, _) = scan_json(root, &["--no-probe"]);
+    let json = json_of(root);
     let quiet = scan_root(root, &["-q"]);
     let mut lines = quiet.lines();
     assert!(lines.next().unwrap().starts_with("Score "));
