@@ -121,16 +121,7 @@ fn unreadable_file_is_skipped_with_the_reason() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(root.join("etc/ssh/sshd_config"), std::fs::Permissions::from_mode(0o000)).unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let bin = env!("CARGO_BIN_EXE_hardcheck");
-    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
-    let mut cmd = if is_root {
-        let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
-        c
-    } else {
-        Command::new(bin)
-    };
-    let out = cmd
+    let out = unprivileged_bin()
         .args(["scan", "--root"])
         .arg(root)
         .args(["--check", "ssh.permit-root-login", "--format", "json"])
@@ -147,15 +138,13 @@ fn unreadable_file_is_skipped_with_the_reason() {
 /// `--no-probe`: the test machine's own services are not the test's to connect to.
 #[test]
 fn live_scan_finishes_as_root_and_as_an_unprivileged_user() {
-    let bin = env!("CARGO_BIN_EXE_hardcheck");
-    let out = bin_cmd(bin, false).args(["scan", "--no-probe", "--format", "json"]).output().unwrap();
+    let out = bin().args(["scan", "--no-probe", "--format", "json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["target"]["kind"], "host");
     assert!(report["results"].as_array().unwrap().len() >= 55);
-    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
-    if is_root {
-        let out = bin_cmd(bin, true).args(["scan", "--no-probe", "--format", "json"]).output().unwrap();
+    if is_root() {
+        let out = unprivileged_bin().args(["scan", "--no-probe", "--format", "json"]).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         // As nobody, /etc/shadow cannot be read: that is a skip with the reason, never a pass.
@@ -163,19 +152,6 @@ fn live_scan_finishes_as_root_and_as_an_unprivileged_user() {
         if std::path::Path::new("/etc/shadow").exists() {
             assert!(shadow.is_some(), "unreadable /etc/shadow not reported");
         }
-    }
-}
-
-fn bin_cmd(bin: &str, unprivileged: bool) -> Command {
-    if unprivileged {
-        let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
-        c.env("NO_COLOR", "1");
-        c
-    } else {
-        let mut c = Command::new(bin);
-        c.env("NO_COLOR", "1");
-        c
     }
 }
 

@@ -11,7 +11,7 @@
 mod common;
 
 use common::oci::{run, umoci_layer};
-use common::{apply_modes, bin, copy_tree, fixtures, result};
+use common::{apply_modes, bin, copy_tree, details, fixtures, result};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -54,10 +54,6 @@ fn scan(dir: &Path, args: &[&str]) -> (i32, Value, String) {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!stderr.contains("panicked"), "{stderr}");
     (out.status.code().unwrap_or(-1), serde_json::from_slice(&out.stdout).unwrap_or(Value::Null), stderr)
-}
-
-fn details(r: &Value) -> Vec<String> {
-    r["evidence"].as_array().unwrap().iter().map(|e| e["detail"].as_str().unwrap_or("").to_string()).collect()
 }
 
 #[test]

@@ -9,22 +9,16 @@
 
 mod common;
 
+use common::live::*;
 use common::*;
 use serde_json::Value;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn need(path: &str, package: &str) -> PathBuf {
-    let p = PathBuf::from(path);
-    assert!(p.exists(), "{path} is missing: install the Debian package `{package}` (scripts/test.sh does)");
-    p
-}
+/// How long a server may take to start on a loaded machine.
+const READY: Duration = Duration::from_secs(60);
 
 fn pg_bin() -> PathBuf {
     let mut dirs: Vec<PathBuf> = glob::glob("/usr/lib/postgresql/*/bin/initdb")
@@ -44,60 +38,6 @@ fn uid_of(user: &str) -> String {
     let out = Command::new("id").args(["-u", user]).output().unwrap();
     assert!(out.status.success(), "no system user `{user}` (installed with the server package)");
     String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// A server process and its directory, stopped and removed on drop.
-struct Server {
-    child: Child,
-    signal: &'static str,
-    _dir: tempfile::TempDir,
-    log: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg(format!("-{}", self.signal)).arg(self.child.id().to_string()).status();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-fn wait_ready(server: &mut Server, what: &str, mut ready: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if ready() {
-            return;
-        }
-        if let Ok(Some(st)) = server.child.try_wait() {
-            panic!("{what} exited ({st}):\n{}", server.log());
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    panic!("{what} not ready within 60 s:\n{}", server.log());
-}
-
-fn run_ok(cmd: &mut Command, what: &str) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Scan an empty root with the live database checks (and one ordinary
@@ -141,7 +81,7 @@ fn status(report: &Value, id: &str) -> String {
 }
 
 /// Evidence details of a result, one string.
-fn details(report: &Value, id: &str) -> String {
+fn said(report: &Value, id: &str) -> String {
     let r = res(report, id);
     let ev: Vec<String> =
         r["evidence"].as_array().unwrap().iter().map(|e| e["detail"].as_str().unwrap_or("").to_string()).collect();
@@ -151,7 +91,7 @@ fn details(report: &Value, id: &str) -> String {
 fn assert_fails_naming(report: &Value, id: &str, names: &[&str], not: &[&str]) {
     let r = res(report, id);
     assert_eq!(r["status"], "fail", "{id}: {r}");
-    let d = details(report, id);
+    let d = said(report, id);
     for n in names {
         assert!(d.contains(n), "{id} does not name {n}: {d}");
     }
@@ -170,7 +110,7 @@ fn assert_no_secret(all: &str, secrets: &[&str]) {
 
 // ---------------------------------------------------------------- PostgreSQL
 
-fn start_postgres() -> (Server, u16, PathBuf) {
+fn start_postgres() -> (Running, u16, PathBuf) {
     let bin = pg_bin();
     let dir = tempfile::tempdir().unwrap();
     let uid = uid_of("postgres");
@@ -203,9 +143,9 @@ fn start_postgres() -> (Server, u16, PathBuf) {
         .spawn()
         .unwrap();
     let sock = dir.path().to_path_buf();
-    let mut server = Server { child, signal: "INT", _dir: dir, log };
+    let mut server = Running::server(child, "INT", dir, log);
     let psql = bin.join("psql");
-    wait_ready(&mut server, "postgres", || {
+    server.wait_ready("postgres", READY, || {
         as_pg(&psql)
             .arg("-h")
             .arg(&sock)
@@ -341,7 +281,7 @@ fn postgres_roles_and_grants() {
 
 // ---------------------------------------------------------------- MariaDB
 
-fn start_mariadb() -> (Server, u16, PathBuf) {
+fn start_mariadb() -> (Running, u16, PathBuf) {
     let mariadbd = need("/usr/sbin/mariadbd", "mariadb-server");
     let install = need("/usr/bin/mariadb-install-db", "mariadb-server");
     let dir = tempfile::tempdir().unwrap();
@@ -370,8 +310,8 @@ fn start_mariadb() -> (Server, u16, PathBuf) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut server = Server { child, signal: "TERM", _dir: dir, log };
-    wait_ready(&mut server, "mariadbd", || {
+    let mut server = Running::server(child, "TERM", dir, log);
+    server.wait_ready("mariadbd", READY, || {
         Command::new("mariadb")
             .arg("--no-defaults")
             .arg(format!("--socket={}", sock.display()))
@@ -460,7 +400,7 @@ fn mariadb_accounts() {
 
 // ---------------------------------------------------------------- Redis
 
-fn start_redis() -> (Server, u16) {
+fn start_redis() -> (Running, u16) {
     let redis = need("/usr/bin/redis-server", "redis-server");
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
@@ -475,8 +415,8 @@ fn start_redis() -> (Server, u16) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut server = Server { child, signal: "TERM", _dir: dir, log };
-    wait_ready(&mut server, "redis-server", || redis_cli(port, None, &["PING"]).is_some_and(|o| o.contains("PONG")));
+    let mut server = Running::server(child, "TERM", dir, log);
+    server.wait_ready("redis-server", READY, || redis_cli(port, None, &["PING"]).is_some_and(|o| o.contains("PONG")));
     (server, port)
 }
 

@@ -19,10 +19,6 @@ fn own_comm() -> String {
     std::fs::read_to_string("/proc/self/comm").unwrap().trim_end().to_string()
 }
 
-fn details(r: &serde_json::Value) -> Vec<String> {
-    r["evidence"].as_array().unwrap().iter().map(|e| e["detail"].as_str().unwrap().to_string()).collect()
-}
-
 /// The evidence line for `proto` on `port`, if any.
 fn find<'a>(details: &'a [String], proto: &str, port: u16) -> Option<&'a String> {
     details.iter().find(|d| d.starts_with(&format!("{proto} ")) && d.contains(&format!(":{port} ")))
@@ -99,12 +95,6 @@ fn live_scan_reports_all_interface_listeners_with_their_process() {
 }
 
 /// The uid this test runs as, from /proc (no libc call needed).
-fn own_uid() -> u32 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 #[test]
 fn collector_items_have_the_documented_shape() {
     let _lo = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -13,10 +13,11 @@
 
 mod common;
 
+use common::live::*;
 use common::*;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn nginx_binary() -> PathBuf {
@@ -26,17 +27,6 @@ fn nginx_binary() -> PathBuf {
         }
     }
     panic!("nginx is not installed: install the Debian package nginx-light (scripts/test.sh does) to run this test");
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0")))
-        .unwrap_or(false)
 }
 
 /// `unshare` arguments for a private network and PID namespace, when this
@@ -58,15 +48,6 @@ fn namespace_args() -> Option<Vec<&'static str>> {
         .status()
         .is_ok_and(|s| s.success());
     ok.then_some(args)
-}
-
-/// Kills the child (nginx, or the namespace holding it) when dropped.
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// Lay out `<tmp>/root/etc/nginx/nginx.conf`; pid, logs and temp paths stay
@@ -106,10 +87,6 @@ fn profile(tmp: &Path, port: u16) -> PathBuf {
     std::fs::write(&p, format!("name = \"live-nginx\"\nextends = \"baseline\"\n[params]\nprobe_ports = [{port}]\n"))
         .unwrap();
     p
-}
-
-fn details(r: &serde_json::Value) -> Vec<String> {
-    r["evidence"].as_array().unwrap().iter().map(|e| e["detail"].as_str().unwrap().to_string()).collect()
 }
 
 /// The offline scan of the configuration.
@@ -169,11 +146,11 @@ fn plain_http_nginx_site_reported_from_config_and_live() {
                 .stderr(Stdio::piped())
                 .spawn()
                 .unwrap();
-            let guard = Kill(child);
+            let guard = Running::new(child);
             let deadline = Instant::now() + Duration::from_secs(120);
             let mut guard = guard;
             let status = loop {
-                if let Some(s) = guard.0.try_wait().unwrap() {
+                if let Some(s) = guard.child.try_wait().unwrap() {
                     break s;
                 }
                 assert!(Instant::now() < deadline, "the namespace run did not finish");
@@ -209,16 +186,9 @@ fn plain_http_nginx_site_reported_from_config_and_live() {
                 .stderr(Stdio::piped())
                 .spawn()
                 .unwrap_or_else(|e| panic!("{}: {e}", nginx.display()));
-            let mut guard = Kill(child);
+            let mut guard = Running::new(child);
+            guard.wait_listening(&format!("nginx (see {}/error.log)", tmp.display()), port, Duration::from_secs(10));
             let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-                if let Some(s) = guard.0.try_wait().unwrap() {
-                    panic!("nginx exited ({s}); see {}/error.log", tmp.display());
-                }
-                assert!(Instant::now() < deadline, "nginx did not listen on {port}");
-                std::thread::sleep(Duration::from_millis(50));
-            }
             // A loopback-only plain-HTTP site is not a finding of either check.
             let report = offline(tmp);
             let r = result(&report, "tls.http-without-redirect");

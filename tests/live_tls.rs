@@ -8,11 +8,12 @@
 mod common;
 mod tls_support;
 
+use common::live::*;
 use common::*;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tls_support::*;
@@ -67,21 +68,9 @@ fn http_server(bind: &str) -> u16 {
     port
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// `openssl s_server -tls1` at security level 0, when the local OpenSSL
 /// still speaks TLS 1.0 (checked with a real handshake); else the reason.
-fn openssl_tls1_server(dir: &std::path::Path) -> Result<(u16, Kill), String> {
+fn openssl_tls1_server(dir: &std::path::Path) -> Result<(u16, Running), String> {
     openssl_cert(dir, "legacy.example.com", &["-newkey", "rsa:2048"]);
     let port = free_port();
     let child = Command::new("openssl")
@@ -95,7 +84,7 @@ fn openssl_tls1_server(dir: &std::path::Path) -> Result<(u16, Kill), String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("openssl s_server: {e}"))?;
-    let child = Kill(child);
+    let child = Running::new(child);
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     while std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
@@ -119,10 +108,6 @@ fn openssl_tls1_server(dir: &std::path::Path) -> Result<(u16, Kill), String> {
         ));
     }
     Ok((port, child))
-}
-
-fn details(r: &serde_json::Value) -> Vec<String> {
-    r["evidence"].as_array().unwrap().iter().map(|e| e["detail"].as_str().unwrap().to_string()).collect()
 }
 
 fn about(d: &[String], endpoint: &str) -> Vec<String> {

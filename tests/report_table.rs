@@ -10,7 +10,6 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 use unicode_width::UnicodeWidthStr;
 
@@ -203,27 +202,14 @@ fn no_colour_when_not_a_terminal() {
 
 #[test]
 fn non_root_scan_says_so_at_the_top() {
-    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
-    let bin = env!("CARGO_BIN_EXE_hardcheck");
-    let mut c = if is_root {
-        let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
-        c
-    } else {
-        Command::new(bin)
-    };
-    let out = c.env("NO_COLOR", "1").env("COLUMNS", "80").args(["scan", "--no-probe"]).output().unwrap();
+    let out = unprivileged_bin().env("COLUMNS", "80").args(["scan", "--no-probe"]).output().unwrap();
     let table = String::from_utf8(out.stdout).unwrap();
     let head: Vec<&str> = table.lines().take(6).collect();
     let note =
         head.iter().position(|l| l.starts_with("note: not running as root")).unwrap_or_else(|| panic!("{table}"));
     assert!(note <= 2, "the note is not at the top:\n{table}");
     // Other formats say it on stderr, and in the report.
-    let mut c = Command::new(if is_root { "setpriv" } else { bin });
-    if is_root {
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
-    }
-    let out = c.args(["scan", "--no-probe", "--format", "json"]).output().unwrap();
+    let out = unprivileged_bin().args(["scan", "--no-probe", "--format", "json"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("not running as root"));
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["scan"]["as_root"], false);

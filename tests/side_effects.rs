@@ -33,10 +33,6 @@ fn os(args: &[&str]) -> Vec<OsString> {
     args.iter().map(OsString::from).collect()
 }
 
-fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false)
-}
-
 /// What a traced run did.
 #[derive(Debug, Default)]
 struct Trace {

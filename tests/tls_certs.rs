@@ -27,10 +27,6 @@ fn scan(root: &std::path::Path, extra: &[&str]) -> serde_json::Value {
     scan_json(root, &args).1
 }
 
-fn details(r: &serde_json::Value) -> Vec<String> {
-    r["evidence"].as_array().unwrap().iter().map(|e| e["detail"].as_str().unwrap().to_string()).collect()
-}
-
 #[test]
 fn generated_certificates_get_their_verdicts() {
     let dir = tempfile::tempdir().unwrap();

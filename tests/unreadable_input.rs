@@ -8,7 +8,6 @@ mod common;
 use common::*;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Command;
 
 const KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----
 b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
@@ -33,20 +32,9 @@ fn tree() -> tempfile::TempDir {
     dir
 }
 
-fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false)
-}
-
 /// Scan `root` as an unprivileged user with `--check` for each id.
 fn scan_unprivileged(root: &Path, checks: &[&str]) -> serde_json::Value {
-    let bin = env!("CARGO_BIN_EXE_hardcheck");
-    let mut cmd = if is_root() {
-        let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
-        c
-    } else {
-        Command::new(bin)
-    };
+    let mut cmd = unprivileged_bin();
     cmd.args(["scan", "--root"]).arg(root).args(["--format", "json"]);
     for c in checks {
         cmd.args(["--check", c]);

@@ -2,6 +2,7 @@
 //! fixture trees to a scratch directory (where modes and owners are set).
 #![allow(dead_code)]
 
+pub mod live;
 pub mod oci;
 
 use std::os::unix::fs::PermissionsExt;
@@ -17,6 +18,32 @@ pub fn bin() -> Command {
     let _ = std::fs::remove_dir_all(&cache);
     let mut c = Command::new(env!("CARGO_BIN_EXE_hardcheck"));
     c.env("NO_COLOR", "1").env("XDG_CACHE_HOME", cache);
+    c
+}
+
+/// The user id this test runs as.
+pub fn own_uid() -> u32 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+pub fn is_root() -> bool {
+    own_uid() == 0
+}
+
+/// The binary as an unprivileged user: `nobody` through `setpriv` when the
+/// tests run as root, else the binary itself.
+pub fn unprivileged_bin() -> Command {
+    let bin = env!("CARGO_BIN_EXE_hardcheck");
+    let mut c = if is_root() {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
+        c
+    } else {
+        Command::new(bin)
+    };
+    c.env("NO_COLOR", "1");
     c
 }
 
@@ -86,6 +113,11 @@ pub fn result<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Va
         .iter()
         .find(|r| r["id"] == id)
         .unwrap_or_else(|| panic!("no result for {id} in {report}"))
+}
+
+/// The `detail` of each evidence item of a result.
+pub fn details(result: &serde_json::Value) -> Vec<String> {
+    result["evidence"].as_array().unwrap().iter().map(|e| e["detail"].as_str().unwrap_or("").to_string()).collect()
 }
 
 /// Evidence as `path:line` strings (`path` alone without a line, `-` without a path).
