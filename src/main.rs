@@ -99,7 +99,7 @@ struct ScanArgs {
     /// Platform of a multi-platform image (default linux/amd64).
     #[arg(long, value_name = "OS/ARCH", requires = "image")]
     platform: Option<String>,
-    /// Profile name (baseline, server, container) or path to a profile TOML
+    /// Profile name (baseline, server, container, strict, cis-…) or path to a profile TOML
     /// (default baseline; container when a live scan runs inside a container).
     #[arg(long)]
     profile: Option<String>,

@@ -5,7 +5,8 @@
 //! result is seen in review. A deliberate change is re-recorded with
 //! `HARDCHECK_BLESS=1 cargo test --test golden` and the diff reviewed.
 //!
-//! Trees: each scenario under `tests/fixtures/scenarios/`, and for each
+//! Trees: each scenario under `tests/fixtures/scenarios/` (its modes from a
+//! `.modes` file beside it), and for each
 //! category, every `fail` fixture of that category copied over each other in
 //! name order (modes applied after each copy), and the same for `pass`.
 
@@ -120,7 +121,13 @@ fn whole_scans_match_the_golden_reports() {
             Some((cat, verdict)) => {
                 assert!(overlay(cat, verdict, &tree) > 0, "no {verdict} fixtures in {}", cat.display());
             }
-            None => copy_tree(path, &tree),
+            None => {
+                copy_tree(path, &tree);
+                // Modes and owners of a scenario, in `<scenario>.modes` beside it.
+                if let Ok(modes) = std::fs::read_to_string(path.with_extension("modes")) {
+                    apply_modes(&tree, &modes)?;
+                }
+            }
         }
         compare(name, &tree)
     });

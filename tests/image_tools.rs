@@ -157,7 +157,7 @@ fn reports_name_the_image_and_the_layer_that_wrote_each_file() {
     assert_eq!(l["index"], 1);
     assert_eq!(l["diff_id"], layers[1].diff_id.as_str());
     assert_eq!(l["created_by"], "misconfig layer");
-    let l = layer_of("ssh.access-restricted", "/etc/ssh/sshd_config");
+    let l = layer_of("ssh.max-auth-tries", "/etc/ssh/sshd_config");
     assert_eq!((l["index"].as_u64(), l["created_by"].as_str()), (Some(0), Some("base layer")));
     // The OCI forms name the manifest digest the layout's index gives.
     let (_, report, _) = scan(&["--image", &image("oci:img")]);
