@@ -281,7 +281,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let sc = score::score(&results);
     // The exposed surface, for the report's compact sections.
     let listeners = surface::listeners(&facts, &results);
-    let declared_listeners = surface::declared_listeners(&facts, &results);
+    let declared_listeners = surface::declared_listeners(&facts, &checks, &results);
     let report = Report {
         schema_version: 1,
         tool: Tool { name: "hardcheck", version: env!("CARGO_PKG_VERSION") },

@@ -149,3 +149,29 @@ fn web_servers_and_postgresql_are_declared_listeners() {
     assert!(r["fix"].as_str().unwrap().contains("listen_addresses = 'localhost'"), "{r}");
     assert_eq!(result(&report, "network.admin-service-bind-all")["status"], "pass");
 }
+
+/// A declared listener is judged by the checks about it, not by any failing
+/// check whose evidence names the same file: PostgreSQL's default listener
+/// (no line) is not failed by `log_connections`, Redis's by its dangerous
+/// commands; a bind-all datastore and a plain-HTTP `listen` line still are.
+#[test]
+fn declared_listener_verdicts_come_from_the_checks_about_the_listener() {
+    let verdict = |fixture: &str, check: &str, port: u64| -> (String, String) {
+        let root = fixtures().join(fixture);
+        let (_, report, stderr) = scan_json(&root, &["--check", check]);
+        assert_eq!(result(&report, check)["status"], "fail", "{fixture}: {stderr}");
+        let declared = report["declared_listeners"].as_array().unwrap();
+        let l = declared.iter().find(|l| l["port"] == port).unwrap_or_else(|| panic!("{fixture}: {declared:#?}"));
+        let at = format!("{}:{}", l["path"].as_str().unwrap(), l["line"]);
+        (at, l["verdict"].as_str().unwrap().to_string())
+    };
+    let (at, v) = verdict("databases/pg-log-connections/fail/default-off", "databases.pg-log-connections", 5432);
+    assert_eq!(v, "local only", "{at}");
+    let (at, v) =
+        verdict("databases/redis-dangerous-commands/fail/defaults", "databases.redis-dangerous-commands", 6379);
+    assert_eq!(v, "local only", "{at}");
+    let (_, v) = verdict("network/datastore-bind-all/fail/redis-bind-all", "network.datastore-bind-all", 6379);
+    assert_eq!(v, "fail: network.datastore-bind-all");
+    let (at, v) = verdict("tls/http-without-redirect/fail/nginx-serves-content", "tls.http-without-redirect", 80);
+    assert_eq!(v, "fail: tls.http-without-redirect", "{at}");
+}
