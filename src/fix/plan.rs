@@ -21,6 +21,10 @@ pub struct Command {
     pub run: Vec<String>,
     /// Only on the live host (`ROOT` empty): `sysctl -w`.
     pub live_only: bool,
+    /// What runs instead when the guard fails (an offline root: remove the
+    /// unit links, or say what to run in the target); empty: skipped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub otherwise: Vec<String>,
 }
 
 /// A failing check `fix` does not change.
@@ -41,11 +45,11 @@ pub struct Plan {
     pub fixed: Vec<String>,
 }
 
-struct Ctx<'a> {
-    target: &'a dyn Target,
-    check: &'a str,
-    why: String,
-    params: BTreeMap<String, serde_json::Value>,
+pub(super) struct Ctx<'a> {
+    pub target: &'a dyn Target,
+    pub check: &'a str,
+    pub why: String,
+    pub params: BTreeMap<String, serde_json::Value>,
 }
 
 /// Build the plan for the failing results.
@@ -104,7 +108,7 @@ impl Plan {
         self.files.values().map(|f| f.notes.len()).sum()
     }
 
-    fn file(&mut self, target: &dyn Target, path: &str) -> Result<&mut FileEdits, String> {
+    pub(super) fn file(&mut self, target: &dyn Target, path: &str) -> Result<&mut FileEdits, String> {
         if !self.files.contains_key(path) {
             let original = match target.read_text(path) {
                 Ok(t) => Some(t.text),
@@ -133,7 +137,7 @@ fn apply(ctx: &Ctx<'_>, rem: &Remediation, r: &CheckResult, plan: &mut Plan) -> 
     if rem.lock_empty_password {
         lock(ctx, r, plan)?;
     }
-    Ok(())
+    super::forms::apply(ctx, rem, r, plan)
 }
 
 /// Remove the evidence lines matching the pattern, or with `in_line` only
@@ -158,9 +162,13 @@ fn absent(ctx: &Ctx<'_>, a: &AbsentSpec, r: &CheckResult, plan: &mut Plan) -> Re
                 break;
             }
             if let Some(m) = re.find(body) {
-                let kept = re.replace_all(body, "").into_owned();
+                let kept = re.replace_all(body, regex::NoExpand(&a.with)).into_owned();
                 f.replace.entry(i).or_insert_with(|| Some(format!("{kept}{eol}")));
-                f.notes.push(format!("{}: line {}: remove `{}` ({})", ctx.check, i + 1, m.as_str().trim(), ctx.why));
+                let what = match a.with.is_empty() {
+                    true => format!("remove `{}`", m.as_str().trim()),
+                    false => format!("`{}` -> `{}`", m.as_str().trim(), a.with),
+                };
+                f.notes.push(format!("{}: line {}: {what} ({})", ctx.check, i + 1, ctx.why));
             }
             match body.trim_end().ends_with('\\') {
                 true => i += 1,
@@ -172,7 +180,7 @@ fn absent(ctx: &Ctx<'_>, a: &AbsentSpec, r: &CheckResult, plan: &mut Plan) -> Re
 }
 
 /// Evidence entries with a path and a line, as (path, 0-based line).
-fn lines_of(r: &CheckResult) -> Vec<(String, usize)> {
+pub(super) fn lines_of(r: &CheckResult) -> Vec<(String, usize)> {
     r.evidence
         .iter()
         .filter_map(|e| match (&e.path, e.line) {
@@ -306,7 +314,7 @@ fn add_in_block(
 /// Files a package or the running system owns (`/usr/lib/systemd/…`,
 /// `/run/…`): an edit there is lost on the next upgrade or boot, so the
 /// setting is overridden in the declared file under /etc instead.
-fn vendor_or_runtime(path: &str) -> bool {
+pub(super) fn vendor_or_runtime(path: &str) -> bool {
     ["/usr/", "/lib/", "/run/"].iter().any(|p| path.starts_with(p))
 }
 
@@ -351,6 +359,7 @@ fn sysctl(ctx: &Ctx<'_>, rem: &Remediation, r: &CheckResult, plan: &mut Plan) ->
             guard: "[ -z \"$ROOT\" ]".into(),
             run: vec![format!("sysctl -q -w {key}={}", shell_quote(&value))],
             live_only: true,
+            otherwise: Vec::new(),
         });
     }
     Ok(())
@@ -412,6 +421,7 @@ fn mode(ctx: &Ctx<'_>, m: &ModeSpec, r: &CheckResult, plan: &mut Plan) -> Result
             ),
             run,
             live_only: false,
+            otherwise: Vec::new(),
         });
     }
     Ok(())
@@ -440,6 +450,7 @@ fn lock(ctx: &Ctx<'_>, r: &CheckResult, plan: &mut Plan) -> Result<(), String> {
             guard: format!("grep -q '^{user}::' {q}"),
             run: vec![format!("usermod ${{ROOT:+-R \"$ROOT\"}} -L {user}")],
             live_only: false,
+            otherwise: Vec::new(),
         });
     }
     Ok(())
