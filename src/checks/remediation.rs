@@ -143,6 +143,11 @@ pub struct LineSpec {
     pub lines: Vec<WantedLine>,
     /// Mode of the file when `fix` creates it (the script sets it: `0440` for sudoers).
     pub mode: Option<String>,
+    /// Add lines only for evidence under these path prefixes (replacing
+    /// evidence lines in place always applies): another file may already
+    /// satisfy the check, and a second one would fight it.
+    #[serde(default)]
+    pub paths: Vec<String>,
     /// Put new lines before the file's first setting (after its leading
     /// comments) instead of at its end: rsyslog's `$FileCreateMode` applies
     /// to the actions after it.

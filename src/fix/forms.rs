@@ -21,7 +21,8 @@ pub(super) fn apply(ctx: &Ctx<'_>, rem: &Remediation, r: &CheckResult, plan: &mu
         disable(ctx, r, plan)?;
     }
     if !rem.purge.is_empty() {
-        purge(ctx, &rem.purge, plan);
+        let found = installed_named(ctx, r);
+        purge(ctx, if found.is_empty() { &rem.purge } else { &found }, plan);
     }
     Ok(())
 }
@@ -43,6 +44,10 @@ fn no_secret(path: &str, line: usize, body: &str) -> Result<(), String> {
 /// already has it, it is added (at the end, or before the first setting).
 fn ensure_lines(ctx: &Ctx<'_>, spec: &LineSpec, r: &CheckResult, plan: &mut Plan) -> Result<(), String> {
     let created = plan.file(ctx.target, &spec.file)?.original.is_none();
+    let may_add = spec.paths.is_empty()
+        || r.evidence
+            .iter()
+            .any(|e| e.path.as_deref().is_some_and(|p| spec.paths.iter().any(|x| p.starts_with(x.as_str()))));
     let before = plan.files.get(&spec.file).map_or(0, |f| f.notes.len());
     for want in &spec.lines {
         let text = want.text();
@@ -81,7 +86,7 @@ fn ensure_lines(ctx: &Ctx<'_>, spec: &LineSpec, r: &CheckResult, plan: &mut Plan
                 done = true;
             }
         }
-        if done {
+        if done || !may_add {
             continue;
         }
         let f = plan.file(ctx.target, &spec.file)?;
@@ -181,7 +186,14 @@ fn mount_options(ctx: &Ctx<'_>, want: &[String], r: &CheckResult, plan: &mut Pla
     }
     for (path, line) in lines_of(r) {
         if vendor_or_runtime(&path) {
-            return Err(format!("{path} belongs to a package; override it in /etc/systemd/system by hand"));
+            // A package's mount unit: an fstab line for the same tmpfs overrides it.
+            let t = ctx.target.read_text(&path).map_err(|e| format!("{path}: {}", e.reason()))?.text;
+            let opts = edit::lines(&t).get(line).and_then(|l| {
+                edit::parse(Format::Systemd, split_eol(l).0).filter(|s| s.key == "Options").map(|s| s.value.to_string())
+            });
+            tmpfs_line(ctx, want, opts.as_deref(), plan)?;
+            handled = true;
+            continue;
         }
         let f = plan.file(ctx.target, &path)?;
         let t = f.original.clone().unwrap_or_default();
@@ -237,10 +249,56 @@ fn mount_options(ctx: &Ctx<'_>, want: &[String], r: &CheckResult, plan: &mut Pla
             });
         }
     }
+    if !handled && r.evidence.iter().any(|e| e.path.is_none()) {
+        // Mounted by systemd itself (/dev/shm): its options are nosuid,nodev.
+        tmpfs_line(ctx, want, Some("nosuid,nodev"), plan)?;
+        handled = true;
+    }
     match handled {
         true => Ok(()),
         false => Err("no fstab line or mount unit in the evidence to add the option to".into()),
     }
+}
+
+/// A tmpfs that a systemd unit (a package's, or systemd's own) mounts gets an
+/// /etc/fstab line with its options and the wanted ones: fstab's line takes
+/// precedence. Other filesystems are left to a human (which device is a decision).
+fn tmpfs_line(ctx: &Ctx<'_>, want: &[String], opts: Option<&str>, plan: &mut Plan) -> Result<(), String> {
+    let mp = ctx.params.get("mount_point").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    if !matches!(mp.as_str(), "/tmp" | "/dev/shm") {
+        return Err(format!(
+            "{mp} is mounted by a package's unit: override its Options= in /etc/systemd/system by hand"
+        ));
+    }
+    let f = plan.file(ctx.target, "/etc/fstab")?;
+    let lines_n = f.original.as_deref().map_or(0, |t| edit::lines(t).len());
+    let eol = edit::file_eol(&edit::lines(f.original.as_deref().unwrap_or_default()));
+    let pending = f.insert.entry(lines_n).or_default();
+    // Another check of this fix already adds the line: add to its options.
+    if let Some(l) = pending.iter_mut().find(|l| l.split_whitespace().nth(1) == Some(mp.as_str())) {
+        let fields: Vec<&str> = l.split_whitespace().collect();
+        *l = format!("{} {} {} {} 0 0{eol}", fields[0], fields[1], fields[2], add_options(fields[3], want));
+    } else {
+        // systemd writes `%` as `%%` in unit files; fstab does not.
+        let base = opts.map_or("defaults".to_string(), |o| format!("defaults,{}", o.replace("%%", "%")));
+        pending.push(format!("tmpfs {mp} tmpfs {} 0 0{eol}", add_options(&base, want)));
+    }
+    f.notes.push(format!(
+        "{}: add a /etc/fstab line for the tmpfs at {mp} with {} ({})",
+        ctx.check,
+        want.join(","),
+        ctx.why
+    ));
+    f.terminate_last_line(eol);
+    plan.commands.push(Command {
+        check: ctx.check.to_string(),
+        why: format!("remount {mp} with {} (the running system)", want.join(",")),
+        guard: format!("[ -z \"$ROOT\" ] && mountpoint -q {mp}"),
+        run: vec![format!("mount -o remount,{} {mp}", want.join(","))],
+        live_only: true,
+        otherwise: Vec::new(),
+    });
+    Ok(())
 }
 
 /// Add, replace or remove arguments of the module on the PAM lines the
@@ -369,6 +427,27 @@ fn disable(ctx: &Ctx<'_>, r: &CheckResult, plan: &mut Plan) -> Result<(), String
         otherwise,
     });
     Ok(())
+}
+
+/// The packages whose dpkg status stanzas the evidence lines are in (the
+/// check may name a package that another one provides: telnet-ssl for telnet).
+fn installed_named(ctx: &Ctx<'_>, r: &CheckResult) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (path, line) in lines_of(r).into_iter().filter(|(p, _)| p == "/var/lib/dpkg/status") {
+        let Ok(t) = ctx.target.read_text(&path) else { continue };
+        let lines = edit::lines(&t.text);
+        let stanza =
+            lines[..(line + 1).min(lines.len())].iter().rev().take_while(|l| !split_eol(l).0.trim().is_empty());
+        let name = stanza.filter_map(|l| split_eol(l).0.strip_prefix("Package:")).map(str::trim).next();
+        if let Some(n) =
+            name.filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
+        {
+            if !out.iter().any(|o| o == n) {
+                out.push(n.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// Remove packages on a live host, when installed; for an offline root the
