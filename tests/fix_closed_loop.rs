@@ -425,8 +425,8 @@ fn fixing_page_shows_real_output_and_counts() {
     assert_eq!(fixable + manual + none, list.len(), "every check is fixable, manual or not-declared");
     let counts = format!(
         "Of the {} built-in checks, **{fixable} are fixable** (a patch or a script), **{manual} are manual** \
-         (a human decides; `fix` prints why) and {none} declare no fix (mostly live probes, images, \
-         Dockerfiles and mount layouts; `fix` lists their failures as manual with the check's fix text).",
+         (a human decides; `fix` prints why) and {none} declare no fix (`fix` lists their failures as \
+         manual with the check's fix text).",
         list.len()
     );
     let mut want = String::new();
