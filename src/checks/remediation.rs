@@ -74,6 +74,10 @@ pub struct SetSpec {
     pub paths: Vec<String>,
     /// Reload command for this entry's server, when it changed something.
     pub reload: Option<String>,
+    /// A number: a larger value already written is kept (`minclass = 4`
+    /// stays when 3 is the minimum).
+    #[serde(default)]
+    pub at_least: bool,
 }
 
 impl SetSpec {
@@ -200,6 +204,13 @@ pub struct PamSpec {
     /// Arguments removed (`remember` removes `remember=N`).
     #[serde(default)]
     pub remove: Vec<String>,
+    /// `set` values are minimums: a larger number on the line is kept.
+    #[serde(default)]
+    pub at_least: bool,
+    /// `set` only replaces arguments already on the line (the others are
+    /// left to the module's configuration file, which another entry sets).
+    #[serde(default)]
+    pub replace_only: bool,
     /// Why a missing module line is not added (PAM order): the exact line to add.
     pub missing: Option<String>,
 }
@@ -312,6 +323,9 @@ impl Remediation {
             }
             if l.lines.is_empty() || l.lines.iter().any(|w| w.text().trim().is_empty() || w.text().contains('\n')) {
                 return Err("line: `lines` are one non-empty line each".into());
+            }
+            if l.paths.iter().any(|p| !p.starts_with('/')) {
+                return Err("line: `paths` are absolute path prefixes".into());
             }
             for re in l.lines.iter().filter_map(WantedLine::replaces) {
                 regex::Regex::new(re).map_err(|e| format!("line: replaces: {e}"))?;

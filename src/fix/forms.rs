@@ -341,6 +341,8 @@ fn pam(ctx: &Ctx<'_>, p: &PamSpec, r: &CheckResult, plan: &mut Plan) -> Result<(
             let v = crate::checks::remediation::fill_params(v, &ctx.params)?;
             let pre = format!("{k}=");
             match new.iter().position(|a| a.starts_with(&pre)) {
+                Some(i) if p.at_least && super::plan::stricter_or_equal(&new[i][pre.len()..], &v) => {}
+                None if p.replace_only => {}
                 Some(i) => {
                     new[i] = format!("{k}={v}");
                     let mut n = 0;
@@ -473,4 +475,23 @@ fn purge(ctx: &Ctx<'_>, pkgs: &[String], plan: &mut Plan) {
             "echo \"hardcheck fix: offline root: run 'apt-get purge -y {list}' inside it (chroot \\\"\\$ROOT\\\")\""
         )],
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn options_added_after_defaults_and_opposites_removed() {
+        assert_eq!(add_options("defaults", &opts(&["nodev"])), "defaults,nodev");
+        assert_eq!(add_options("nodev,rw,dev", &opts(&["nodev"])), "nodev,rw");
+        assert_eq!(add_options("nodev,defaults", &opts(&["nodev"])), "defaults,nodev");
+        assert_eq!(add_options("rw,nosuid,nodev", &opts(&["nodev", "noexec"])), "rw,nosuid,nodev,noexec");
+        assert_eq!(add_options("exec,rw", &opts(&["noexec"])), "rw,noexec");
+        assert_eq!(opposite("suid"), "nosuid");
+    }
 }

@@ -196,14 +196,17 @@ fn replace_line(
     ctx: &Ctx<'_>,
     plan: &mut Plan,
     (format, key, value): (Format, &str, &str),
-    path: &str,
-    line: usize,
+    (path, line): (&str, usize),
+    at_least: bool,
 ) -> Result<bool, String> {
     let f = plan.file(ctx.target, path)?;
     let text = f.original.clone().unwrap_or_default();
     let Some(raw) = edit::lines(&text).get(line).map(|l| l.to_string()) else { return Ok(false) };
     let (body, eol) = split_eol(&raw);
     let Some(s) = edit::parse(format, body).filter(|s| edit::same_key(format, s.key, key)) else { return Ok(false) };
+    if at_least && stricter_or_equal(s.value, value) {
+        return Ok(true);
+    }
     if crate::redact::mask(body) != body {
         return Err(format!("{path}:{}: the line holds a secret; change it by hand", line + 1));
     }
@@ -226,7 +229,7 @@ fn set(ctx: &Ctx<'_>, spec: &SetSpec, r: &CheckResult, plan: &mut Plan) -> Resul
     for (path, line) in lines_of(r).into_iter().filter(|(p, _)| spec.covers(p)) {
         if vendor_or_runtime(&path) {
             elsewhere = true;
-        } else if replace_line(ctx, plan, kv, &path, line)? {
+        } else if replace_line(ctx, plan, kv, (&path, line), spec.at_least)? {
             handled = true;
         } else if web {
             // nginx and Apache: the evidence names the block that lacks it.
@@ -256,7 +259,12 @@ fn set(ctx: &Ctx<'_>, spec: &SetSpec, r: &CheckResult, plan: &mut Plan) -> Resul
     let text = f.original.clone().unwrap_or_default();
     let lines = edit::lines(&text);
     if let Some(i) = edit::effective(spec.format, &lines, &spec.key, spec.section.as_deref()) {
-        replace_line(ctx, plan, kv, &file, i)?;
+        replace_line(ctx, plan, kv, (&file, i), spec.at_least)?;
+        return Ok(());
+    }
+    if spec.at_least && dropin_has_at_least(ctx.target, spec, &value) {
+        // `/etc/security/pwquality.conf.d/50-cis.conf` already has a
+        // stricter value: a line in the main file would lower it.
         return Ok(());
     }
     if spec.format == Format::Nginx {
@@ -335,7 +343,7 @@ fn sysctl(ctx: &Ctx<'_>, rem: &Remediation, r: &CheckResult, plan: &mut Plan) ->
         };
         let mut handled = false;
         for (path, line) in lines_of(r).into_iter().filter(|(p, _)| !p.starts_with("/proc/") && !vendor_or_runtime(p)) {
-            handled |= replace_line(ctx, plan, (Format::Equals, key, &value), &path, line)?;
+            handled |= replace_line(ctx, plan, (Format::Equals, key, &value), (&path, line), false)?;
         }
         if !handled {
             let f = plan.file(ctx.target, &dropin)?;
@@ -343,7 +351,7 @@ fn sysctl(ctx: &Ctx<'_>, rem: &Remediation, r: &CheckResult, plan: &mut Plan) ->
             let lines = edit::lines(&text);
             match edit::effective(Format::Equals, &lines, key, None) {
                 Some(i) => {
-                    replace_line(ctx, plan, (Format::Equals, key, &value), &dropin, i)?;
+                    replace_line(ctx, plan, (Format::Equals, key, &value), (&dropin, i), false)?;
                 }
                 None => {
                     let eol = edit::file_eol(&lines);
@@ -466,6 +474,25 @@ fn id_of(target: &dyn Target, file: &str, name: &str) -> Option<u32> {
         let f: Vec<&str> = l.split(':').collect();
         (f.len() >= 3 && f[0] == name).then(|| f[2].parse().ok()).flatten()
     })
+}
+
+/// Whether a `FILE.d/*.conf` drop-in of the entry's file sets the key to at
+/// least the value.
+fn dropin_has_at_least(target: &dyn Target, spec: &SetSpec, value: &str) -> bool {
+    let (files, _) = crate::target::glob(target, &format!("{}.d/*.conf", spec.file));
+    files.iter().filter_map(|f| target.read_text(f).ok()).any(|t| {
+        let lines = edit::lines(&t.text);
+        edit::effective(spec.format, &lines, &spec.key, spec.section.as_deref())
+            .and_then(|i| edit::parse(spec.format, split_eol(lines[i]).0).map(|s| stricter_or_equal(s.value, value)))
+            .unwrap_or(false)
+    })
+}
+
+/// Whether a written number is at least the wanted one (`at_least`: a
+/// stricter value already there is kept, not lowered to the minimum).
+pub(super) fn stricter_or_equal(written: &str, want: &str) -> bool {
+    let n = |s: &str| s.trim().trim_matches(|c| c == '\'' || c == '"').parse::<i64>().ok();
+    matches!((n(written), n(want)), (Some(w), Some(x)) if w >= x)
 }
 
 /// Single-quote for the shell.
