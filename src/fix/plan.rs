@@ -276,7 +276,9 @@ fn set(ctx: &Ctx<'_>, spec: &SetSpec, r: &CheckResult, plan: &mut Plan) -> Resul
     let eol = edit::file_eol(&lines);
     let (at, header) = edit::insert_at(spec.format, &lines, spec.section.as_deref());
     let mut new = Vec::new();
-    if let Some(h) = header {
+    // An earlier entry of this fix may already add the section header here.
+    let pending = |h: &str| f.insert.get(&at).is_some_and(|v| v.iter().any(|l| l.trim() == h));
+    if let Some(h) = header.filter(|h| !pending(h)) {
         if !text.is_empty() {
             new.push(eol.to_string());
         }
