@@ -8,7 +8,10 @@
 //!   reload: sshd -t && systemctl reload ssh
 //! ```
 //! or `sysctl: {KEY: VALUE}`, `mode: {max: "0640", dir_max: "0750", owner: root, group: [shadow, root]}`,
-//! `absent: {pattern: REGEX, in_line: false}`, `lock_empty_password: true`, or `manual: REASON`.
+//! `absent: {pattern: REGEX, in_line: false}`, `lock_empty_password: true`,
+//! `line: {file: PATH, lines: [TEXT, {text: TEXT, replaces: REGEX}], mode: "0440", validate: visudo -cf}`,
+//! `mount_options: [nodev]`, `pam: {module: pam_pwhistory.so, set: {remember: "24"}, add: [use_authtok], remove: [remember]}`,
+//! `disable: true` (the units the evidence's links name), `purge: [PKG]`, or `manual: REASON`.
 //! Values may name the check's parameters: `"{{ params.ssh_max_auth_tries }}"`.
 
 use serde::Deserialize;
@@ -34,6 +37,20 @@ pub struct Remediation {
     /// Lock the accounts the evidence names (`passwd -l`).
     #[serde(default)]
     pub lock_empty_password: bool,
+    /// Lines that must be present in a file the tool may create (a drop-in).
+    pub line: Option<LineSpec>,
+    /// Mount options to add to the fstab line (or mount unit) the evidence names.
+    #[serde(default)]
+    pub mount_options: Vec<String>,
+    /// Module arguments on the PAM lines the evidence names.
+    pub pam: Option<PamSpec>,
+    /// Disable the units whose `.wants/` links the evidence names
+    /// (`systemctl disable --now`; offline: the links are removed).
+    #[serde(default)]
+    pub disable: bool,
+    /// Packages to remove (`apt-get purge -y`, live host only, when installed).
+    #[serde(default)]
+    pub purge: Vec<String>,
     /// No mechanical fix: a human decides (the reason says why).
     pub manual: Option<String>,
     /// Command that makes the service read the change (run last, live host only).
@@ -57,6 +74,10 @@ pub struct SetSpec {
     pub paths: Vec<String>,
     /// Reload command for this entry's server, when it changed something.
     pub reload: Option<String>,
+    /// A number: a larger value already written is kept (`minclass = 4`
+    /// stays when 3 is the minimum).
+    #[serde(default)]
+    pub at_least: bool,
 }
 
 impl SetSpec {
@@ -113,6 +134,85 @@ pub struct AbsentSpec {
     /// pam_unix rule.
     #[serde(default)]
     pub in_line: bool,
+    /// With `in_line`: put this text where the match was (`fileCreateMode="0640"`).
+    #[serde(default)]
+    pub with: String,
+}
+
+/// Ensure lines are present in `file` (created when missing).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineSpec {
+    pub file: String,
+    pub lines: Vec<WantedLine>,
+    /// Mode of the file when `fix` creates it (the script sets it: `0440` for sudoers).
+    pub mode: Option<String>,
+    /// Add lines only for evidence under these path prefixes (replacing
+    /// evidence lines in place always applies): another file may already
+    /// satisfy the check, and a second one would fight it.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Put new lines before the file's first setting (after its leading
+    /// comments) instead of at its end: rsyslog's `$FileCreateMode` applies
+    /// to the actions after it.
+    #[serde(default)]
+    pub first: bool,
+    /// A command that must accept the file on a live host (`visudo -cf`);
+    /// the file is moved aside when it does not.
+    pub validate: Option<String>,
+}
+
+/// A line to ensure, and what it replaces in place.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum WantedLine {
+    Text(String),
+    Spec {
+        text: String,
+        /// An evidence line (or a line of `file`) matching this is rewritten
+        /// to `text` rather than a second line added.
+        replaces: Option<String>,
+    },
+}
+
+impl WantedLine {
+    pub fn text(&self) -> &str {
+        match self {
+            WantedLine::Text(t) | WantedLine::Spec { text: t, .. } => t,
+        }
+    }
+    pub fn replaces(&self) -> Option<&str> {
+        match self {
+            WantedLine::Text(_) => None,
+            WantedLine::Spec { replaces, .. } => replaces.as_deref(),
+        }
+    }
+}
+
+/// Arguments of a PAM module on the evidence lines.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PamSpec {
+    /// `pam_pwquality.so` (a path ending in it matches too).
+    pub module: String,
+    /// `name=value` arguments, added or replaced.
+    #[serde(default)]
+    pub set: BTreeMap<String, String>,
+    /// Flags added when missing (`use_authtok`).
+    #[serde(default)]
+    pub add: Vec<String>,
+    /// Arguments removed (`remember` removes `remember=N`).
+    #[serde(default)]
+    pub remove: Vec<String>,
+    /// `set` values are minimums: a larger number on the line is kept.
+    #[serde(default)]
+    pub at_least: bool,
+    /// `set` only replaces arguments already on the line (the others are
+    /// left to the module's configuration file, which another entry sets).
+    #[serde(default)]
+    pub replace_only: bool,
+    /// Why a missing module line is not added (PAM order): the exact line to add.
+    pub missing: Option<String>,
 }
 
 /// What `fix` can do for a check.
@@ -151,13 +251,18 @@ impl Remediation {
             || !self.sysctl.is_empty()
             || self.mode.is_some()
             || self.absent.is_some()
-            || self.lock_empty_password;
+            || self.lock_empty_password
+            || self.line.is_some()
+            || !self.mount_options.is_empty()
+            || self.pam.is_some()
+            || self.disable
+            || !self.purge.is_empty();
         match (&self.manual, machine) {
             (Some(m), _) if m.trim().is_empty() => return Err("`manual` needs a reason".into()),
             (Some(_), true) => return Err("`manual` cannot be combined with a mechanical fix".into()),
             (None, false) => {
                 return Err(
-                    "declares nothing: use `set`, `sysctl`, `mode`, `absent`, `lock_empty_password` or `manual`".into(),
+                    "declares nothing: use `set`, `sysctl`, `mode`, `absent`, `lock_empty_password`, `line`, `mount_options`, `pam`, `disable`, `purge` or `manual`".into(),
                 )
             }
             _ => {}
@@ -186,6 +291,11 @@ impl Remediation {
             }
             fill_params(v, params)?;
         }
+        if let Some(p) = &self.pam {
+            for v in p.set.values() {
+                fill_params(v, params)?;
+            }
+        }
         if let Some(f) = &self.sysctl_file {
             if f.contains('/') || !f.ends_with(".conf") {
                 return Err(format!("sysctl_file `{f}`: a file name ending in .conf"));
@@ -201,6 +311,48 @@ impl Remediation {
         }
         if let Some(a) = &self.absent {
             regex::Regex::new(&a.pattern).map_err(|e| format!("absent: pattern: {e}"))?;
+        }
+        self.validate_new_forms()
+    }
+
+    fn validate_new_forms(&self) -> Result<(), String> {
+        let word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "._-@:+".contains(c));
+        if let Some(l) = &self.line {
+            if !l.file.starts_with('/') || l.file.contains("..") {
+                return Err(format!("line: `file` {} must be an absolute path", l.file));
+            }
+            if l.lines.is_empty() || l.lines.iter().any(|w| w.text().trim().is_empty() || w.text().contains('\n')) {
+                return Err("line: `lines` are one non-empty line each".into());
+            }
+            if l.paths.iter().any(|p| !p.starts_with('/')) {
+                return Err("line: `paths` are absolute path prefixes".into());
+            }
+            for re in l.lines.iter().filter_map(WantedLine::replaces) {
+                regex::Regex::new(re).map_err(|e| format!("line: replaces: {e}"))?;
+            }
+            if let Some(m) = &l.mode {
+                if m.len() != 4 || u32::from_str_radix(m, 8).is_err() {
+                    return Err(format!("line: mode `{m}` is not a four-digit octal mode"));
+                }
+            }
+        }
+        if let Some(o) = self.mount_options.iter().find(|o| !word(o) || o.contains(',')) {
+            return Err(format!("mount_options: invalid option `{o}`"));
+        }
+        if let Some(p) = &self.pam {
+            if !p.module.starts_with("pam_") || !p.module.ends_with(".so") {
+                return Err(format!("pam: module `{}` is not pam_NAME.so", p.module));
+            }
+            let names = p.set.keys().chain(&p.add).chain(&p.remove);
+            if let Some(bad) = names.into_iter().find(|w| !word(w)) {
+                return Err(format!("pam: invalid argument `{bad}`"));
+            }
+            if p.set.is_empty() && p.add.is_empty() && p.remove.is_empty() {
+                return Err("pam: nothing to set, add or remove".into());
+            }
+        }
+        if let Some(pk) = self.purge.iter().find(|p| !word(p)) {
+            return Err(format!("purge: invalid package name `{pk}`"));
         }
         Ok(())
     }
@@ -249,11 +401,45 @@ impl Remediation {
         if r.lock_empty_password {
             s += "  lock accounts with an empty password (passwd -l)\n";
         }
+        s += &describe_new_forms(r);
         if let Some(rl) = &r.reload {
             s += &format!("  then: {rl}\n");
         }
         s
     }
+}
+
+fn describe_new_forms(r: &Remediation) -> String {
+    let mut s = String::new();
+    if let Some(l) = &r.line {
+        let lines: Vec<String> = l.lines.iter().map(|w| format!("`{}`", w.text())).collect();
+        s += &format!("  ensure {} in {}", lines.join(" and "), l.file);
+        if let Some(m) = &l.mode {
+            s += &format!(" (mode {m} when created)");
+        }
+        s += "\n";
+        if let Some(v) = &l.validate {
+            s += &format!("    validated with `{v} {}` on a live host\n", l.file);
+        }
+    }
+    if !r.mount_options.is_empty() {
+        let o = r.mount_options.join(",");
+        s += &format!("  add mount option(s) {o} to the fstab line (then mount -o remount,{o} on a live host)\n");
+    }
+    if let Some(p) = &r.pam {
+        let mut parts: Vec<String> = p.set.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        parts.extend(p.add.iter().cloned());
+        let rm: Vec<String> = p.remove.iter().map(|x| format!("-{x}")).collect();
+        parts.extend(rm);
+        s += &format!("  {} arguments: {}\n", p.module, parts.join(" "));
+    }
+    if r.disable {
+        s += "  disable the units the evidence names (systemctl disable --now)\n";
+    }
+    if !r.purge.is_empty() {
+        s += &format!("  remove package(s) {} (apt-get purge -y, live host only)\n", r.purge.join(" "));
+    }
+    s
 }
 
 impl Format {

@@ -4,6 +4,7 @@
 //! target; checks that need a human decision are listed as manual.
 
 pub mod edit;
+pub mod forms;
 pub mod patch;
 pub mod plan;
 pub mod script;

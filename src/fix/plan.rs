@@ -21,6 +21,10 @@ pub struct Command {
     pub run: Vec<String>,
     /// Only on the live host (`ROOT` empty): `sysctl -w`.
     pub live_only: bool,
+    /// What runs instead when the guard fails (an offline root: remove the
+    /// unit links, or say what to run in the target); empty: skipped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub otherwise: Vec<String>,
 }
 
 /// A failing check `fix` does not change.
@@ -41,11 +45,11 @@ pub struct Plan {
     pub fixed: Vec<String>,
 }
 
-struct Ctx<'a> {
-    target: &'a dyn Target,
-    check: &'a str,
-    why: String,
-    params: BTreeMap<String, serde_json::Value>,
+pub(super) struct Ctx<'a> {
+    pub target: &'a dyn Target,
+    pub check: &'a str,
+    pub why: String,
+    pub params: BTreeMap<String, serde_json::Value>,
 }
 
 /// Build the plan for the failing results.
@@ -104,7 +108,7 @@ impl Plan {
         self.files.values().map(|f| f.notes.len()).sum()
     }
 
-    fn file(&mut self, target: &dyn Target, path: &str) -> Result<&mut FileEdits, String> {
+    pub(super) fn file(&mut self, target: &dyn Target, path: &str) -> Result<&mut FileEdits, String> {
         if !self.files.contains_key(path) {
             let original = match target.read_text(path) {
                 Ok(t) => Some(t.text),
@@ -133,7 +137,7 @@ fn apply(ctx: &Ctx<'_>, rem: &Remediation, r: &CheckResult, plan: &mut Plan) -> 
     if rem.lock_empty_password {
         lock(ctx, r, plan)?;
     }
-    Ok(())
+    super::forms::apply(ctx, rem, r, plan)
 }
 
 /// Remove the evidence lines matching the pattern, or with `in_line` only
@@ -158,9 +162,13 @@ fn absent(ctx: &Ctx<'_>, a: &AbsentSpec, r: &CheckResult, plan: &mut Plan) -> Re
                 break;
             }
             if let Some(m) = re.find(body) {
-                let kept = re.replace_all(body, "").into_owned();
+                let kept = re.replace_all(body, regex::NoExpand(&a.with)).into_owned();
                 f.replace.entry(i).or_insert_with(|| Some(format!("{kept}{eol}")));
-                f.notes.push(format!("{}: line {}: remove `{}` ({})", ctx.check, i + 1, m.as_str().trim(), ctx.why));
+                let what = match a.with.is_empty() {
+                    true => format!("remove `{}`", m.as_str().trim()),
+                    false => format!("`{}` -> `{}`", m.as_str().trim(), a.with),
+                };
+                f.notes.push(format!("{}: line {}: {what} ({})", ctx.check, i + 1, ctx.why));
             }
             match body.trim_end().ends_with('\\') {
                 true => i += 1,
@@ -172,7 +180,7 @@ fn absent(ctx: &Ctx<'_>, a: &AbsentSpec, r: &CheckResult, plan: &mut Plan) -> Re
 }
 
 /// Evidence entries with a path and a line, as (path, 0-based line).
-fn lines_of(r: &CheckResult) -> Vec<(String, usize)> {
+pub(super) fn lines_of(r: &CheckResult) -> Vec<(String, usize)> {
     r.evidence
         .iter()
         .filter_map(|e| match (&e.path, e.line) {
@@ -188,14 +196,17 @@ fn replace_line(
     ctx: &Ctx<'_>,
     plan: &mut Plan,
     (format, key, value): (Format, &str, &str),
-    path: &str,
-    line: usize,
+    (path, line): (&str, usize),
+    at_least: bool,
 ) -> Result<bool, String> {
     let f = plan.file(ctx.target, path)?;
     let text = f.original.clone().unwrap_or_default();
     let Some(raw) = edit::lines(&text).get(line).map(|l| l.to_string()) else { return Ok(false) };
     let (body, eol) = split_eol(&raw);
     let Some(s) = edit::parse(format, body).filter(|s| edit::same_key(format, s.key, key)) else { return Ok(false) };
+    if at_least && stricter_or_equal(s.value, value) {
+        return Ok(true);
+    }
     if crate::redact::mask(body) != body {
         return Err(format!("{path}:{}: the line holds a secret; change it by hand", line + 1));
     }
@@ -218,7 +229,7 @@ fn set(ctx: &Ctx<'_>, spec: &SetSpec, r: &CheckResult, plan: &mut Plan) -> Resul
     for (path, line) in lines_of(r).into_iter().filter(|(p, _)| spec.covers(p)) {
         if vendor_or_runtime(&path) {
             elsewhere = true;
-        } else if replace_line(ctx, plan, kv, &path, line)? {
+        } else if replace_line(ctx, plan, kv, (&path, line), spec.at_least)? {
             handled = true;
         } else if web {
             // nginx and Apache: the evidence names the block that lacks it.
@@ -248,7 +259,12 @@ fn set(ctx: &Ctx<'_>, spec: &SetSpec, r: &CheckResult, plan: &mut Plan) -> Resul
     let text = f.original.clone().unwrap_or_default();
     let lines = edit::lines(&text);
     if let Some(i) = edit::effective(spec.format, &lines, &spec.key, spec.section.as_deref()) {
-        replace_line(ctx, plan, kv, &file, i)?;
+        replace_line(ctx, plan, kv, (&file, i), spec.at_least)?;
+        return Ok(());
+    }
+    if spec.at_least && dropin_has_at_least(ctx.target, spec, &value) {
+        // `/etc/security/pwquality.conf.d/50-cis.conf` already has a
+        // stricter value: a line in the main file would lower it.
         return Ok(());
     }
     if spec.format == Format::Nginx {
@@ -260,7 +276,9 @@ fn set(ctx: &Ctx<'_>, spec: &SetSpec, r: &CheckResult, plan: &mut Plan) -> Resul
     let eol = edit::file_eol(&lines);
     let (at, header) = edit::insert_at(spec.format, &lines, spec.section.as_deref());
     let mut new = Vec::new();
-    if let Some(h) = header {
+    // An earlier entry of this fix may already add the section header here.
+    let pending = |h: &str| f.insert.get(&at).is_some_and(|v| v.iter().any(|l| l.trim() == h));
+    if let Some(h) = header.filter(|h| !pending(h)) {
         if !text.is_empty() {
             new.push(eol.to_string());
         }
@@ -306,7 +324,7 @@ fn add_in_block(
 /// Files a package or the running system owns (`/usr/lib/systemd/…`,
 /// `/run/…`): an edit there is lost on the next upgrade or boot, so the
 /// setting is overridden in the declared file under /etc instead.
-fn vendor_or_runtime(path: &str) -> bool {
+pub(super) fn vendor_or_runtime(path: &str) -> bool {
     ["/usr/", "/lib/", "/run/"].iter().any(|p| path.starts_with(p))
 }
 
@@ -327,7 +345,7 @@ fn sysctl(ctx: &Ctx<'_>, rem: &Remediation, r: &CheckResult, plan: &mut Plan) ->
         };
         let mut handled = false;
         for (path, line) in lines_of(r).into_iter().filter(|(p, _)| !p.starts_with("/proc/") && !vendor_or_runtime(p)) {
-            handled |= replace_line(ctx, plan, (Format::Equals, key, &value), &path, line)?;
+            handled |= replace_line(ctx, plan, (Format::Equals, key, &value), (&path, line), false)?;
         }
         if !handled {
             let f = plan.file(ctx.target, &dropin)?;
@@ -335,7 +353,7 @@ fn sysctl(ctx: &Ctx<'_>, rem: &Remediation, r: &CheckResult, plan: &mut Plan) ->
             let lines = edit::lines(&text);
             match edit::effective(Format::Equals, &lines, key, None) {
                 Some(i) => {
-                    replace_line(ctx, plan, (Format::Equals, key, &value), &dropin, i)?;
+                    replace_line(ctx, plan, (Format::Equals, key, &value), (&dropin, i), false)?;
                 }
                 None => {
                     let eol = edit::file_eol(&lines);
@@ -351,6 +369,7 @@ fn sysctl(ctx: &Ctx<'_>, rem: &Remediation, r: &CheckResult, plan: &mut Plan) ->
             guard: "[ -z \"$ROOT\" ]".into(),
             run: vec![format!("sysctl -q -w {key}={}", shell_quote(&value))],
             live_only: true,
+            otherwise: Vec::new(),
         });
     }
     Ok(())
@@ -412,6 +431,7 @@ fn mode(ctx: &Ctx<'_>, m: &ModeSpec, r: &CheckResult, plan: &mut Plan) -> Result
             ),
             run,
             live_only: false,
+            otherwise: Vec::new(),
         });
     }
     Ok(())
@@ -440,6 +460,7 @@ fn lock(ctx: &Ctx<'_>, r: &CheckResult, plan: &mut Plan) -> Result<(), String> {
             guard: format!("grep -q '^{user}::' {q}"),
             run: vec![format!("usermod ${{ROOT:+-R \"$ROOT\"}} -L {user}")],
             live_only: false,
+            otherwise: Vec::new(),
         });
     }
     Ok(())
@@ -455,6 +476,25 @@ fn id_of(target: &dyn Target, file: &str, name: &str) -> Option<u32> {
         let f: Vec<&str> = l.split(':').collect();
         (f.len() >= 3 && f[0] == name).then(|| f[2].parse().ok()).flatten()
     })
+}
+
+/// Whether a `FILE.d/*.conf` drop-in of the entry's file sets the key to at
+/// least the value.
+fn dropin_has_at_least(target: &dyn Target, spec: &SetSpec, value: &str) -> bool {
+    let (files, _) = crate::target::glob(target, &format!("{}.d/*.conf", spec.file));
+    files.iter().filter_map(|f| target.read_text(f).ok()).any(|t| {
+        let lines = edit::lines(&t.text);
+        edit::effective(spec.format, &lines, &spec.key, spec.section.as_deref())
+            .and_then(|i| edit::parse(spec.format, split_eol(lines[i]).0).map(|s| stricter_or_equal(s.value, value)))
+            .unwrap_or(false)
+    })
+}
+
+/// Whether a written number is at least the wanted one (`at_least`: a
+/// stricter value already there is kept, not lowered to the minimum).
+pub(super) fn stricter_or_equal(written: &str, want: &str) -> bool {
+    let n = |s: &str| s.trim().trim_matches(|c| c == '\'' || c == '"').parse::<i64>().ok();
+    matches!((n(written), n(want)), (Some(w), Some(x)) if w >= x)
 }
 
 /// Single-quote for the shell.

@@ -24,7 +24,13 @@ pub fn render(plan: &Plan) -> String {
         for r in &c.run {
             s += &format!("  {r}\n");
         }
-        if c.live_only {
+        if !c.otherwise.is_empty() {
+            s += "else\n";
+            for r in &c.otherwise {
+                s += &format!("  {r}\n");
+            }
+            s += "fi\n";
+        } else if c.live_only {
             s += "fi\n";
         } else {
             s += &format!("else\n  skipped {}\nfi\n", c.check);
