@@ -423,10 +423,13 @@ fn fixing_page_shows_real_output_and_counts() {
     let count = |kind: &str| list.iter().filter(|c| c["remediation"] == kind).count();
     let (fixable, manual, none) = (count("fixable"), count("manual"), count("not-declared"));
     assert_eq!(fixable + manual + none, list.len(), "every check is fixable, manual or not-declared");
+    let undeclared: Vec<&str> =
+        list.iter().filter(|c| c["remediation"] == "not-declared").filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(none, 0, "built-in checks without a `remediation:` block (fixable or `manual: REASON`): {undeclared:?}");
     let counts = format!(
-        "Of the {} built-in checks, **{fixable} are fixable** (a patch or a script), **{manual} are manual** \
-         (a human decides; `fix` prints why) and {none} declare no fix (`fix` lists their failures as \
-         manual with the check's fix text).",
+        "Of the {} built-in checks, **{fixable} are fixable** (a patch or a script) and **{manual} are \
+         manual** (a human decides; `fix` prints why); every one declares which. A user's check without \
+         a `remediation:` block is listed as manual with its fix text.",
         list.len()
     );
     let mut want = String::new();

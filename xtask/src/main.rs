@@ -171,7 +171,9 @@ impl NewCheck {
              fix: >-\n  \
              Set `enabled = false` at {{location}}. TODO: how to check and reload the service.\n\
              references:\n  \
-             nist-800-53: [\"CM-6\"]  # TODO: the benchmark and control numbers that apply\n",
+             nist-800-53: [\"CM-6\"]  # TODO: the benchmark and control numbers that apply\n\
+             remediation:\n  \
+             manual: TODO a mechanical fix instead (set, line, mode; see docs/writing-checks.md), or why a human decides\n",
             id = self.id(),
             cat = self.category,
             sev = self.severity,
