@@ -1,6 +1,7 @@
 //! The proof behind `hardcheck fix`: for every fail fixture of every check
 //! whose definition declares a mechanical `remediation:`, copy the fixture,
-//! apply the patch with GNU `patch -p1 -d COPY`, run the script with
+//! check that `git apply` takes the patch, apply it with GNU
+//! `patch -p1 -d COPY`, run the script with
 //! `ROOT=COPY`, rescan, and require that the check now passes and that no
 //! other check went from pass to fail. A second `fix` on the fixed tree
 //! must change nothing for the check (idempotence). Where the fixture holds an
@@ -95,6 +96,19 @@ fn run_scenario(id: &str, dir: &Path, host_key: &Path) -> Result<(), String> {
         return Err(format!("no patch and no script for a failing fixable check: {}", fixed["manual"]));
     }
     if !patch.is_empty() {
+        // `git apply` takes the same patch (checked only: GNU patch applies it).
+        let out = Command::new("git")
+            .current_dir(&root)
+            .args(["apply", "--check", "-p1", "-"])
+            .stdin(std::fs::File::open(write(scratch.path(), "fix.patch", &patch)).unwrap())
+            .output()
+            .map_err(|e| format!("git apply: {e} (install git)"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "git apply --check refuses the patch: {}\n{patch}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
         let out = Command::new("patch")
             .args(["-p1", "--batch", "--forward", "-d"])
             .arg(&root)
