@@ -25,7 +25,7 @@ const WORKER_STACK: usize = limits::WORKER_STACK;
 const MAX_EVIDENCE: usize = limits::EVIDENCE_PER_RESULT;
 
 /// A fact converted to CEL once per scan, with what could not be read.
-type Cel = Result<Arc<(cel::Value, Vec<ReadError>)>, Unavailable>;
+type Cel = Result<Arc<(expr::Converted, Vec<ReadError>)>, Unavailable>;
 
 /// The facts of a scan, and their CEL values (converted once, shared by
 /// every check that reads them).
@@ -73,7 +73,7 @@ impl Session {
         slot.get_or_init(|| {
             super::timings::time(
                 || format!("fact {key}"),
-                || load().map(|f: Arc<Fact>| Arc::new((expr::to_cel(&f.value), f.unreadable.clone()))),
+                || load().map(|f: Arc<Fact>| Arc::new((expr::to_val(&f.value), f.unreadable.clone()))),
             )
         })
         .clone()
@@ -381,18 +381,21 @@ fn run_one_at(scan: &Session, p: &Planned, i: usize) -> CheckResult {
             None => result(p, Status::Error, format!("unknown probe `{name}`"), Vec::new(), None),
         };
     }
-    let mut ctx = expr::context();
     let mut unreadable: Vec<ReadError> = Vec::new();
+    // The facts are lent to the context, not copied into it.
+    let mut shared = expr::Shared::default();
     let loaded = d.sources.iter().map(|n| (n, scan.source(n))).chain(d.files.iter().map(|(n, s)| (n, scan.file(s))));
     for (name, fact) in loaded {
         match fact {
             Ok(l) => {
                 unreadable.extend(l.1.iter().cloned());
-                ctx.add_variable_from_value(name.clone(), l.0.clone());
+                shared.add(name, l);
             }
             Err(u) => return unavailable(p, &u),
         }
     }
+    let mut ctx = expr::context();
+    ctx.set_variable_resolver(&shared);
     ctx.add_variable_from_value("params", expr::to_cel(&Value::Object(p.params.clone())));
     let target = serde_json::json!({"kind": target.kind().as_str(), "live": target.is_live()});
     ctx.add_variable_from_value("target", expr::to_cel(&target));
@@ -424,10 +427,11 @@ fn run_one_at(scan: &Session, p: &Planned, i: usize) -> CheckResult {
             result(p, Status::Skip, unreadable_message(unreadable), Vec::new(), None)
         }
     };
-    let items = match for_each.eval_list(&ctx) {
+    let items = match for_each.eval_items(&ctx) {
         Ok(items) => items,
         Err(e) => return failed(e, &unreadable),
     };
+    let items = items.as_slice();
     if items.len() > limits::CEL_ITEMS {
         let why = format!("`for_each` gave {} items (limit {})", items.len(), limits::CEL_ITEMS);
         return result(p, Status::Error, why, Vec::new(), None);
@@ -435,10 +439,10 @@ fn run_one_at(scan: &Session, p: &Planned, i: usize) -> CheckResult {
     let mut outcome = Outcome { checked: items.len(), unreadable, ..Default::default() };
     for it in items.iter() {
         let mut inner = ctx.new_inner_scope();
-        inner.add_variable_from_value("it", it.clone());
+        inner.add_variable_as_val("it", it.clone_as_boxed());
         match expect.eval_bool(&inner) {
             Ok(true) => {}
-            Ok(false) => outcome.failures.push(item_fields(&expr::to_json(it))),
+            Ok(false) => outcome.failures.push(item_fields(&expr::val_to_json(it.as_ref()))),
             Err(e) => return failed(e, &outcome.unreadable),
         }
     }
