@@ -25,7 +25,7 @@ const WORKER_STACK: usize = limits::WORKER_STACK;
 const MAX_EVIDENCE: usize = limits::EVIDENCE_PER_RESULT;
 
 /// A fact converted to CEL once per scan, with what could not be read.
-type Cel = Result<Arc<(expr::Converted, Vec<ReadError>)>, Unavailable>;
+type Cel = Result<Arc<expr::Fact>, Unavailable>;
 
 /// The facts of a scan, and their CEL values (converted once, shared by
 /// every check that reads them).
@@ -106,21 +106,29 @@ pub struct Planned {
 pub fn run(facts: Arc<Facts>, plan: Vec<Planned>, finished: &AtomicUsize) -> Vec<CheckResult> {
     let budget = facts.options().budget;
     let scan = Arc::new(Session::new(facts));
+    // The checks that guess passwords start first: their budget runs on
+    // its own (its guessing threads bounded by its memory cap) while the
+    // other workers judge the rest. Results stay in plan order.
+    let guessing = |p: &Planned| p.check.def.probe.as_deref().is_some_and(|n| probes::GUESSING.contains(&n));
+    let mut order: Vec<usize> = (0..plan.len()).collect();
+    order.sort_by_key(|&i| !guessing(&plan[i]));
+    let order = Arc::new(order);
     let plan = Arc::new(plan);
     let next = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = mpsc::channel::<(usize, CheckResult)>();
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, limits::WORKERS);
     let spawn = || {
-        let (plan, next, tx, scan) = (plan.clone(), next.clone(), tx.clone(), scan.clone());
-        std::thread::Builder::new().stack_size(WORKER_STACK).spawn(move || loop {
-            let i = next.fetch_add(1, Ordering::SeqCst);
-            let Some(p) = plan.get(i) else { break };
-            let started = Instant::now();
-            let r = run_one_at(&scan, p, i);
-            super::timings::check(&p.check.def.id, started.elapsed());
-            scan.evaluated(i);
-            if tx.send((i, r)).is_err() {
-                break;
+        let (plan, order, next, tx, scan) = (plan.clone(), order.clone(), next.clone(), tx.clone(), scan.clone());
+        std::thread::Builder::new().stack_size(WORKER_STACK).spawn(move || {
+            while let Some(&i) = order.get(next.fetch_add(1, Ordering::SeqCst)) {
+                let Some(p) = plan.get(i) else { break };
+                let started = Instant::now();
+                let r = run_one_at(&scan, p, i);
+                super::timings::check(&p.check.def.id, started.elapsed());
+                scan.evaluated(i);
+                if tx.send((i, r)).is_err() {
+                    break;
+                }
             }
         })
     };

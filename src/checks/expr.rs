@@ -168,11 +168,14 @@ pub fn to_val(v: &serde_json::Value) -> Converted {
 /// accounts is not copied for each of the checks that read it).
 #[derive(Default)]
 pub struct Shared {
-    vars: Vec<(String, Arc<(Converted, Vec<crate::target::ReadError>)>)>,
+    vars: Vec<(String, Arc<Fact>)>,
 }
 
+/// A fact in runtime form, with what could not be read for it.
+pub type Fact = (Converted, Vec<crate::target::ReadError>);
+
 impl Shared {
-    pub fn add(&mut self, name: &str, value: Arc<(Converted, Vec<crate::target::ReadError>)>) {
+    pub fn add(&mut self, name: &str, value: Arc<Fact>) {
         self.vars.push((name.to_string(), value));
     }
 }
