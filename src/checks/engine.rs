@@ -25,7 +25,7 @@ const WORKER_STACK: usize = limits::WORKER_STACK;
 const MAX_EVIDENCE: usize = limits::EVIDENCE_PER_RESULT;
 
 /// A fact converted to CEL once per scan, with what could not be read.
-type Cel = Result<Arc<(cel::Value, Vec<ReadError>)>, Unavailable>;
+type Cel = Result<Arc<expr::Fact>, Unavailable>;
 
 /// The facts of a scan, and their CEL values (converted once, shared by
 /// every check that reads them).
@@ -73,7 +73,7 @@ impl Session {
         slot.get_or_init(|| {
             super::timings::time(
                 || format!("fact {key}"),
-                || load().map(|f: Arc<Fact>| Arc::new((expr::to_cel(&f.value), f.unreadable.clone()))),
+                || load().map(|f: Arc<Fact>| Arc::new((expr::to_val(&f.value), f.unreadable.clone()))),
             )
         })
         .clone()
@@ -106,21 +106,29 @@ pub struct Planned {
 pub fn run(facts: Arc<Facts>, plan: Vec<Planned>, finished: &AtomicUsize) -> Vec<CheckResult> {
     let budget = facts.options().budget;
     let scan = Arc::new(Session::new(facts));
+    // The checks that guess passwords start first: their budget runs on
+    // its own (its guessing threads bounded by its memory cap) while the
+    // other workers judge the rest. Results stay in plan order.
+    let guessing = |p: &Planned| p.check.def.probe.as_deref().is_some_and(|n| probes::GUESSING.contains(&n));
+    let mut order: Vec<usize> = (0..plan.len()).collect();
+    order.sort_by_key(|&i| !guessing(&plan[i]));
+    let order = Arc::new(order);
     let plan = Arc::new(plan);
     let next = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = mpsc::channel::<(usize, CheckResult)>();
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, limits::WORKERS);
     let spawn = || {
-        let (plan, next, tx, scan) = (plan.clone(), next.clone(), tx.clone(), scan.clone());
-        std::thread::Builder::new().stack_size(WORKER_STACK).spawn(move || loop {
-            let i = next.fetch_add(1, Ordering::SeqCst);
-            let Some(p) = plan.get(i) else { break };
-            let started = Instant::now();
-            let r = run_one_at(&scan, p, i);
-            super::timings::check(&p.check.def.id, started.elapsed());
-            scan.evaluated(i);
-            if tx.send((i, r)).is_err() {
-                break;
+        let (plan, order, next, tx, scan) = (plan.clone(), order.clone(), next.clone(), tx.clone(), scan.clone());
+        std::thread::Builder::new().stack_size(WORKER_STACK).spawn(move || {
+            while let Some(&i) = order.get(next.fetch_add(1, Ordering::SeqCst)) {
+                let Some(p) = plan.get(i) else { break };
+                let started = Instant::now();
+                let r = run_one_at(&scan, p, i);
+                super::timings::check(&p.check.def.id, started.elapsed());
+                scan.evaluated(i);
+                if tx.send((i, r)).is_err() {
+                    break;
+                }
             }
         })
     };
@@ -381,18 +389,21 @@ fn run_one_at(scan: &Session, p: &Planned, i: usize) -> CheckResult {
             None => result(p, Status::Error, format!("unknown probe `{name}`"), Vec::new(), None),
         };
     }
-    let mut ctx = expr::context();
     let mut unreadable: Vec<ReadError> = Vec::new();
+    // The facts are lent to the context, not copied into it.
+    let mut shared = expr::Shared::default();
     let loaded = d.sources.iter().map(|n| (n, scan.source(n))).chain(d.files.iter().map(|(n, s)| (n, scan.file(s))));
     for (name, fact) in loaded {
         match fact {
             Ok(l) => {
                 unreadable.extend(l.1.iter().cloned());
-                ctx.add_variable_from_value(name.clone(), l.0.clone());
+                shared.add(name, l);
             }
             Err(u) => return unavailable(p, &u),
         }
     }
+    let mut ctx = expr::context();
+    ctx.set_variable_resolver(&shared);
     ctx.add_variable_from_value("params", expr::to_cel(&Value::Object(p.params.clone())));
     let target = serde_json::json!({"kind": target.kind().as_str(), "live": target.is_live()});
     ctx.add_variable_from_value("target", expr::to_cel(&target));
@@ -424,10 +435,11 @@ fn run_one_at(scan: &Session, p: &Planned, i: usize) -> CheckResult {
             result(p, Status::Skip, unreadable_message(unreadable), Vec::new(), None)
         }
     };
-    let items = match for_each.eval_list(&ctx) {
+    let items = match for_each.eval_items(&ctx) {
         Ok(items) => items,
         Err(e) => return failed(e, &unreadable),
     };
+    let items = items.as_slice();
     if items.len() > limits::CEL_ITEMS {
         let why = format!("`for_each` gave {} items (limit {})", items.len(), limits::CEL_ITEMS);
         return result(p, Status::Error, why, Vec::new(), None);
@@ -435,10 +447,10 @@ fn run_one_at(scan: &Session, p: &Planned, i: usize) -> CheckResult {
     let mut outcome = Outcome { checked: items.len(), unreadable, ..Default::default() };
     for it in items.iter() {
         let mut inner = ctx.new_inner_scope();
-        inner.add_variable_from_value("it", it.clone());
+        inner.add_variable_as_val("it", it.clone_as_boxed());
         match expect.eval_bool(&inner) {
             Ok(true) => {}
-            Ok(false) => outcome.failures.push(item_fields(&expr::to_json(it))),
+            Ok(false) => outcome.failures.push(item_fields(&expr::val_to_json(it.as_ref()))),
             Err(e) => return failed(e, &outcome.unreadable),
         }
     }

@@ -5,7 +5,9 @@
 //! guarded: length and nesting are capped at load time, and the engine
 //! evaluates them on worker threads with a large stack and a time budget.
 
-use cel::common::types::{CelBool, CelString};
+use cel::common::types::{CelBool, CelList, CelString, Kind};
+use cel::common::value::{CowVal, Val};
+use cel::context::VariableResolver;
 use cel::objects::{Key, Map};
 use cel::{Context, Env, ExecutionError, Program, Value};
 use std::collections::HashMap;
@@ -149,7 +151,80 @@ pub fn context<'a>() -> Context<'a, 'a> {
     ctx
 }
 
+/// A value converted to CEL's runtime form once per scan, and lent to
+/// every check that reads it (see [`Shared`]) instead of copied into each
+/// check's context.
+pub type Converted = Box<dyn Val>;
+
+/// [`to_cel`], converted to CEL's runtime form (once per scan and fact).
+pub fn to_val(v: &serde_json::Value) -> Converted {
+    // Every value `to_cel` makes (null, bool, int, double, string, list,
+    // map) has a runtime form.
+    Converted::try_from(to_cel(v)).unwrap_or_else(|_| Box::new(cel::common::types::CelNull))
+}
+
+/// The facts one check reads, by name, lent to its evaluation context: a
+/// variable is looked up here and borrowed, never copied (a fact of 10,000
+/// accounts is not copied for each of the checks that read it).
+#[derive(Default)]
+pub struct Shared {
+    vars: Vec<(String, Arc<Fact>)>,
+}
+
+/// A fact in runtime form, with what could not be read for it.
+pub type Fact = (Converted, Vec<crate::target::ReadError>);
+
+impl Shared {
+    pub fn add(&mut self, name: &str, value: Arc<Fact>) {
+        self.vars.push((name.to_string(), value));
+    }
+}
+
+impl VariableResolver for Shared {
+    fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
+        self.vars.iter().find(|(n, _)| n == variable).map(|(_, v)| CowVal::Borrowed(v.0.as_ref()))
+    }
+}
+
+/// Items of a `for_each`: a list borrowed from the facts when the
+/// expression names one, else values of their own.
+pub enum Items<'b, 'v> {
+    List(CowVal<'b, 'v>),
+    Owned(Vec<Box<dyn Val + 'v>>),
+}
+
+impl<'v> Items<'_, 'v> {
+    /// The items, in order.
+    pub fn as_slice(&self) -> &[Box<dyn Val + 'v>] {
+        match self {
+            Items::List(l) => l.as_ref().downcast_ref::<CelList>().map_or(&[], |l| l.inner()),
+            Items::Owned(v) => v,
+        }
+    }
+}
+
+/// A runtime value as JSON (for evidence and messages).
+pub fn val_to_json(v: &dyn Val) -> serde_json::Value {
+    Value::try_from(v).map(|v| to_json(&v)).unwrap_or(serde_json::Value::Null)
+}
+
 impl Expr {
+    /// The items of a `for_each` expression: a list (borrowed from the
+    /// facts when the expression names one), a single map, or none (null).
+    pub fn eval_items<'b, 'v>(&'b self, ctx: &'b Context<'_, 'v>) -> Result<Items<'b, 'v>, String> {
+        let v = Value::resolve_val(self.program.expression(), ctx)
+            .map_err(|e| format!("evaluating `{}`: {e}", self.source))?;
+        match v.as_ref().get_type().kind() {
+            Kind::List if v.as_ref().downcast_ref::<CelList>().is_some() => Ok(Items::List(v)),
+            Kind::NullType => Ok(Items::Owned(Vec::new())),
+            Kind::Map => Ok(Items::Owned(vec![v.as_ref().clone_as_boxed()])),
+            _ => {
+                let other = Value::try_from(v.as_ref()).map(|v| type_name(&v)).unwrap_or("another type");
+                Err(format!("`{}` gave {other} where a list was expected", self.source))
+            }
+        }
+    }
+
     pub fn eval(&self, ctx: &Context) -> Result<Value, String> {
         self.program.execute(ctx).map_err(|e| format!("evaluating `{}`: {e}", self.source))
     }

@@ -2,7 +2,7 @@
 //! the owner resolved against the target's own passwd/group.
 
 use super::{item, Reader};
-use crate::target::{DirEntry, FileMeta, FileType, ReadError};
+use crate::target::{DirEntry, FileMeta, FileType, OpenDir, ReadError};
 use serde_json::{Map, Value};
 
 /// Most entries one walk visits before it stops (and says so).
@@ -97,11 +97,38 @@ pub fn meta_entry(scan: &Reader, path: &str) -> (Map<String, Value>, Option<Read
     (m, error)
 }
 
+/// Whether the boolean field `flag` of [`FLAGS`] is set for `meta`, as the
+/// item [`fill`] builds would have it (without building the item).
+pub fn flag(scan: &Reader, meta: &FileMeta, flag: &str) -> bool {
+    let mode = meta.mode;
+    match flag {
+        "world_writable" => mode & 0o002 != 0,
+        "world_readable" => mode & 0o004 != 0,
+        "group_writable" => mode & 0o020 != 0,
+        "group_readable" => mode & 0o040 != 0,
+        "suid" => mode & 0o4000 != 0,
+        "sgid" => mode & 0o2000 != 0,
+        "sticky" => mode & 0o1000 != 0,
+        "unowned" => {
+            let names = scan.names();
+            !names.users.contains_key(&meta.uid) || !names.groups.contains_key(&meta.gid)
+        }
+        "symlink" => meta.file_type == FileType::Symlink,
+        _ => false,
+    }
+}
+
 /// Visit everything below `root` (not following symlinks, staying on the
 /// root's filesystem, never entering /proc, /sys, /dev), depth-first in
 /// name order as `find` lists them (a directory, then what is inside it,
-/// then its next sibling). Unreadable directories are collected in
-/// `unreadable`. The root itself is not visited.
+/// then its next sibling). Only entries with one of the `only` flags set
+/// (every entry when it is empty) become items for `visit`. Unreadable
+/// directories are collected in `unreadable`. The root itself is not
+/// visited.
+///
+/// Each entry is examined relative to its open directory (`lstat_in`,
+/// `open_dir_in`): one `fstatat` per entry, no path resolved again from the
+/// root.
 ///
 /// A `root` that is itself a symlink is not entered, as `find ROOT` does not
 /// follow it: on a merged-/usr system `/bin -> usr/bin`, and walking both
@@ -111,15 +138,19 @@ pub fn walk(
     root: &str,
     max_depth: usize,
     exclude: &[String],
+    only: &[String],
     visit: &mut dyn FnMut(Map<String, Value>),
     unreadable: &mut Vec<ReadError>,
 ) {
+    let mut note = |e: ReadError| {
+        scan.note_unreadable(&e);
+        unreadable.push(e);
+    };
     let root_meta = match scan.target.lstat(root) {
         Ok(m) => m,
         Err(e) => {
             if !e.is_not_found() {
-                scan.note_unreadable(&e);
-                unreadable.push(e);
+                note(e);
             }
             return;
         }
@@ -130,18 +161,18 @@ pub fn walk(
     }
     let live = scan.target.is_live();
     // Pre-order, as `find` lists: a directory, then everything inside it,
-    // then its next sibling. Each frame is one open directory listing.
-    let mut stack: Vec<(std::vec::IntoIter<DirEntry>, usize)> = Vec::new();
-    match scan.target.read_dir(root) {
-        Ok(entries) => stack.push((entries.into_iter(), 0)),
-        Err(e) => {
-            scan.note_unreadable(&e);
-            unreadable.push(e);
-            return;
+    // then its next sibling. Each frame is one open directory and what is
+    // left of its listing.
+    let mut stack: Vec<(OpenDir, std::vec::IntoIter<DirEntry>, usize)> = Vec::new();
+    match scan.target.open_dir(root) {
+        Ok(mut dir) => {
+            let entries = std::mem::take(&mut dir.entries);
+            stack.push((dir, entries.into_iter(), 0));
         }
+        Err(e) => return note(e),
     }
     let mut seen = 0usize;
-    while let Some((entries, depth)) = stack.last_mut() {
+    while let Some((dir, entries, depth)) = stack.last_mut() {
         let depth = *depth;
         let Some(e) = entries.next() else {
             stack.pop();
@@ -149,13 +180,8 @@ pub fn walk(
         };
         seen += 1;
         if seen > MAX_WALK_ENTRIES {
-            let err = ReadError::Limit {
-                path: root.to_string(),
-                message: format!("walk limit: stopped after {MAX_WALK_ENTRIES} entries"),
-            };
-            scan.note_unreadable(&err);
-            unreadable.push(err);
-            return;
+            let message = format!("walk limit: stopped after {MAX_WALK_ENTRIES} entries");
+            return note(ReadError::Limit { path: root.to_string(), message });
         }
         if exclude.iter().any(|x| e.path == *x || e.path.starts_with(&format!("{x}/"))) {
             continue;
@@ -163,24 +189,25 @@ pub fn walk(
         if live && PSEUDO.contains(&e.path.as_str()) {
             continue;
         }
-        let meta = match scan.target.lstat(&e.path) {
+        let meta = match scan.target.lstat_in(dir, &e.name) {
             Ok(m) => m,
             Err(err) => {
-                scan.note_unreadable(&err);
-                unreadable.push(err);
+                note(err);
                 continue;
             }
         };
-        let mut m = item(Some(&e.path), None, "");
-        fill(scan, &mut m, &meta);
-        visit(m);
+        if only.is_empty() || only.iter().any(|f| flag(scan, &meta, f)) {
+            let mut m = item(Some(&e.path), None, "");
+            fill(scan, &mut m, &meta);
+            visit(m);
+        }
         if meta.file_type == FileType::Dir && depth + 1 < max_depth && meta.dev == root_meta.dev {
-            match scan.target.read_dir(&e.path) {
-                Ok(entries) => stack.push((entries.into_iter(), depth + 1)),
-                Err(err) => {
-                    scan.note_unreadable(&err);
-                    unreadable.push(err);
+            match scan.target.open_dir_in(dir, &e.name) {
+                Ok(mut sub) => {
+                    let entries = std::mem::take(&mut sub.entries);
+                    stack.push((sub, entries.into_iter(), depth + 1));
                 }
+                Err(err) => note(err),
             }
         }
     }
@@ -203,6 +230,7 @@ mod tests {
             scan,
             root,
             depth,
+            &[],
             &[],
             &mut |m| out.push((m["path"].as_str().unwrap().to_string(), m["symlink"] == Value::Bool(true))),
             &mut unreadable,

@@ -335,23 +335,18 @@ pub fn load(r: &Reader, spec: &FileSource) -> Result<Fact, Unavailable> {
             let mut entries = Vec::new();
             let mut unreadable = Vec::new();
             for p in patterns {
-                let keep = |m: &Map<String, Value>| {
-                    spec.only.is_empty() || spec.only.iter().any(|f| m.get(f) == Some(&Value::Bool(true)))
-                };
                 // Streamed: only matching entries are kept, at most
                 // META_WALK_KEPT of them; the rest are counted.
                 let mut dropped = 0usize;
                 let mut visit = |m: Map<String, Value>| {
-                    if keep(&m) {
-                        if entries.len() < crate::limits::META_WALK_KEPT {
-                            entries.push(Value::Object(m))
-                        } else {
-                            dropped += 1;
-                        }
+                    if entries.len() < crate::limits::META_WALK_KEPT {
+                        entries.push(Value::Object(m))
+                    } else {
+                        dropped += 1;
                     }
                 };
                 let depth = spec.max_depth.unwrap_or(crate::limits::META_WALK_DEPTH);
-                walk(r, p, depth, &spec.exclude, &mut visit, &mut unreadable);
+                walk(r, p, depth, &spec.exclude, &spec.only, &mut visit, &mut unreadable);
                 if dropped > 0 {
                     let e = ReadError::Limit {
                         path: p.clone(),

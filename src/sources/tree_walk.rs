@@ -12,7 +12,7 @@
 //! the scan's skipped paths (it does not make a check skip by itself).
 
 use super::Reader;
-use crate::target::{self, FileMeta, FileType, ReadError};
+use crate::target::{self, FileMeta, FileType, OpenDir, ReadError};
 
 /// Where applications keep their files and configuration: the default of
 /// the `app_paths` parameter.
@@ -91,64 +91,105 @@ pub struct Walked {
 
 /// Walk every start directory in order with one set of bounds. `choose` is
 /// asked about each directory (enter it?) and each other entry (take it?).
+/// Entries are examined relative to their open directory (`lstat_in`,
+/// `open_dir_in`), which the walk holds for the directories it is inside.
 pub fn walk(scan: &Reader, starts: &[&str], bounds: Bounds, mut choose: impl FnMut(&Entry) -> bool) -> Walked {
     let mut out = Walked::default();
     let mut entries = 0usize;
-    let live = scan.target.is_live();
     for start in starts.iter().filter(|s| s.starts_with('/')) {
         let start = target::normalize(start);
         let root = match scan.target.lstat(&start) {
             Ok(m) if m.file_type == FileType::Dir => m,
             _ => continue,
         };
-        let mut stack: Vec<(String, usize)> = vec![(start, 0)];
-        while let Some((dir, depth)) = stack.pop() {
-            let list = match scan.target.read_dir(&dir) {
-                Ok(l) => l,
-                Err(e) => {
-                    if !e.is_not_found() && !matches!(e, ReadError::NotDir { .. }) {
-                        scan.note_unreadable(&e);
-                    }
-                    continue;
-                }
-            };
-            let mut subdirs = Vec::new();
-            for e in list {
-                entries += 1;
-                if entries > bounds.entries || out.files.len() >= bounds.files {
-                    out.truncated = true;
+        let Some(first) = opened(scan, scan.target.open_dir(&start)) else { continue };
+        // The directories the walk is inside, each with the subdirectories
+        // of it still to enter (depth-first in name order).
+        let mut stack: Vec<(OpenDir, std::vec::IntoIter<String>, usize)> = Vec::new();
+        let mut next = Some((first, 0usize));
+        loop {
+            if let Some((dir, depth)) = next.take() {
+                let Some(subdirs) =
+                    take_entries(scan, &dir, depth, root.dev, bounds, &mut entries, &mut out, &mut choose)
+                else {
                     return out;
-                }
-                if live && PSEUDO.contains(&e.path.as_str()) {
-                    continue;
-                }
-                let kind = match e.kind {
-                    Some(k) => k,
-                    None => match scan.target.lstat(&e.path) {
-                        Ok(m) => m.file_type,
-                        Err(_) => continue,
-                    },
                 };
-                let entry = Entry { dir: &dir, path: &e.path, name: &e.name, kind };
-                if kind == FileType::Dir {
-                    if depth >= bounds.depth || !choose(&entry) {
-                        continue;
-                    }
-                    // One filesystem: a mount below an app path is not the app's.
-                    if scan.target.lstat(&e.path).is_ok_and(|m| m.dev == root.dev) {
-                        subdirs.push((e.path, depth + 1));
-                    }
-                } else if choose(&entry) {
-                    if let Ok(meta) = scan.target.lstat(&e.path) {
-                        out.files.push((e.path, meta));
-                    }
+                stack.push((dir, subdirs.into_iter(), depth));
+            }
+            let Some((dir, subdirs, depth)) = stack.last_mut() else { break };
+            match subdirs.next() {
+                Some(name) => next = opened(scan, scan.target.open_dir_in(dir, &name)).map(|d| (d, *depth + 1)),
+                None => {
+                    stack.pop();
                 }
             }
-            // Depth-first in name order.
-            stack.extend(subdirs.into_iter().rev());
         }
     }
     out
+}
+
+/// A directory opened by the walk, or `None` (noted in the scan's skipped
+/// paths unless it vanished or is no directory).
+fn opened(scan: &Reader, dir: Result<OpenDir, ReadError>) -> Option<OpenDir> {
+    match dir {
+        Ok(d) => Some(d),
+        Err(e) => {
+            if !e.is_not_found() && !matches!(e, ReadError::NotDir { .. }) {
+                scan.note_unreadable(&e);
+            }
+            None
+        }
+    }
+}
+
+/// Offer the entries of `dir` to `choose`: files taken go to `out`, the
+/// names of the subdirectories to enter are returned; `None` when a bound
+/// was reached (`out.truncated`).
+#[allow(clippy::too_many_arguments)]
+fn take_entries(
+    scan: &Reader,
+    dir: &OpenDir,
+    depth: usize,
+    dev: u64,
+    bounds: Bounds,
+    entries: &mut usize,
+    out: &mut Walked,
+    choose: &mut impl FnMut(&Entry) -> bool,
+) -> Option<Vec<String>> {
+    let live = scan.target.is_live();
+    let mut subdirs = Vec::new();
+    for e in &dir.entries {
+        *entries += 1;
+        if *entries > bounds.entries || out.files.len() >= bounds.files {
+            out.truncated = true;
+            return None;
+        }
+        if live && PSEUDO.contains(&e.path.as_str()) {
+            continue;
+        }
+        let kind = match e.kind {
+            Some(k) => k,
+            None => match scan.target.lstat_in(dir, &e.name) {
+                Ok(m) => m.file_type,
+                Err(_) => continue,
+            },
+        };
+        let entry = Entry { dir: &dir.path, path: &e.path, name: &e.name, kind };
+        if kind == FileType::Dir {
+            if depth >= bounds.depth || !choose(&entry) {
+                continue;
+            }
+            // One filesystem: a mount below an app path is not the app's.
+            if scan.target.lstat_in(dir, &e.name).is_ok_and(|m| m.dev == dev) {
+                subdirs.push(e.name.clone());
+            }
+        } else if choose(&entry) {
+            if let Ok(meta) = scan.target.lstat_in(dir, &e.name) {
+                out.files.push((e.path.clone(), meta));
+            }
+        }
+    }
+    Some(subdirs)
 }
 
 #[cfg(test)]

@@ -2,9 +2,9 @@
 //! offline root filesystem (`--root DIR`).
 
 use super::resolve::{errno_error, io_error, Root, Unresolved};
-use super::{DirEntry, FileMeta, FileType, ReadError, Target, TargetKind, TextFile, MAX_FILE_BYTES};
+use super::{DirEntry, FileMeta, FileType, OpenDir, ReadError, Target, TargetKind, TextFile, MAX_FILE_BYTES};
 use rustix::fd::OwnedFd;
-use rustix::fs::{OFlags, Stat};
+use rustix::fs::{AtFlags, Mode, OFlags, Stat};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -99,6 +99,33 @@ impl FsTarget {
         }
     }
 
+    /// The directory at `fd` (open for reading), listed and kept open.
+    fn listing(path: &str, fd: OwnedFd) -> Result<OpenDir, ReadError> {
+        let mut dir = rustix::fs::Dir::new(fd).map_err(|e| errno_error(path, e))?;
+        let mut entries = Vec::new();
+        for entry in &mut dir {
+            let entry = entry.map_err(|e| errno_error(path, e))?;
+            let name = entry.file_name().to_bytes();
+            if name == b"." || name == b".." {
+                continue;
+            }
+            let name = String::from_utf8_lossy(name).into_owned();
+            let kind = file_type_of(entry.file_type());
+            entries.push(DirEntry { path: super::join(path, &name), name, kind });
+        }
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(OpenDir { path: path.to_string(), entries, fd: Some(dir) })
+    }
+
+    /// The open directory of `dir`, to look `name` up in; `None` when the
+    /// name is not one component (a lossy name, never from the kernel).
+    fn fd_of<'d>(dir: &'d OpenDir, name: &str) -> Option<rustix::fd::BorrowedFd<'d>> {
+        if name.is_empty() || name == "." || name == ".." || name.contains('/') {
+            return None;
+        }
+        dir.fd.as_ref()?.fd().ok()
+    }
+
     /// An `O_PATH` handle on the entry at `path` and its `fstat`.
     fn handle(&self, path: &str, follow: bool) -> Result<(OwnedFd, Stat), ReadError> {
         let fd = self.dir(path)?.resolve(path, follow, OFlags::PATH).map_err(|u| self.unresolved(path, u, follow))?;
@@ -165,25 +192,39 @@ impl Target for FsTarget {
     }
 
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ReadError> {
+        self.open_dir(path).map(|d| d.entries)
+    }
+
+    fn open_dir(&self, path: &str) -> Result<OpenDir, ReadError> {
         // O_DIRECTORY: nothing but a directory is ever opened.
         let fd = self
             .dir(path)?
             .resolve(path, true, OFlags::RDONLY | OFlags::DIRECTORY)
             .map_err(|u| self.unresolved(path, u, false))?;
-        let dir = rustix::fs::Dir::new(fd).map_err(|e| errno_error(path, e))?;
-        let mut out = Vec::new();
-        for entry in dir {
-            let entry = entry.map_err(|e| errno_error(path, e))?;
-            let name = entry.file_name().to_bytes();
-            if name == b"." || name == b".." {
-                continue;
-            }
-            let name = String::from_utf8_lossy(name).into_owned();
-            let kind = file_type_of(entry.file_type());
-            out.push(DirEntry { path: super::join(path, &name), name, kind });
+        Self::listing(path, fd)
+    }
+
+    fn lstat_in(&self, dir: &OpenDir, name: &str) -> Result<FileMeta, ReadError> {
+        let path = super::join(&dir.path, name);
+        let Some(fd) = Self::fd_of(dir, name) else { return self.lstat(&path) };
+        // One component, relative to the open directory, not followed.
+        let st = rustix::fs::statat(fd, name, AtFlags::SYMLINK_NOFOLLOW).map_err(|e| errno_error(&path, e))?;
+        Ok(Self::meta_of(&path, &st))
+    }
+
+    fn open_dir_in(&self, dir: &OpenDir, name: &str) -> Result<OpenDir, ReadError> {
+        let path = super::join(&dir.path, name);
+        let Some(fd) = Self::fd_of(dir, name) else { return self.open_dir(&path) };
+        // O_NOFOLLOW: a directory swapped for a symlink since it was seen is
+        // refused (ELOOP), never followed.
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::NOCTTY | OFlags::CLOEXEC;
+        let open = |f| rustix::fs::openat(fd, name, f, Mode::empty());
+        let sub = match self.dir.as_ref() {
+            Ok(root) => root.noatime_retry(flags, open),
+            Err(_) => open(flags),
         }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(out)
+        .map_err(|e| errno_error(&path, e))?;
+        Self::listing(&path, sub)
     }
 
     fn read_link(&self, path: &str) -> Result<String, ReadError> {

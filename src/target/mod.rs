@@ -166,6 +166,21 @@ pub struct TextFile {
 
 pub use crate::model::LayerRef;
 
+/// A directory of the target, listed and (on a filesystem target) held
+/// open, so that a walk examines what is in it relative to the open
+/// directory: an entry is `lstat`ed or entered by its name in this
+/// directory, never resolved again from the root, component by component.
+#[derive(Debug)]
+pub struct OpenDir {
+    /// Absolute in-target path of the directory.
+    pub path: String,
+    /// Its entries, sorted by name (a walk may take them).
+    pub entries: Vec<DirEntry>,
+    /// The open directory; `None` where the target has no descriptors (an
+    /// image), whose entries are then looked up by path.
+    fd: Option<rustix::fs::Dir>,
+}
+
 /// The interface every kind of target implements. Image targets (layers read
 /// from a tar without unpacking) implement the same trait.
 pub trait Target: Send + Sync {
@@ -187,6 +202,25 @@ pub trait Target: Send + Sync {
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ReadError>;
     /// Target of a symlink, as stored (not resolved).
     fn read_link(&self, path: &str) -> Result<String, ReadError>;
+    /// List a directory (following symlinks inside the target, as
+    /// [`Target::read_dir`]) and keep it open for [`Target::lstat_in`] and
+    /// [`Target::open_dir_in`].
+    fn open_dir(&self, path: &str) -> Result<OpenDir, ReadError> {
+        Ok(OpenDir { path: path.to_string(), entries: self.read_dir(path)?, fd: None })
+    }
+    /// `lstat` of the entry `name` of `dir` (the last component not followed).
+    fn lstat_in(&self, dir: &OpenDir, name: &str) -> Result<FileMeta, ReadError> {
+        self.lstat(&join(&dir.path, name))
+    }
+    /// The subdirectory `name` of `dir`, listed and held open. A symlink is
+    /// never followed here: a walk enters what it saw as a directory only.
+    fn open_dir_in(&self, dir: &OpenDir, name: &str) -> Result<OpenDir, ReadError> {
+        let path = join(&dir.path, name);
+        match self.lstat(&path)? {
+            m if m.file_type == FileType::Dir => self.open_dir(&path),
+            _ => Err(ReadError::NotDir { path }),
+        }
+    }
     /// The image layer that last wrote `path` (symlinks followed inside the
     /// target); `None` for targets without layers.
     fn layer_of(&self, _path: &str) -> Option<LayerRef> {
@@ -251,15 +285,17 @@ pub fn normalize(path: &str) -> String {
 /// component) against the target. Results are sorted; unreadable
 /// directories are returned in `errors`.
 pub fn glob(target: &dyn Target, pattern: &str) -> (Vec<String>, Vec<ReadError>) {
-    let mut current = vec!["/".to_string()];
+    // Each path with whether a directory listing showed it exists (a
+    // literal component is pushed unchecked, and checked at the end).
+    let mut current = vec![("/".to_string(), true)];
     let mut errors = Vec::new();
     let comps: Vec<&str> = pattern.split('/').filter(|c| !c.is_empty()).collect();
     for comp in comps {
         let mut next = Vec::new();
         let is_glob = comp.contains(['*', '?', '[']);
-        for dir in &current {
+        for (dir, _) in &current {
             if !is_glob {
-                next.push(join(dir, comp));
+                next.push((join(dir, comp), false));
                 continue;
             }
             let pat = match ::glob::Pattern::new(comp) {
@@ -274,7 +310,8 @@ pub fn glob(target: &dyn Target, pattern: &str) -> (Vec<String>, Vec<ReadError>)
                             continue;
                         }
                         if pat.matches(&e.name) {
-                            next.push(e.path);
+                            let listed = !e.name.contains(char::REPLACEMENT_CHARACTER);
+                            next.push((e.path, listed));
                         }
                     }
                 }
@@ -284,9 +321,11 @@ pub fn glob(target: &dyn Target, pattern: &str) -> (Vec<String>, Vec<ReadError>)
         }
         current = next;
     }
-    // Only keep paths that exist (non-glob components were pushed unchecked).
-    current.retain(|p| target.lstat(p).is_ok());
-    current.sort();
-    current.dedup();
-    (current, errors)
+    // Only keep paths that exist: those a listing showed, and the others
+    // once `lstat` finds them.
+    let mut found: Vec<String> =
+        current.into_iter().filter(|(p, listed)| *listed || target.lstat(p).is_ok()).map(|(p, _)| p).collect();
+    found.sort();
+    found.dedup();
+    (found, errors)
 }

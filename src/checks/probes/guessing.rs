@@ -27,6 +27,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+/// The probes that guess passwords: the engine starts their checks first,
+/// so that the guessing budget runs while the other checks run, not after
+/// them (a scan takes the longer of the two, not their sum).
+pub const PROBES: &[&str] = &["weak_passwords"];
+
 /// The scan-wide budget of a mode.
 pub fn budget(mode: Mode) -> Duration {
     match mode {

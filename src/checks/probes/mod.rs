@@ -8,6 +8,8 @@ mod credentials;
 mod database_live;
 mod findings;
 mod guessing;
+/// Probes that guess passwords (started first, see the engine).
+pub use guessing::PROBES as GUESSING;
 mod home_directories;
 pub mod params;
 mod policy_documents;
