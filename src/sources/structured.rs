@@ -61,6 +61,34 @@ enum Frame {
     Map(Map<String, Value>, Option<String>, Option<usize>),
 }
 
+/// Attach a finished node to its parent; returns the root when done.
+fn attach(stack: &mut [Frame], v: Value) -> Option<Value> {
+    match stack.last_mut() {
+        None => Some(v),
+        Some(Frame::Seq(items, _)) => {
+            items.push(v);
+            None
+        }
+        Some(Frame::Map(map, pending, _)) => {
+            match pending.take() {
+                None => {
+                    // `v` is a key
+                    let k = match &v {
+                        Value::String(s) => s.clone(),
+                        Value::Null => "null".into(),
+                        other => other.to_string(),
+                    };
+                    *pending = Some(k);
+                }
+                Some(k) => {
+                    map.insert(k, v);
+                }
+            }
+            None
+        }
+    }
+}
+
 /// Parse the first YAML/JSON document: the tree, and one entry per leaf.
 pub(crate) fn yaml(f: &TextFile) -> Result<(Value, Vec<Map<String, Value>>), Unavailable> {
     let mut stack: Vec<Frame> = Vec::new();
@@ -68,34 +96,6 @@ pub(crate) fn yaml(f: &TextFile) -> Result<(Value, Vec<Map<String, Value>>), Una
     let mut leaves: Vec<(Vec<String>, usize, Value)> = Vec::new();
     let mut nodes = 0usize;
     let mut root: Option<Value> = None;
-
-    // Attach a finished node to its parent; returns the root when done.
-    fn attach(stack: &mut [Frame], v: Value) -> Option<Value> {
-        match stack.last_mut() {
-            None => Some(v),
-            Some(Frame::Seq(items, _)) => {
-                items.push(v);
-                None
-            }
-            Some(Frame::Map(map, pending, _)) => {
-                match pending.take() {
-                    None => {
-                        // `v` is a key
-                        let k = match &v {
-                            Value::String(s) => s.clone(),
-                            Value::Null => "null".into(),
-                            other => other.to_string(),
-                        };
-                        *pending = Some(k);
-                    }
-                    Some(k) => {
-                        map.insert(k, v);
-                    }
-                }
-                None
-            }
-        }
-    }
 
     let path_now = |stack: &[Frame]| -> Vec<String> {
         stack
@@ -107,9 +107,10 @@ pub(crate) fn yaml(f: &TextFile) -> Result<(Value, Vec<Map<String, Value>>), Una
             .collect()
     };
 
+    let lines = super::yaml_tree::LineMap::new(&f.text);
     for ev in Parser::new_from_str(&f.text) {
-        let (ev, span) = ev.map_err(|e| malformed(f, e.marker().line(), e.info().to_string()))?;
-        let line = span.start.line();
+        let (ev, span) = ev.map_err(|e| malformed(f, lines.line(e.marker()), e.info().to_string()))?;
+        let line = lines.line(&span.start);
         nodes += 1;
         if nodes > MAX_NODES {
             return Err(malformed(f, line, "document too large (node limit)"));

@@ -3,7 +3,7 @@
 //! expanded within a node budget, nesting is bounded
 //! ([`crate::limits::POLICY_NODES`], [`crate::limits::POLICY_NESTING`]).
 
-use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
+use serde_saphyr::granit_parser::{Event, Marker, Parser, ScalarStyle};
 use std::collections::HashMap;
 
 const MAX_NODES: usize = crate::limits::POLICY_NODES;
@@ -141,12 +141,13 @@ pub fn documents(text: &str) -> (Vec<Node>, Option<(usize, String)>) {
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
     let mut nodes = 0usize;
+    let lines = LineMap::new(text);
     for ev in Parser::new_from_str(text) {
         let (ev, span) = match ev {
             Ok(x) => x,
-            Err(e) => return (docs, Some((e.marker().line(), e.info().to_string()))),
+            Err(e) => return (docs, Some((lines.line(e.marker()), e.info().to_string()))),
         };
-        let line = span.start.line();
+        let line = lines.line(&span.start);
         nodes += 1;
         if nodes > MAX_NODES {
             return (docs, Some((line, "document too large (node limit)".into())));
@@ -204,4 +205,29 @@ pub fn documents(text: &str) -> (Vec<Node>, Option<(usize, String)>) {
         }
     }
     (docs, None)
+}
+
+/// Line numbers as the rest of hardcheck counts them (a line ends at `\n`).
+/// YAML also ends a line at a bare `\r`, so where the text holds one, a
+/// parser position is mapped from its character index instead.
+pub struct LineMap {
+    /// Character indices of the `\n`s, when the text has a bare `\r`.
+    newlines: Option<Vec<usize>>,
+}
+
+impl LineMap {
+    pub fn new(text: &str) -> LineMap {
+        let bare_cr =
+            text.as_bytes().iter().enumerate().any(|(i, &b)| b == b'\r' && text.as_bytes().get(i + 1) != Some(&b'\n'));
+        let newlines = bare_cr.then(|| text.chars().enumerate().filter(|(_, c)| *c == '\n').map(|(i, _)| i).collect());
+        LineMap { newlines }
+    }
+
+    /// The 1-based line of `m`.
+    pub fn line(&self, m: &Marker) -> usize {
+        match &self.newlines {
+            None => m.line(),
+            Some(nl) => 1 + nl.partition_point(|&i| i < m.index()),
+        }
+    }
 }
