@@ -28,19 +28,28 @@ pub const SYMLINK_HOPS: usize = 40;
 // ------------------------------------------------------ following includes
 
 /// Bounds of one include-following read of a configuration
-/// (`sources::include`): how deep includes nest, how many files and bytes
-/// one configuration (a main file and everything it pulls in) may read.
+/// (`sources::include`): how deep includes nest, how many files, bytes and
+/// lines one configuration (a main file and everything it pulls in) may
+/// read. A file read again (the same drop-in directory included twice)
+/// counts again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Includes {
     pub depth: usize,
     pub files: usize,
     pub bytes: u64,
+    pub lines: usize,
 }
 
-/// The default include bounds (sshd's `READCONF_MAX_DEPTH` is 16 as well).
-pub const INCLUDES: Includes = Includes { depth: 16, files: 512, bytes: 8 * 1024 * 1024 };
+/// The default include bounds (sshd's `READCONF_MAX_DEPTH` is 16 as well);
+/// 250,000 lines leave room for 2,000 nginx sites with their snippets.
+pub const INCLUDES: Includes = Includes { depth: 16, files: 512, bytes: 8 * 1024 * 1024, lines: 250_000 };
+/// Lines of a MySQL or Redis configuration: real ones are a few thousand
+/// lines with comments (Debian's redis.conf about 2,300); beyond, every line
+/// is a setting that each check's facts would carry (the long fuzz run
+/// reached 1.5 GB with one `!includedir` repeated 80 times).
+pub const SMALL_CONFIG_LINES: usize = 20_000;
 /// MySQL/MariaDB option files: `my_default.c` stops at 10 levels.
-pub const MYSQL_INCLUDES: Includes = Includes { depth: 10, ..INCLUDES };
+pub const MYSQL_INCLUDES: Includes = Includes { depth: 10, lines: SMALL_CONFIG_LINES, ..INCLUDES };
 /// PostgreSQL: `CONF_FILE_MAX_DEPTH` (guc.h) is 10; also for pg_hba.conf
 /// inclusions and `@file` lists.
 pub const POSTGRESQL_INCLUDES: Includes = Includes { depth: 10, ..INCLUDES };
@@ -49,7 +58,7 @@ pub const POSTGRESQL_INCLUDES: Includes = Includes { depth: 10, ..INCLUDES };
 /// /etc as sudoers each time).
 pub const SUDOERS_INCLUDES: Includes = Includes { depth: 8, bytes: 1024 * 1024, ..INCLUDES };
 /// Redis `include` nesting followed.
-pub const REDIS_INCLUDES: Includes = Includes { depth: 10, ..INCLUDES };
+pub const REDIS_INCLUDES: Includes = Includes { depth: 10, lines: SMALL_CONFIG_LINES, ..INCLUDES };
 /// PAM: `PAM_SUBSTACK_MAX_LEVEL` in libpam.
 pub const PAM_LEVELS: usize = 16;
 /// PAM services, rules of every stack, and files read in one scan.

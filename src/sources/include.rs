@@ -42,6 +42,7 @@ pub struct Includes<'r> {
     /// Every file read, in the order read (as named, not resolved).
     files: Vec<String>,
     bytes: u64,
+    lines: usize,
     unreadable: Vec<ReadError>,
     /// Keys a collector asked [`Includes::first_time`] about.
     seen: std::collections::HashSet<String>,
@@ -55,6 +56,7 @@ impl<'r> Includes<'r> {
             chain: Vec::new(),
             files: Vec::new(),
             bytes: 0,
+            lines: 0,
             unreadable: Vec::new(),
             seen: Default::default(),
         }
@@ -71,10 +73,17 @@ impl<'r> Includes<'r> {
         if self.chain.contains(&key) {
             return Err(Skip::Loop);
         }
-        if self.files.len() >= self.bounds.files || self.bytes >= self.bounds.bytes {
+        if self.files.len() >= self.bounds.files || self.bytes >= self.bounds.bytes || self.lines >= self.bounds.lines {
             return Err(Skip::TooMany);
         }
         let file = self.reader.read_text(path).map_err(Skip::Read)?;
+        let lines = file.text.lines().count();
+        // The file that would cross the line bound is not read at all.
+        if self.lines + lines > self.bounds.lines {
+            self.lines = self.bounds.lines;
+            return Err(Skip::TooMany);
+        }
+        self.lines += lines;
         self.bytes = self.bytes.saturating_add(file.text.len() as u64);
         self.files.push(path.to_string());
         self.chain.push(key);
@@ -144,8 +153,8 @@ impl<'r> Includes<'r> {
             Skip::Loop => "include loop (the file includes itself)".to_string(),
             Skip::TooDeep => format!("not read: includes nested deeper than {} levels", self.bounds.depth),
             Skip::TooMany => format!(
-                "not read: more than {} files or {} bytes in one configuration",
-                self.bounds.files, self.bounds.bytes
+                "not read: more than {} files, {} bytes or {} lines in one configuration",
+                self.bounds.files, self.bounds.bytes, self.bounds.lines
             ),
         };
         Some(ReadError::Io { path: path.to_string(), message })
@@ -240,7 +249,7 @@ mod tests {
         assert_eq!(inc.files(), ["/etc/a.conf", "/etc/b.conf", "/etc/d/1.conf", "/etc/d/2.conf"]);
         // A file included twice from different places is read twice, but
         // the bounds hold.
-        let mut inc = Includes::new(&r, limits::Includes { depth: 0, files: 1, bytes: 1 << 20 });
+        let mut inc = Includes::new(&r, limits::Includes { depth: 0, files: 1, bytes: 1 << 20, lines: 1000 });
         let (mut out, mut skips) = (Vec::new(), Vec::new());
         load(&mut inc, "/etc/a.conf", 0, &mut out, &mut skips);
         assert_eq!(out, ["1"]);

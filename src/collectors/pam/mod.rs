@@ -66,8 +66,12 @@ const MAX_SERVICES: usize = limits::PAM_SERVICES;
 /// Most rules kept per flattened stack.
 const MAX_ENTRIES: usize = limits::PAM_RULES;
 /// Include bounds of one service's stack.
-const STACK_BOUNDS: limits::Includes =
-    limits::Includes { depth: limits::PAM_LEVELS, files: limits::PAM_FILES, bytes: limits::PAM_BYTES };
+const STACK_BOUNDS: limits::Includes = limits::Includes {
+    depth: limits::PAM_LEVELS,
+    files: limits::PAM_FILES,
+    bytes: limits::PAM_BYTES,
+    ..limits::INCLUDES
+};
 
 struct Loader<'a> {
     scan: &'a Reader,
