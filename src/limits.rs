@@ -57,6 +57,11 @@ pub const POSTGRESQL_INCLUDES: Includes = Includes { depth: 10, ..INCLUDES };
 /// real policy is a few KB; `#includedir /etc` repeated reads every file of
 /// /etc as sudoers each time).
 pub const SUDOERS_INCLUDES: Includes = Includes { depth: 8, bytes: 1024 * 1024, ..INCLUDES };
+/// Directives of one Redis configuration (includes expanded), and users of
+/// one ACL file: Debian's redis.conf sets about 100; each directive is an
+/// entry every Redis check carries (the long fuzz run: one line repeated
+/// 12,000 times, 185 MB).
+pub const REDIS_DIRECTIVES: usize = 4_000;
 /// Redis `include` nesting followed.
 pub const REDIS_INCLUDES: Includes = Includes { depth: 10, lines: SMALL_CONFIG_LINES, ..INCLUDES };
 /// PAM: `PAM_SUBSTACK_MAX_LEVEL` in libpam.
@@ -70,11 +75,26 @@ pub const PAM_BYTES: u64 = 8 * 1024 * 1024;
 /// Longest INI section name or sshd `Match` criteria: each setting under it
 /// carries it, so a longer one is malformed rather than copied per line.
 pub const CONFIG_NAME_BYTES: usize = 4096;
+/// Include directives (globs expanded and files asked for, a loop or a
+/// bound included) one configuration may follow: 2,000 nginx sites with a
+/// few snippets each stay well under; a file of thousands of `include *`
+/// lines read again and again (the long fuzz run: 1,757 Apache
+/// `IncludeOptional *` lines, 8.7 s and 1.6 GB) stops here.
+pub const INCLUDE_DIRECTIVES: usize = 20_000;
+/// Notes (syntax errors, includes not read) one configuration keeps: the
+/// same note is kept once, and past this many the rest are counted in a
+/// last note.
+pub const CONFIG_NOTES: usize = 256;
 /// Deepest block nesting of nginx and Apache configurations.
 pub const CONFIG_NESTING: usize = 64;
 
 // ---------------------------------------------------- structured documents
 
+/// Values (leaves) one YAML/JSON/TOML configuration file may hold: each
+/// becomes an entry `{path, line, key, value}` that the checks reading it
+/// carry (the long fuzz run: one `daemon.json` line of 236,000 strings took
+/// 1.8 GB and 10 s). A larger file is not judged, with the reason.
+pub const DOCUMENT_LEAVES: usize = 10_000;
 /// Nodes one YAML/JSON file may expand to (aliases included: no billion laughs).
 pub const DOCUMENT_NODES: usize = 1_000_000;
 /// Deepest nesting of a YAML/JSON document.
@@ -106,6 +126,12 @@ pub const META_WALK_ENTRIES: usize = 500_000;
 pub const META_WALK_KEPT: usize = 10_000;
 /// Default depth of a `walk` file source.
 pub const META_WALK_DEPTH: usize = 12;
+/// Credentials (service passwords, env variables, tokens) judged in one
+/// scan: a real host has dozens; a file of thousands of password variables
+/// would carry each one, with its verdict, into every check's facts (the
+/// long fuzz run: 19,000 lines of one `.env`, 190 MB). The rest are not
+/// judged, and the checks say so.
+pub const CREDENTIALS: usize = 2_000;
 /// Env and compose files under the app paths (credentials).
 pub const CREDENTIALS_WALK: Walk = Walk { depth: 6, entries: 100_000, files: 500 };
 /// SQL scripts under the app paths.

@@ -104,6 +104,15 @@ fn service_of(kind: &str) -> &'static str {
     }
 }
 
+/// Which service an input path belongs to (for an unreadable one).
+fn service_of_path(path: &str) -> &'static str {
+    ["redis", "grafana", "rabbitmq", "tomcat"]
+        .into_iter()
+        .find(|s| path.contains(s))
+        .or_else(|| ["mysql", "mariadb", "my.cnf"].iter().any(|s| path.contains(s)).then_some("mysql"))
+        .unwrap_or("app")
+}
+
 fn describe_service(s: &str) -> &'static str {
     match s {
         "redis" => "no Redis configuration",
@@ -123,6 +132,11 @@ pub fn run(f: &Facts, params: &CredentialParams) -> Result<Outcome, Unavailable>
     let present: Vec<&str> = facts["present"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
     let services: Vec<&str> = kinds.iter().map(|k| service_of(k)).collect();
     if !services.iter().any(|s| present.contains(s)) {
+        // Nothing of the service was read: an input of it that could not be
+        // read (a FIFO, a file over the line bound) is the reason, not "none".
+        if let Some(e) = fact.unreadable.iter().find(|e| services.contains(&service_of_path(e.path()))) {
+            return Err(Unavailable::Unreadable(e.clone()));
+        }
         let why = services.first().map(|s| describe_service(s)).unwrap_or("no credentials to judge");
         return Err(Unavailable::NotFound(why.to_string()));
     }

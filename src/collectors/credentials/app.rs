@@ -8,6 +8,7 @@ use super::{Class, Collector, Found, APP_DEFAULTS, GRAFANA_DEFAULTS, RABBIT_DEFA
 use crate::collectors::app_env::{is_reference, AppEnv, Form, VarSet};
 use crate::sources::text::percent_decode;
 use regex::Regex;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 /// Keys of JWT and session signing secrets.
@@ -86,15 +87,27 @@ fn judge_vars(c: &mut Collector, set: &VarSet) {
         Form::Env => "env",
         _ => "compose-env",
     };
+    // Each key's last occurrence (index and value) and the keys set with a
+    // value, indexed once: a lookup per variable keeps a file of many
+    // variables linear (a scan through every variable was quadratic).
+    let mut last: HashMap<String, (usize, Option<&str>)> = HashMap::new();
+    let mut valued: HashSet<String> = HashSet::new();
+    for (i, v) in vars.iter().enumerate() {
+        let key = v.key.to_ascii_uppercase();
+        if v.value.is_some() {
+            valued.insert(key.clone());
+        }
+        last.insert(key, (i, v.value.as_deref()));
+    }
     let sibling = |suffixes: &[&str], prefix: &str| -> Option<String> {
-        vars.iter()
-            .rev()
-            .find(|v| suffixes.iter().any(|s| v.key.eq_ignore_ascii_case(&format!("{prefix}{s}"))))
-            .and_then(|v| v.value.clone())
+        suffixes
+            .iter()
+            .filter_map(|s| last.get(&format!("{prefix}{s}").to_ascii_uppercase()))
+            .max_by_key(|(i, _)| *i)
+            .and_then(|(_, v)| v.map(str::to_string))
             .filter(|v| !is_reference(v))
     };
-    let has_file_sibling =
-        |key: &str| vars.iter().any(|v| v.key.eq_ignore_ascii_case(&format!("{key}_FILE")) && v.value.is_some());
+    let has_file_sibling = |key: &str| valued.contains(&format!("{key}_FILE"));
     for v in vars {
         let shown = |masked: &str| match form {
             Form::Env => format!("{}={masked}", v.key),

@@ -533,6 +533,15 @@ pub fn collect(i: &Inputs) -> (Value, Vec<ReadError>) {
     tomcat(&mut c, i.tomcat);
     mysql(&mut c, i.mysql, i.mysql_clients);
     app::app(&mut c, i.app);
+    if let Some(first) = c.found.get(crate::limits::CREDENTIALS) {
+        let message = format!(
+            "more than {} credentials in one scan: the rest (from line {} on) are not judged",
+            crate::limits::CREDENTIALS,
+            first.line.unwrap_or(1)
+        );
+        c.unreadable.push(ReadError::Limit { path: first.path.clone(), message });
+        c.found.truncate(crate::limits::CREDENTIALS);
+    }
     let entries: Vec<Value> = c.found.iter().map(Found::fact).collect();
     let unreadable: Vec<Value> = c.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
     let mut files = c.files;
