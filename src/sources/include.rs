@@ -43,6 +43,8 @@ pub struct Includes<'r> {
     files: Vec<String>,
     bytes: u64,
     lines: usize,
+    /// Include directives followed ([`limits::INCLUDE_DIRECTIVES`]).
+    attempts: usize,
     unreadable: Vec<ReadError>,
     /// Keys a collector asked [`Includes::first_time`] about.
     seen: std::collections::HashSet<String>,
@@ -57,6 +59,7 @@ impl<'r> Includes<'r> {
             files: Vec::new(),
             bytes: 0,
             lines: 0,
+            attempts: 0,
             unreadable: Vec::new(),
             seen: Default::default(),
         }
@@ -66,6 +69,10 @@ impl<'r> Includes<'r> {
     /// to `f`; the file stays on the include chain while `f` runs, so that
     /// an include of it from within is a [`Skip::Loop`].
     pub fn read<T>(&mut self, path: &str, depth: usize, f: impl FnOnce(&mut Self, TextFile) -> T) -> Result<T, Skip> {
+        self.attempts += 1;
+        if self.exhausted() {
+            return Err(Skip::TooMany);
+        }
         if depth > self.bounds.depth {
             return Err(Skip::TooDeep);
         }
@@ -105,9 +112,21 @@ impl<'r> Includes<'r> {
     }
 
     /// The paths a pattern names: a glob's matches in name order
-    /// (unreadable directories recorded), or the path itself.
-    pub fn expand(&self, pattern: &str) -> Vec<String> {
+    /// (unreadable directories recorded), or the path itself. Past the bound
+    /// on include directives the pattern is not expanded (its read then
+    /// stops on the bound).
+    pub fn expand(&mut self, pattern: &str) -> Vec<String> {
+        self.attempts += 1;
+        if self.exhausted() {
+            return vec![pattern.to_string()];
+        }
         self.reader.expand(pattern)
+    }
+
+    /// Whether the configuration followed more include directives than
+    /// [`limits::INCLUDE_DIRECTIVES`].
+    fn exhausted(&self) -> bool {
+        self.attempts > limits::INCLUDE_DIRECTIVES
     }
 
     /// The entries of an included directory, in name (byte) order.
@@ -152,12 +171,20 @@ impl<'r> Includes<'r> {
             Skip::Read(e) => return Some(e),
             Skip::Loop => "include loop (the file includes itself)".to_string(),
             Skip::TooDeep => format!("not read: includes nested deeper than {} levels", self.bounds.depth),
-            Skip::TooMany => format!(
-                "not read: more than {} files, {} bytes or {} lines in one configuration",
-                self.bounds.files, self.bounds.bytes, self.bounds.lines
-            ),
+            Skip::TooMany => return Some(ReadError::Limit { path: path.to_string(), message: self.bound_reached() }),
         };
         Some(ReadError::Io { path: path.to_string(), message })
+    }
+
+    /// Why a file was not read on [`Skip::TooMany`].
+    pub fn bound_reached(&self) -> String {
+        format!(
+            "not read: more than {} files, {} bytes, {} lines or {} include directives in one configuration",
+            self.bounds.files,
+            self.bounds.bytes,
+            self.bounds.lines,
+            limits::INCLUDE_DIRECTIVES
+        )
     }
 
     /// The files read so far, in order.
@@ -178,6 +205,38 @@ impl<'r> Includes<'r> {
     /// The files read and what could not be read.
     pub fn finish(self) -> (Vec<String>, Vec<ReadError>) {
         (self.files, self.unreadable)
+    }
+}
+
+/// The notes of one configuration (syntax errors, includes not read), as
+/// `{path, line, detail}` items: each note kept once, at most
+/// [`limits::CONFIG_NOTES`], the rest counted in a last note.
+#[derive(Debug, Default)]
+pub struct Notes {
+    items: Vec<serde_json::Value>,
+    seen: std::collections::HashSet<(String, Option<usize>, String)>,
+    dropped: usize,
+}
+
+impl Notes {
+    pub fn push(&mut self, path: &str, line: Option<usize>, msg: String) {
+        if self.items.len() >= limits::CONFIG_NOTES {
+            self.dropped += 1;
+            return;
+        }
+        if self.seen.insert((path.to_string(), line, msg.clone())) {
+            self.items.push(serde_json::Value::Object(super::item(Some(path), line, msg)));
+        }
+    }
+
+    /// The notes kept, and one counting those left out.
+    pub fn finish(mut self) -> Vec<serde_json::Value> {
+        if self.dropped > 0 {
+            let msg =
+                format!("{} more notes not kept (at most {} per configuration)", self.dropped, limits::CONFIG_NOTES);
+            self.items.push(serde_json::Value::Object(super::item(None, None, msg)));
+        }
+        self.items
     }
 }
 
@@ -256,6 +315,18 @@ mod tests {
         assert!(skips.iter().all(|(_, s)| *s == Skip::TooDeep), "{skips:?}");
         let e = inc.skip_error("/etc/x", Skip::TooMany).unwrap();
         assert!(e.to_string().contains("more than 1 files"), "{e}");
+        // Include directives are bounded too: a file of `include` lines of
+        // itself read again and again stops on the bound.
+        let many = "include self.conf\n".repeat(15_000);
+        let (_d, r) = reader(&[("/etc/self.conf", many.as_str())]);
+        let mut inc = Includes::new(&r, limits::INCLUDES);
+        let (mut out, mut skips) = (Vec::new(), Vec::new());
+        load(&mut inc, "/etc/self.conf", 0, &mut out, &mut skips);
+        let loops = skips.iter().filter(|(_, s)| *s == Skip::Loop).count();
+        assert_eq!(skips.len(), 15_000);
+        // Each line expands a pattern and asks for a file: two directives.
+        assert_eq!(loops, limits::INCLUDE_DIRECTIVES / 2 - 1);
+        assert_eq!(skips.iter().filter(|(_, s)| *s == Skip::TooMany).count(), 15_000 - loops);
         assert_eq!(inc.skip_error("/etc/x", Skip::Read(ReadError::NotFound { path: "/etc/x".into() })), None);
     }
 

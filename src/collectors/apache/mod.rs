@@ -32,7 +32,7 @@ pub use analyse::{ssl_protocols, Analysis};
 
 use super::webtls::{self, Listen};
 use crate::limits;
-use crate::sources::include::{Includes, Skip};
+use crate::sources::include::{Includes, Notes, Skip};
 use crate::sources::{item, Reader};
 use crate::target::{self, ReadError};
 use serde_json::{json, Map, Value};
@@ -189,12 +189,12 @@ pub fn parse_text(path: &str, text: &str) -> (Vec<Node>, Vec<(usize, String)>) {
 /// Reads the configuration with its includes expanded in place.
 struct Loader {
     root: String,
-    notes: Vec<Value>,
+    notes: Notes,
 }
 
 impl Loader {
     fn note(&mut self, path: &str, line: usize, msg: String) {
-        self.notes.push(Value::Object(item(Some(path), Some(line), msg)));
+        self.notes.push(path, Some(line), msg);
     }
 
     fn load(&mut self, inc: &mut Includes, path: &str, depth: usize) -> Result<Vec<Node>, Skip> {
@@ -251,7 +251,9 @@ impl Loader {
                     format!("Include {p} not read: include cycle or nesting deeper than {}", bound.depth),
                 ),
                 Err(Skip::TooMany) => {
-                    self.note(&n.path, n.line, format!("Include {p} not read: more than {} files", bound.files))
+                    let why = inc.bound_reached();
+                    self.note(&n.path, n.line, format!("Include {p} {why}"));
+                    inc.record_skip(&p, Skip::TooMany);
                 }
                 Err(skip) if skip.is_not_found() => {
                     if !optional {
@@ -323,7 +325,7 @@ pub fn read(r: &Reader) -> Config {
     let Some((main, root)) = found else { return cfg };
     cfg.main = Some(main.to_string());
     let mut inc = Includes::new(r, limits::INCLUDES);
-    let mut ld = Loader { root: root.to_string(), notes: Vec::new() };
+    let mut ld = Loader { root: root.to_string(), notes: Notes::default() };
     let tree = match ld.load(&mut inc, main, 0) {
         Ok(t) => t,
         Err(skip) => {
@@ -334,7 +336,7 @@ pub fn read(r: &Reader) -> Config {
     let (files, unreadable) = inc.finish();
     cfg.files = files;
     cfg.unreadable.extend(unreadable);
-    cfg.notes = ld.notes;
+    cfg.notes = ld.notes.finish();
     cfg.server_root = ld.root;
     cfg.analysis = analyse::analyse(main, &tree);
     cfg

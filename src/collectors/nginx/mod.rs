@@ -35,7 +35,7 @@ pub use analyse::{version_of, Analysis};
 use super::packages::Packages;
 use super::webtls::{self, Listen};
 use crate::limits;
-use crate::sources::include::{Includes, Skip};
+use crate::sources::include::{Includes, Notes, Skip};
 use crate::sources::{item, Reader};
 use crate::target::{self, ReadError};
 use serde_json::{json, Map, Value};
@@ -285,12 +285,12 @@ fn parse_tokens(path: &str, toks: &[(Tok, usize)], errors: &mut Vec<(usize, Stri
 /// Reads the configuration with its includes expanded in place.
 struct Loader {
     prefix: String,
-    notes: Vec<Value>,
+    notes: Notes,
 }
 
 impl Loader {
     fn note(&mut self, path: &str, line: Option<usize>, msg: String) {
-        self.notes.push(Value::Object(item(Some(path), line, msg)));
+        self.notes.push(path, line, msg);
     }
 
     /// Read and parse one file, expanding its includes.
@@ -327,7 +327,9 @@ impl Loader {
                     self.note(&d.path, Some(d.line), format!("include {p} not read again: include cycle"))
                 }
                 Err(Skip::TooMany) => {
-                    self.note(&d.path, Some(d.line), format!("include {p} not read: more than {} files", bound.files))
+                    let why = inc.bound_reached();
+                    self.note(&d.path, Some(d.line), format!("include {p} {why}"));
+                    inc.record_skip(&p, Skip::TooMany);
                 }
                 Err(skip) if skip.is_not_found() => {
                     self.note(&d.path, Some(d.line), format!("include {p}: file not found"))
@@ -394,7 +396,7 @@ pub fn read(r: &Reader, packages: &Packages) -> Config {
     let Some(main) = cfg.main.clone() else { return cfg };
     cfg.prefix = main.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_else(|| "/".into());
     let mut inc = Includes::new(r, limits::INCLUDES);
-    let mut ld = Loader { prefix: cfg.prefix.clone(), notes: Vec::new() };
+    let mut ld = Loader { prefix: cfg.prefix.clone(), notes: Notes::default() };
     match ld.load(&mut inc, &main, 0) {
         Ok(t) => cfg.tree = t,
         Err(skip) => inc.record_skip(&main, skip),
@@ -402,7 +404,7 @@ pub fn read(r: &Reader, packages: &Packages) -> Config {
     let (files, unreadable) = inc.finish();
     cfg.files = files;
     cfg.unreadable.extend(unreadable);
-    cfg.notes = ld.notes;
+    cfg.notes = ld.notes.finish();
     cfg.version = version_of(packages);
     cfg.analysis = analyse::analyse(&cfg);
     cfg
