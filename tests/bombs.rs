@@ -232,6 +232,30 @@ fn hundred_thousand_line_files() {
     assert!(reasons.contains("accounts.") && reasons.contains("databases.redis"), "{reasons}");
 }
 
+/// One line of 236,000 JSON strings (the long fuzz run: a `daemon.json` of
+/// 944 KB took 1.8 GB and 15 s, an IAM policy 277 MB): past 10,000 values
+/// a configuration document is not judged, with the reason.
+#[test]
+fn documents_with_too_many_values() {
+    let d = tree();
+    let strings = vec!["\"x\""; 236_000].join(",");
+    let mut largest =
+        write(d.path(), "etc/docker/daemon.json", format!("{{\"hosts\": [{strings}], \"debug\": true}}\n"));
+    largest = largest.max(write(
+        d.path(),
+        "srv/infra/policy.json",
+        format!("{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Action\":[{strings}],\"Resource\":\"*\"}}]}}\n"),
+    ));
+    let r = scan("document-values", d.path(), &[]);
+    assert_bounded("document-values", &r, largest);
+    let reasons = r.reasons();
+    let docker = reasons.lines().find(|l| l.contains("network.docker-api-tcp"));
+    assert!(
+        docker.is_some_and(|l| l.contains("/etc/docker/daemon.json") && l.contains("more than 10000 values")),
+        "{reasons}"
+    );
+}
+
 /// Deep `apt.conf` scopes under the line bound: the file is malformed at
 /// the nesting bound (a scope's name holds all its parents').
 #[test]

@@ -89,7 +89,18 @@ fn attach(stack: &mut [Frame], v: Value) -> Option<Value> {
     }
 }
 
-/// Parse the first YAML/JSON document: the tree, and one entry per leaf.
+/// More values (leaves) than a configuration of this kind holds: the file
+/// is not judged, and the check says why.
+fn too_many_leaves(f: &TextFile) -> Unavailable {
+    let message = format!(
+        "more than {} values in one document (a configuration file holds a few hundred): not judged",
+        crate::limits::DOCUMENT_LEAVES
+    );
+    Unavailable::Unreadable(crate::target::ReadError::Limit { path: f.path.clone(), message })
+}
+
+/// Parse the first YAML/JSON document: the tree, and one entry per leaf
+/// (at most [`crate::limits::DOCUMENT_LEAVES`]).
 pub(crate) fn yaml(f: &TextFile) -> Result<(Value, Vec<Map<String, Value>>), Unavailable> {
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Value> = HashMap::new();
@@ -124,6 +135,9 @@ pub(crate) fn yaml(f: &TextFile) -> Result<(Value, Vec<Map<String, Value>>), Una
                 }
                 let is_value = matches!(stack.last(), Some(Frame::Map(_, Some(_), _)) | Some(Frame::Seq(..)));
                 if is_value || stack.is_empty() {
+                    if leaves.len() >= crate::limits::DOCUMENT_LEAVES {
+                        return Err(too_many_leaves(f));
+                    }
                     leaves.push((path_now(&stack), line, val.clone()));
                 }
                 if let Some(r) = attach(&mut stack, val) {
@@ -137,6 +151,9 @@ pub(crate) fn yaml(f: &TextFile) -> Result<(Value, Vec<Map<String, Value>>), Una
                     return Err(malformed(f, line, "aliases expand beyond the node limit"));
                 }
                 if matches!(stack.last(), Some(Frame::Map(_, Some(_), _)) | Some(Frame::Seq(..))) {
+                    if leaves.len() >= crate::limits::DOCUMENT_LEAVES {
+                        return Err(too_many_leaves(f));
+                    }
                     leaves.push((path_now(&stack), line, val.clone()));
                 }
                 if let Some(r) = attach(&mut stack, val) {
@@ -224,21 +241,26 @@ pub(crate) fn toml(f: &TextFile) -> Result<(Value, Vec<Map<String, Value>>), Una
         malformed(f, line, e.message().to_string())
     })?;
     let mut entries = Vec::new();
+    // Byte offsets of the newlines: a key's line by binary search (counting
+    // from the start for every key was quadratic in the file's size).
+    let newlines: Vec<usize> = f.text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i).collect();
+    let line_of = |offset: usize| 1 + newlines.partition_point(|&i| i < offset);
 
-    fn walk(
-        f: &TextFile,
-        v: &DeValue<'_>,
-        line: usize,
-        path: &mut Vec<String>,
-        out: &mut Vec<Map<String, Value>>,
-    ) -> Value {
+    struct Walk<'a, L: Fn(usize) -> usize> {
+        f: &'a TextFile,
+        line_of: L,
+        out: Vec<Map<String, Value>>,
+        full: bool,
+    }
+
+    fn walk<L: Fn(usize) -> usize>(w: &mut Walk<'_, L>, v: &DeValue<'_>, line: usize, path: &mut Vec<String>) -> Value {
         match v {
             DeValue::Table(t) => {
                 let mut m = Map::new();
                 for (k, val) in t.iter() {
                     path.push(k.get_ref().to_string());
-                    let l = line_at(&f.text, k.span().start);
-                    m.insert(k.get_ref().to_string(), walk(f, val.get_ref(), l, path, out));
+                    let l = (w.line_of)(k.span().start);
+                    m.insert(k.get_ref().to_string(), walk(w, val.get_ref(), l, path));
                     path.pop();
                 }
                 Value::Object(m)
@@ -247,8 +269,8 @@ pub(crate) fn toml(f: &TextFile) -> Result<(Value, Vec<Map<String, Value>>), Una
                 let mut items = Vec::new();
                 for (i, val) in a.iter().enumerate() {
                     path.push(format!("[{i}]"));
-                    let l = line_at(&f.text, val.span().start);
-                    items.push(walk(f, val.get_ref(), l, path, out));
+                    let l = (w.line_of)(val.span().start);
+                    items.push(walk(w, val.get_ref(), l, path));
                     path.pop();
                 }
                 Value::Array(items)
@@ -271,15 +293,24 @@ pub(crate) fn toml(f: &TextFile) -> Result<(Value, Vec<Map<String, Value>>), Una
                     DeValue::Datetime(d) => Value::String(d.to_string()),
                     _ => Value::Null,
                 };
+                if w.out.len() >= crate::limits::DOCUMENT_LEAVES {
+                    w.full = true;
+                    return value;
+                }
                 let key = dotted(path);
-                let mut m = item(Some(&f.path), Some(line), format!("{key} = {}", display(&value)));
+                let mut m = item(Some(&w.f.path), Some(line), format!("{key} = {}", display(&value)));
                 m.insert("key".into(), key.into());
                 m.insert("value".into(), value.clone());
-                out.push(m);
+                w.out.push(m);
                 value
             }
         }
     }
-    let doc = walk(f, &DeValue::Table(table.get_ref().clone()), 1, &mut Vec::new(), &mut entries);
+    let mut w = Walk { f, line_of, out: Vec::new(), full: false };
+    let doc = walk(&mut w, &DeValue::Table(table.get_ref().clone()), 1, &mut Vec::new());
+    if w.full {
+        return Err(too_many_leaves(f));
+    }
+    entries.extend(w.out);
     Ok((doc, entries))
 }
