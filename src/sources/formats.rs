@@ -79,8 +79,13 @@ fn unquote(v: &str) -> &str {
 }
 
 fn lines(spec: &FileSource, f: &TextFile, out: &mut Vec<Map<String, Value>>) {
+    let words: Vec<Vec<u8>> = spec.grep.iter().map(|w| w.to_ascii_lowercase().into_bytes()).collect();
+    let wanted = |line: &str| {
+        words.is_empty()
+            || words.iter().any(|w| line.as_bytes().windows(w.len()).any(|win| win.eq_ignore_ascii_case(w)))
+    };
     for (i, line) in f.text.lines().enumerate() {
-        if line.trim().is_empty() || is_comment(spec, line) {
+        if line.trim().is_empty() || is_comment(spec, line) || !wanted(line) {
             continue;
         }
         let mut m = item(Some(&f.path), Some(i + 1), line.trim());

@@ -107,6 +107,12 @@ pub struct FileSource {
     /// keeps memory flat on large trees.
     #[serde(default)]
     pub only: Vec<String>,
+    /// `lines`: keep only the lines that contain one of these strings
+    /// (ASCII case-insensitive). A check that looks for a few words keeps
+    /// its facts, and its memory, in proportion to the matching lines, not
+    /// to every line of every file it reads.
+    #[serde(default)]
+    pub grep: Vec<String>,
 }
 
 impl FileSource {
@@ -135,6 +141,12 @@ impl FileSource {
             if p.len() != 1 || !p[0].starts_with("/etc/") || p[0].contains(['*', '?', '[']) {
                 return Err("format systemd takes one path under /etc (e.g. /etc/systemd/journald.conf)".into());
             }
+        }
+        if !self.grep.is_empty() && self.format != Format::Lines {
+            return Err("`grep` only applies to format lines".into());
+        }
+        if self.grep.iter().any(String::is_empty) {
+            return Err("`grep` holds an empty string (it would keep every line)".into());
         }
         if !self.only.is_empty() && self.format != Format::Walk {
             return Err("`only` only applies to format walk".into());
