@@ -61,7 +61,7 @@ pub const SUDOERS_INCLUDES: Includes = Includes { depth: 8, bytes: 1024 * 1024, 
 /// one ACL file: Debian's redis.conf sets about 100; each directive is an
 /// entry every Redis check carries (the long fuzz run: one line repeated
 /// 12,000 times, 185 MB).
-pub const REDIS_DIRECTIVES: usize = 4_000;
+pub const REDIS_DIRECTIVES: usize = 2_000;
 /// Redis `include` nesting followed.
 pub const REDIS_INCLUDES: Includes = Includes { depth: 10, lines: SMALL_CONFIG_LINES, ..INCLUDES };
 /// PAM: `PAM_SUBSTACK_MAX_LEVEL` in libpam.

@@ -198,6 +198,15 @@ fn read_file(inc: &mut Includes, path: &str, depth: usize, out: &mut Vec<Directi
             if args.is_empty() {
                 continue;
             }
+            if out.len() >= limits::REDIS_DIRECTIVES {
+                let message = format!(
+                    "more than {} directives in one Redis configuration: the rest (from line {}) not read",
+                    limits::REDIS_DIRECTIVES,
+                    i + 1
+                );
+                inc.record(ReadError::Limit { path: path.to_string(), message });
+                return;
+            }
             let name = args.remove(0);
             let key = name.to_ascii_lowercase();
             if key == "include" {
@@ -230,6 +239,15 @@ fn read_aclfile(r: &Reader, path: &str, unreadable: &mut Vec<ReadError>) -> AclF
                     continue;
                 }
                 let Some(mut args) = split_args(t) else { continue };
+                if acl.users.len() >= limits::REDIS_DIRECTIVES {
+                    let message = format!(
+                        "more than {} users in one ACL file: the rest (from line {}) not read",
+                        limits::REDIS_DIRECTIVES,
+                        i + 1
+                    );
+                    unreadable.push(ReadError::Limit { path: path.to_string(), message });
+                    break;
+                }
                 if args.first().is_some_and(|d| d.eq_ignore_ascii_case("user")) && args.len() >= 2 {
                     let name = args.remove(0);
                     acl.users.push(Directive {
