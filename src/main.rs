@@ -100,7 +100,7 @@ struct ScanArgs {
     #[arg(long, value_name = "OS/ARCH", requires = "image")]
     platform: Option<String>,
     /// Profile name (baseline, server, container, strict, cis-…) or path to a profile TOML
-    /// (default baseline; container when a live scan runs inside a container).
+    /// (default baseline; container for --image and when a live scan runs inside a container).
     #[arg(long)]
     profile: Option<String>,
     /// Also judge this Dockerfile (Dockerfiles under the app paths are found).
@@ -253,7 +253,8 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let checks = load_checks(&args.checks)?;
     phases.mark("definitions");
     let container = container::of(target.as_ref());
-    let mut prof = profile::load(&container::profile_name(args.profile.as_deref(), container.as_ref()))?;
+    let default = container::default_profile(container.as_ref(), image.is_some());
+    let mut prof = profile::load(args.profile.as_deref().unwrap_or(default))?;
     let audit = Audit::prepare(&mut prof, args.waivers.as_deref(), args.baseline.as_deref())?;
     let plan = select(&prof, &checks, &args.only, &args.exclude)?;
     let docs = docs_of(&plan);
@@ -264,7 +265,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
         probe: !args.no_probe,
         db_urls: args.db.clone(),
         dockerfile: args.dockerfile.as_ref().map(|p| p.display().to_string()),
-        container: container.as_ref().filter(|_| args.profile.is_none()).map(|c| c.engine.clone()),
+        container: container.as_ref().map(|c| c.engine.clone()),
         passwords: args.passwords.or(prof.passwords).unwrap_or_default(),
         ..ScanOptions::default().with_cache(args.no_cache)
     };

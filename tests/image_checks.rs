@@ -1,10 +1,10 @@
-//! Image checks, Dockerfile checks and the build-gating recipes of
-//! docs/images.md, on an image built by real tools: umoci makes a base
+//! Image checks, Dockerfile checks and the build-gating recipes of the
+//! README, on an image built by real tools: umoci makes a base
 //! layer (ending with a `CMD` step, as base images do), sets a secret in
 //! `Env` and exposes Redis, and adds a layer "made by" `curl … | sh` that
 //! brings a setuid helper and an SSH misconfiguration; skopeo saves it as a
 //! docker-archive. The recipes' command lines are read from
-//! docs/images.md, so the page and the test cannot drift. Needs `umoci`,
+//! the README, so the page and the test cannot drift. Needs `umoci`,
 //! `skopeo`, root (fixture owners) and chroot (the Dockerfile-stage
 //! recipe runs the binary with the image's root as `/`).
 
@@ -94,13 +94,13 @@ fn the_table_names_the_layer_of_each_finding() {
     assert!(text.contains("/usr/local/bin/helper") && text.contains("layer 1 (sha256:"), "{text}");
 }
 
-/// The command line that follows `<!-- recipe: NAME -->` in docs/images.md
+/// The command line that follows `<!-- recipe: NAME -->` in README.md
 /// (the fenced block's line starting with `RUN hardcheck`/`hardcheck`),
 /// and the whole block.
 fn recipe(name: &str) -> (Vec<String>, String) {
-    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/images.md")).unwrap();
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let marker = format!("<!-- recipe: {name} -->");
-    let after = &doc[doc.find(&marker).unwrap_or_else(|| panic!("docs/images.md has no {marker}"))..];
+    let after = &doc[doc.find(&marker).unwrap_or_else(|| panic!("README.md has no {marker}"))..];
     let block: String = after.lines().skip(2).take_while(|l| !l.starts_with("```")).collect::<Vec<_>>().join("\n");
     let line = block.lines().map(|l| l.trim_start_matches("RUN ")).find(|l| l.starts_with("hardcheck ")).unwrap();
     (line.split_whitespace().map(str::to_string).collect(), block)
@@ -153,6 +153,18 @@ fn the_dockerfile_recipe_gates_inside_the_build_with_the_container_profile() {
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(stdout.contains("inside a container (docker): profile container"), "{stdout}");
     assert!(stderr.contains("gate failed") && stderr.contains("ssh.permit-root-login"), "{stderr}");
+    // With a profile of the user's choice, live-host-only checks still skip:
+    // the sockets seen from inside a build are the build's, not the host's.
+    let out = Command::new("chroot")
+        .arg(&root)
+        .args([&words[0], "scan", "--profile", "baseline", "--check", "network", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["profile"], "baseline");
+    let exposed = result(&report, "network.datastore-exposed");
+    assert_eq!(exposed["status"], "skip", "{exposed}");
+    assert!(exposed["message"].as_str().unwrap().contains("inside a container (docker)"), "{exposed}");
 }
 
 #[test]

@@ -103,8 +103,18 @@ fn has(set: &BTreeSet<Finding>, id: &str, path: &str, line: Option<u64>) -> bool
 
 #[test]
 fn every_archive_form_fails_like_the_unpacked_root() {
+    // The zstd form really has zstd layers (skopeo did not fall back to gzip).
+    let zstd_layout = built().join("zstd");
+    let index: Value = serde_json::from_slice(&std::fs::read(zstd_layout.join("index.json")).unwrap()).unwrap();
+    let digest = index["manifests"][0]["digest"].as_str().unwrap().replace(':', "/");
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(zstd_layout.join("blobs").join(digest)).unwrap()).unwrap();
+    let types: Vec<&str> =
+        manifest["layers"].as_array().unwrap().iter().map(|l| l["mediaType"].as_str().unwrap()).collect();
+    assert!(!types.is_empty() && types.iter().all(|t| t.ends_with("+zstd")), "{types:?}");
+    // The same profile on both sides (an image defaults to `container`).
     let rootfs = built().join("final/rootfs");
-    let (code, root, stderr) = scan(&["--root", rootfs.to_str().unwrap()]);
+    let (code, root, stderr) = scan(&["--root", rootfs.to_str().unwrap(), "--profile", "container"]);
     assert!(code == 0 || code == 1, "{stderr}");
     let want = failing(&root);
     // The misconfigurations of the second layer are found…
@@ -116,6 +126,7 @@ fn every_archive_form_fails_like_the_unpacked_root() {
         let (code, report, stderr) = scan(&["--image", &image(form)]);
         assert!(code == 0 || code == 1, "{form}: {stderr}");
         assert_eq!(report["target"]["kind"], "image", "{form}");
+        assert_eq!(report["profile"], "container", "{form}: an image is scanned with the container profile by default");
         let got = failing(&report);
         let (extra, missing): (Vec<_>, Vec<_>) = (got.difference(&want).collect(), want.difference(&got).collect());
         assert_eq!(got, want, "{form}: image-only {extra:?}, root-only {missing:?}");

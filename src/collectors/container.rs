@@ -70,13 +70,14 @@ pub fn of(t: &dyn Target) -> Option<Container> {
     }
 }
 
-/// The profile a scan uses: the one given, else `container` inside a
-/// container, else `baseline`.
-pub fn profile_name(given: Option<&str>, inside: Option<&Container>) -> String {
-    match (given, inside) {
-        (Some(p), _) => p.to_string(),
-        (None, Some(_)) => "container".into(),
-        (None, None) => "baseline".into(),
+/// The profile a scan uses when `--profile` is not given: `container` for
+/// an image and inside a container (no kernel, init or firewall of its
+/// own), else `baseline`.
+pub fn default_profile(inside: Option<&Container>, image: bool) -> &'static str {
+    if inside.is_some() || image {
+        "container"
+    } else {
+        "baseline"
     }
 }
 
