@@ -138,6 +138,33 @@ fn waivers_applied_expired_unused_and_gates() {
     assert_eq!(code, 1, "the same scan without waivers trips the gate");
 }
 
+/// A profile may name its own waivers file (relative to the profile): it
+/// applies like `--waivers`, and together with it.
+#[test]
+fn a_profile_names_its_waivers_file() {
+    let root = ssh_root(CONFIG);
+    let w = tempfile::tempdir().unwrap();
+    write(
+        w.path(),
+        "accepted.toml",
+        "[[waiver]]\ncheck = \"ssh.x11-forwarding\"\nreason = \"X display for an admin tool\"\nowner = \"ops\"\nexpires = 2099-12-31\n",
+    );
+    let profile =
+        write(w.path(), "team.toml", "name = \"team\"\nextends = \"baseline\"\nwaivers = \"accepted.toml\"\n");
+    let (_, report, stderr) = scan_json(root.path(), &["--check", "ssh", "--profile", &profile]);
+    assert_eq!(result(&report, "ssh.x11-forwarding")["waiver"]["owner"], "ops", "{stderr}");
+    assert!(result(&report, "ssh.root-login-disabled").get("waiver").is_none());
+    assert_eq!(report["summary"]["waived"], 1);
+    // Both the profile's file and the command line's apply.
+    let more = write(
+        w.path(),
+        "more.toml",
+        "[[waiver]]\ncheck = \"ssh.root-login-disabled\"\nreason = \"break-glass\"\nowner = \"sec\"\nexpires = 2099-12-31\n",
+    );
+    let (_, report, _) = scan_json(root.path(), &["--check", "ssh", "--profile", &profile, "--waivers", &more]);
+    assert_eq!(report["summary"]["waived"], 2);
+}
+
 #[test]
 fn malformed_waivers_are_usage_errors_with_file_and_line() {
     let root = ssh_root(CONFIG);
@@ -196,6 +223,44 @@ fn baseline_new_unchanged_fixed_and_line_shifts() {
     assert_eq!(code, 0, "old failures do not trip --fail-on-new: {stderr}");
     let (code, _, _) = scan_json(root.path(), &["--check", "ssh", "--fail-on", "low"]);
     assert_eq!(code, 1);
+}
+
+/// A baseline failure is "fixed" only when its check decided this time: a
+/// check that did not run (`--check`) or was skipped (its file could not be
+/// read) does not vouch that the failure is gone.
+#[test]
+fn failures_whose_checks_did_not_decide_are_not_fixed() {
+    let root = ssh_root(CONFIG);
+    std::fs::create_dir_all(root.path().join("etc/sysctl.d")).unwrap();
+    std::fs::write(root.path().join("etc/sysctl.d/90-local.conf"), "net.ipv4.ip_forward = 1\n").unwrap();
+    let w = tempfile::tempdir().unwrap();
+    let (_, old, _) = scan_json(root.path(), &[]);
+    assert_eq!(result(&old, "ssh.x11-forwarding")["status"], "fail");
+    assert_eq!(result(&old, "kernel.ip-forward")["status"], "fail", "the baseline holds a kernel failure");
+    let base = write(w.path(), "old.json", &old.to_string());
+    let fixed = |report: &Value| -> Vec<String> {
+        report["fixed"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_string()).collect()
+    };
+    // Only the ssh checks run: the kernel failure is not "fixed".
+    let (_, report, stderr) = scan_json(root.path(), &["--check", "ssh", "--baseline", &base]);
+    assert_eq!(fixed(&report), Vec::<String>::new(), "{stderr}");
+    // sshd_config unreadable (a FIFO): the ssh checks skip, nothing is "fixed".
+    let config = root.path().join("etc/ssh/sshd_config");
+    std::fs::remove_file(&config).unwrap();
+    assert!(std::process::Command::new("mkfifo").arg(&config).status().unwrap().success());
+    let (_, report, stderr) = scan_json(root.path(), &["--check", "ssh", "--baseline", &base]);
+    assert_eq!(result(&report, "ssh.x11-forwarding")["status"], "skip", "{stderr}");
+    let now = fixed(&report);
+    assert!(!now.iter().any(|id| id == "ssh.x11-forwarding" || id == "ssh.root-login-disabled"), "{now:?}");
+    // Really fixed, and decided: listed.
+    std::fs::remove_file(&config).unwrap();
+    std::fs::write(&config, "PermitRootLogin prohibit-password\nX11Forwarding no\n").unwrap();
+    let (_, report, _) = scan_json(root.path(), &["--check", "ssh", "--baseline", &base]);
+    let now = fixed(&report);
+    assert!(
+        now.contains(&"ssh.x11-forwarding".to_string()) && !now.contains(&"ssh.root-login-disabled".to_string()),
+        "{now:?}"
+    );
 }
 
 #[test]

@@ -121,3 +121,42 @@ fn reports_without_compliance_have_no_controls_view() {
     let out = bin().args(["merge", "--format", "table"]).arg(&file).output().unwrap();
     assert!(!String::from_utf8_lossy(&out.stdout).contains("Controls:"));
 }
+
+/// Bad inputs are named in a one-line error with exit 2, and nothing is
+/// written: a file that is not JSON (with its line and column), a report of
+/// another schema, a file that is not a report, a missing file, and a URL
+/// (nothing is read over the network).
+#[test]
+fn bad_inputs_are_named_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = reports(&["web1"]).remove(0);
+    let web1 = std::fs::read_to_string(&good).unwrap();
+    let cases = [
+        ("broken.json", "{\n  \"a\": ,\n}".to_string(), "broken.json:2:8: not JSON"),
+        (
+            "v2.json",
+            web1.replacen("\"schema_version\": 1", "\"schema_version\": 2", 1),
+            "schema_version 2 is not supported",
+        ),
+        ("list.json", "[1, 2]".to_string(), "not a hardcheck report"),
+    ];
+    for (name, text, want) in cases {
+        assert_ne!(text, web1, "{name}: the case changes the report");
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = dir.path().join("fleet.html");
+        let run =
+            bin().args(["merge", "--format", "html", "--output"]).arg(&out).arg(&good).arg(&path).output().unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains(want) && stderr.contains(name), "{name}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{name}: {stderr}");
+        assert!(!out.exists(), "{name}: no output is written");
+    }
+    for missing in ["/nonexistent/host.json", "https://example.org/host.json"] {
+        let run = bin().arg("merge").arg(&good).arg(missing).output().unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{missing}: {stderr}");
+        assert!(stderr.contains(missing), "{missing}: {stderr}");
+    }
+}

@@ -78,8 +78,13 @@ pub fn parse(file: &str, text: &str) -> Result<Baseline, AuditError> {
 }
 
 /// Mark each failure's evidence (and the failure) `new` or `unchanged`;
-/// return the baseline's findings that are gone.
+/// return the baseline's findings that are gone. A finding is fixed only
+/// when its check decided this time (pass or fail): one whose check did not
+/// run (`--check`, another profile) or was skipped or errored may well be
+/// still there, and is not listed.
 pub fn compare(base: &Baseline, results: &mut [CheckResult]) -> Vec<Fixed> {
+    let decided: std::collections::BTreeSet<String> =
+        results.iter().filter(|r| matches!(r.status, Status::Pass | Status::Fail)).map(|r| r.id.clone()).collect();
     let mut left: BTreeMap<Key, Vec<&Fixed>> = BTreeMap::new();
     for f in &base.findings {
         left.entry(key(f)).or_default().push(f);
@@ -97,7 +102,7 @@ pub fn compare(base: &Baseline, results: &mut [CheckResult]) -> Vec<Fixed> {
         }
         r.change = Some(if any_new { Change::New } else { Change::Unchanged });
     }
-    let mut fixed: Vec<Fixed> = left.into_values().flatten().cloned().collect();
+    let mut fixed: Vec<Fixed> = left.into_values().flatten().filter(|f| decided.contains(&f.id)).cloned().collect();
     fixed.sort_by(|a, b| (&a.id, &a.path, a.line).cmp(&(&b.id, &b.path, b.line)));
     fixed
 }
