@@ -3,7 +3,8 @@
 # Debian machine (when missing), then runs the whole test suite.
 #
 # What it may install (only what is missing):
-# - Debian packages: coreutils, util-linux, gcc, iproute2, openssl;
+# - Debian packages: coreutils, util-linux, gcc, iproute2, openssl, strace,
+#   patch, openssh-server (`sshd -t` on the configurations `fix` patches);
 #   nginx-light, redis-server, mariadb-server and postgresql (the live tests
 #   start their own instances on loopback, in temporary directories); chromium
 #   (the HTML report test); umoci and skopeo (the image tests); python3-pip
