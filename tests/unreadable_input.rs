@@ -150,3 +150,46 @@ fn large_directory_fails_and_states_the_walk_limit() {
     assert!(msg.contains("walk limit: only the first 10000 matching entries were judged"), "{msg}");
     assert!(msg.contains("more not judged"), "{msg}");
 }
+
+/// A directory a configuration includes by a glob, or a drop-in directory,
+/// that cannot be listed: the checks it could change skip naming it. Each
+/// passes when the directory is readable and holds nothing wrong, so the
+/// skip is the unreadable directory's doing (found by an audit: sshd
+/// `Include` and sysctl.d directories mode 0000 gave passes).
+#[test]
+fn unreadable_included_directories_skip_what_they_could_change() {
+    let dir = tree();
+    let root = dir.path();
+    write(
+        root,
+        "etc/ssh/sshd_config",
+        "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin no\nPasswordAuthentication no\n",
+    );
+    write(root, "etc/ssh/sshd_config.d/50-local.conf", "PermitRootLogin yes\n");
+    write(root, "etc/sysctl.d/99-local.conf", "net.ipv4.ip_forward = 1\n");
+    write(root, "etc/redis/redis.conf", "bind 127.0.0.1\nrequirepass Kx9-vQ2m-Lp7z-Rt4w\n");
+    write(root, "etc/mysql/my.cnf", "!includedir /etc/mysql/conf.d/\n");
+    write(root, "etc/mysql/conf.d/server.cnf", "[mysqld]\nbind-address = 0.0.0.0\n");
+    let ids =
+        ["ssh.permit-root-login", "kernel.ip-forward", "passwords.redis-weak-password", "tls.mysql-secure-transport"];
+    // Readable: the included settings decide.
+    let report = scan_unprivileged(root, &ids);
+    assert_eq!(result(&report, "ssh.permit-root-login")["status"], "fail");
+    assert_eq!(result(&report, "kernel.ip-forward")["status"], "fail");
+    assert_eq!(result(&report, "passwords.redis-weak-password")["status"], "pass");
+    assert_eq!(result(&report, "tls.mysql-secure-transport")["status"], "fail");
+    let dirs = ["etc/ssh/sshd_config.d", "etc/sysctl.d", "etc/redis", "etc/mysql/conf.d"];
+    for d in dirs {
+        chmod(root, d, 0o000);
+    }
+    let report = scan_unprivileged(root, &ids);
+    for d in dirs {
+        chmod(root, d, 0o755);
+    }
+    for (id, dir) in ids.iter().zip(dirs) {
+        let r = result(&report, id);
+        assert_eq!(r["status"], "skip", "{r}");
+        let msg = r["message"].as_str().unwrap();
+        assert!(msg.contains(&format!("/{dir}")) && msg.contains("permission denied"), "{id}: {msg}");
+    }
+}

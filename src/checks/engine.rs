@@ -416,6 +416,11 @@ fn run_one_at(scan: &Session, p: &Planned, i: usize) -> CheckResult {
     if let Some(applies) = &predicate.applies {
         match applies.eval_bool(&ctx) {
             Ok(true) => {}
+            // Not applicable as far as could be read: an input that could
+            // not be read may have made it apply, and is the reason.
+            Ok(false) if !unreadable.is_empty() => {
+                return result(p, Status::Skip, unreadable_message(&unreadable), Vec::new(), None);
+            }
             Ok(false) => {
                 let why = d.not_applicable.clone().unwrap_or_else(|| "not applicable to this target".into());
                 return result(p, Status::Skip, why, Vec::new(), None);

@@ -87,8 +87,20 @@ pub fn normalize_key(k: &str) -> String {
 /// Read the sysctl.d files and sysctl.conf in the order they are applied.
 pub fn read(scan: &Reader) -> Settings {
     let mut by_name: BTreeMap<String, String> = BTreeMap::new();
+    let mut unreadable = Vec::new();
     for dir in DIRS {
-        for e in scan.target.read_dir(dir).unwrap_or_default() {
+        let list = match scan.target.read_dir(dir) {
+            Ok(list) => list,
+            Err(e) if e.is_not_found() => continue,
+            // A directory that cannot be listed may hold settings: the
+            // checks that would pass are skipped, naming it.
+            Err(e) => {
+                scan.note_unreadable(&e);
+                unreadable.push(e);
+                continue;
+            }
+        };
+        for e in list {
             if e.name.ends_with(".conf") {
                 by_name.entry(e.name.clone()).or_insert(e.path);
             }
@@ -96,7 +108,7 @@ pub fn read(scan: &Reader) -> Settings {
     }
     let mut paths: Vec<String> = by_name.into_values().collect();
     paths.push("/etc/sysctl.conf".into());
-    let (mut entries, mut files, mut unreadable, mut seen) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut entries, mut files, mut seen) = (Vec::new(), Vec::new(), Vec::new());
     for p in paths {
         // Debian links /etc/sysctl.d/99-sysctl.conf to ../sysctl.conf: read it once.
         let real = canonical(scan, &p);

@@ -120,7 +120,16 @@ impl<'r> Includes<'r> {
         if self.exhausted() {
             return vec![pattern.to_string()];
         }
-        self.reader.expand(pattern)
+        if !pattern.contains(['*', '?', '[']) {
+            return vec![pattern.to_string()];
+        }
+        // A directory the glob cannot list may hold included settings: the
+        // configuration is incomplete, and its checks must not pass.
+        let (paths, errors) = self.reader.glob_with_errors(pattern);
+        for e in errors {
+            self.record(e);
+        }
+        paths
     }
 
     /// Whether the configuration followed more include directives than

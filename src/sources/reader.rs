@@ -81,11 +81,17 @@ impl Reader {
 
     /// Expand a glob (sorted), recording unreadable directories.
     pub fn glob(&self, pattern: &str) -> Vec<String> {
+        self.glob_with_errors(pattern).0
+    }
+
+    /// A glob's matches and the directories it could not list (recorded as
+    /// skipped too): a collector whose input they may hold is not complete.
+    pub fn glob_with_errors(&self, pattern: &str) -> (Vec<String>, Vec<ReadError>) {
         let (paths, errors) = target::glob(self.target.as_ref(), pattern);
         for e in &errors {
             self.note_unreadable(e);
         }
-        paths
+        (paths, errors)
     }
 
     /// The paths a pattern names: a glob's matches, or the path itself.

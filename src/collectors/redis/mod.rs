@@ -292,15 +292,21 @@ fn instance(r: &Reader, path: &str, unreadable: &mut Vec<ReadError>) -> Option<I
 /// and every other `/etc/redis/*.conf` that no earlier one includes.
 pub fn read(r: &Reader) -> Config {
     let mut candidates: Vec<String> = Vec::new();
+    let mut cfg = Config::default();
     for g in INSTANCE_GLOBS {
-        for p in r.expand(g) {
+        let (paths, errors) = match g.contains('*') {
+            true => r.glob_with_errors(g),
+            false => (vec![g.to_string()], Vec::new()),
+        };
+        // /etc/redis that cannot be listed: the configurations in it are unknown.
+        cfg.unreadable.extend(errors);
+        for p in paths {
             if !candidates.contains(&p) {
                 candidates.push(p);
             }
         }
     }
     let mut seen: Vec<String> = Vec::new();
-    let mut cfg = Config::default();
     for p in candidates {
         if seen.contains(&p) {
             continue;
