@@ -183,6 +183,13 @@ pub const CACHE_ENTRIES: usize = 20_000;
 
 // ------------------------------------------------------ checks, expressions
 
+/// The scan's memory (resident) while a check's predicate evaluates: CEL
+/// evaluation cannot be interrupted and has no memory budget, so past this
+/// the predicates still evaluating are `error` results, the checks not yet
+/// judged too, and the scan reports at once (ending the process ends the
+/// runaway evaluation). The largest scans measured stay under 200 MB.
+pub const SCAN_MEMORY: u64 = 512 << 20;
+
 /// Longest CEL expression, deepest bracket nesting, most binary operators
 /// (the recursive parser's stack).
 pub const EXPR_BYTES: usize = 4096;

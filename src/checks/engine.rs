@@ -140,7 +140,20 @@ pub fn run(facts: Arc<Facts>, plan: Vec<Planned>, finished: &AtomicUsize) -> Vec
     let mut results: Vec<Option<CheckResult>> = vec![None; plan.len()];
     let deadline = Instant::now() + budget;
     let mut done = 0;
+    // Why the checks left unjudged are not judged, when the scan stops early.
+    let mut stopped: Option<String> = None;
     while done < plan.len() {
+        if let Some(why) = memory_breach(&scan) {
+            // Answers already sent are kept.
+            while let Ok((i, r)) = rx.try_recv() {
+                results[i].get_or_insert(r);
+            }
+            for (i, r) in why.0 {
+                results[i] = Some(result(&plan[i], Status::Error, r, Vec::new(), None));
+            }
+            stopped = Some(why.1);
+            break;
+        }
         for i in scan.overdue() {
             if results[i].is_none() {
                 let why = format!("evaluation did not finish within {} s", limits::CHECK_TIME.as_secs());
@@ -151,7 +164,7 @@ pub fn run(facts: Arc<Facts>, plan: Vec<Planned>, finished: &AtomicUsize) -> Vec
             }
         }
         let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left.min(std::time::Duration::from_millis(500))) {
+        match rx.recv_timeout(left.min(MEMORY_POLL)) {
             Ok((i, r)) => {
                 if results[i].is_none() {
                     results[i] = Some(r);
@@ -170,10 +183,46 @@ pub fn run(facts: Arc<Facts>, plan: Vec<Planned>, finished: &AtomicUsize) -> Vec
         .map(|(i, r)| {
             r.unwrap_or_else(|| {
                 let p = &plan[i];
-                result(p, Status::Error, format!("did not finish within {} s", budget.as_secs()), Vec::new(), None)
+                let why = stopped.clone().unwrap_or_else(|| format!("did not finish within {} s", budget.as_secs()));
+                result(p, Status::Error, why, Vec::new(), None)
             })
         })
         .collect()
+}
+
+/// How often the engine looks at the scan's memory while checks run.
+const MEMORY_POLL: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Past [`limits::SCAN_MEMORY`] while predicates evaluate: the error of
+/// each check evaluating now, and the reason the rest are not judged.
+#[allow(clippy::type_complexity)]
+fn memory_breach(scan: &Session) -> Option<(Vec<(usize, String)>, String)> {
+    if scan.evaluating().is_empty() {
+        return None;
+    }
+    let rss = resident_bytes()?;
+    if rss <= limits::SCAN_MEMORY {
+        return None;
+    }
+    let mib = |b: u64| b >> 20;
+    let running: Vec<usize> = scan.evaluating().drain().map(|(i, _)| i).collect();
+    let why = format!(
+        "evaluation stopped: the scan's memory reached {} MiB (bound {} MiB) while this check's predicate ran",
+        mib(rss),
+        mib(limits::SCAN_MEMORY)
+    );
+    let rest = format!(
+        "not judged: the scan stopped when a check's predicate took its memory past {} MiB",
+        mib(limits::SCAN_MEMORY)
+    );
+    Some((running.into_iter().map(|i| (i, why.clone())).collect(), rest))
+}
+
+/// This process's resident memory (`VmRSS` of /proc/self/status).
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?.trim().trim_end_matches("kB").trim();
+    kib.parse::<u64>().ok().map(|k| k * 1024)
 }
 
 fn result(
