@@ -193,10 +193,12 @@ pub fn run(facts: Arc<Facts>, plan: Vec<Planned>, finished: &AtomicUsize) -> Vec
 /// How often the engine looks at the scan's memory while checks run.
 const MEMORY_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
-/// Past [`limits::SCAN_MEMORY`] while predicates evaluate: the error of
-/// each check evaluating now, and the reason the rest are not judged.
-#[allow(clippy::type_complexity)]
-fn memory_breach(scan: &Session) -> Option<(Vec<(usize, String)>, String)> {
+/// The error of each check evaluating when the memory bound was passed,
+/// and the reason the rest are not judged.
+type Breach = (Vec<(usize, String)>, String);
+
+/// Past [`limits::SCAN_MEMORY`] while predicates evaluate: see [`Breach`].
+fn memory_breach(scan: &Session) -> Option<Breach> {
     if scan.evaluating().is_empty() {
         return None;
     }
