@@ -116,7 +116,7 @@ pub fn judge(all: &[Instruction], lines: &[&str], out: &mut Vec<(&'static str, u
             "ENV" | "ARG" => {
                 for (key, value) in assignments(ins) {
                     if let Some(why) = build_secret(&ins.keyword, &key, value.as_deref()) {
-                        out.push(("secret", at(lines, ins, &key), format!("{} {key}: {why}", ins.keyword)));
+                        out.push(("secret", at(lines, ins, &key), format!("{} {key} {why}", ins.keyword)));
                     }
                 }
             }
@@ -170,7 +170,7 @@ fn final_user(all: &[Instruction], aliases: &[String]) -> Option<(usize, String)
         if let Some(user) = all[stage..end].iter().rev().find(|i| i.keyword == "USER") {
             let name = words(user).first().cloned().unwrap_or_default();
             return runs_as_root(Some(&name))
-                .map(|_| (user.line, format!("USER {name}: the final stage runs as root")));
+                .map(|_| (user.line, format!("USER {name} makes the final stage run as root")));
         }
         let base = words(&all[stage]).first().map(|b| b.to_ascii_lowercase()).unwrap_or_default();
         if base.contains("nonroot") || base.contains("rootless") {
@@ -196,9 +196,9 @@ fn base_unpinned(ins: &Instruction, aliases: &[String]) -> Option<String> {
     }
     let last = image.rsplit('/').next().unwrap_or(&image);
     Some(match last.split_once(':') {
-        None => format!("FROM {image}: no tag (latest) and no digest"),
-        Some((_, "latest")) => format!("FROM {image}: latest and no digest"),
-        Some(_) => format!("FROM {image}: a tag without a digest (@sha256:…)"),
+        None => format!("FROM {image} has no tag (latest) and no digest"),
+        Some((_, "latest")) => format!("FROM {image} uses latest and no digest"),
+        Some(_) => format!("FROM {image} has a tag without a digest (@sha256:…)"),
     })
 }
 
@@ -206,16 +206,20 @@ fn base_unpinned(ins: &Instruction, aliases: &[String]) -> Option<String> {
 /// with the secret and weak-password rules), or a secret-named key whose
 /// value a build passes in (an `ARG`, or an `ENV` set from one): both end
 /// up in the image's history or configuration.
+///
+/// The reason follows the key as a verb phrase (`ARG NPM_TOKEN declares
+/// …`), never after `:` or `=`: the report masker reads `NPM_TOKEN: a` as
+/// a secret key and its value, and would mask hardcheck's own words.
 fn build_secret(keyword: &str, key: &str, value: Option<&str>) -> Option<String> {
     if let Some(v) = value.filter(|v| !v.is_empty()) {
         if let Some(why) = env_secret(key, v) {
-            return Some(format!("{why} (value masked)"));
+            return Some(format!("holds {why} (value masked)"));
         }
     }
     let named = super::secret_files::secret_key(key);
     match (keyword, value) {
-        ("ARG", _) if named => Some("a secret as a build argument is recorded in the image history".into()),
-        ("ENV", Some(v)) if named && !v.is_empty() => Some("a secret in the image's environment".into()),
+        ("ARG", _) if named => Some("declares a secret as a build argument, which the image history records".into()),
+        ("ENV", Some(v)) if named && !v.is_empty() => Some("puts a secret in the image's environment".into()),
         _ => None,
     }
 }

@@ -39,6 +39,20 @@ fn secrets_are_masked() {
     assert!(f.iter().all(|(_, _, d)| !d.contains("hunter2")), "{f:?}");
 }
 
+/// The report masker reads `KEY: word` after a secret-named key as a
+/// value: a detail names the key (or image, or user) and goes on with a
+/// verb, so the masker leaves hardcheck's own words alone (issue 16).
+#[test]
+fn details_survive_the_masker() {
+    let text = "FROM token\nARG NPM_TOKEN\nARG GH_TOKEN=ghp_0123456789abcdefghijABCDEFGHIJ012345\nENV DB_PASSWORD=letmein API_KEY=$NPM_TOKEN\nENV password hunter2\nUSER root\n";
+    let f = found(text);
+    assert_eq!(f.iter().filter(|(c, _, _)| *c == "secret").count(), 5, "{f:?}");
+    for (_, _, detail) in &f {
+        assert_eq!(&crate::redact::mask(detail), detail, "the masker changes a detail");
+        assert!(!detail.contains("ghp_") && !detail.contains("letmein") && !detail.contains("hunter2"), "{detail}");
+    }
+}
+
 #[test]
 fn bases_apt_and_sudo() {
     let text = "# escape=`\nFROM debian\nFROM ubuntu:latest AS b\nFROM b\nUSER app\nRUN apt-get update && apt-get install -y `\n    curl sudo\nRUN apt-get install -y --no-install-recommends ca-certificates\n";
