@@ -562,3 +562,31 @@ fn the_xml_check_catches_broken_xml() {
         assert!(well_formed(&format!("{decl}{bad}")).is_err(), "{bad} passed");
     }
 }
+
+/// A fix with no failing item (a pass or a skip) names its placeholders
+/// (`‹gid›`) instead of leaving "…" (issue 16: SARIF rule help read "Give
+/// each group sharing GID … (…) its own GID"); the definitions hold no "…"
+/// of their own (tests/registry.rs), so none may reach a report.
+#[test]
+fn fixes_without_a_failing_item_name_their_placeholders() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+    std::fs::write(dir.path().join("etc/group"), "root:x:0:\nstaff:x:50:\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hardcheck"))
+        .args(["scan", "--root"])
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = report["results"].as_array().unwrap();
+    let with_dots: Vec<&str> = results
+        .iter()
+        .filter(|r| r["fix"].as_str().unwrap().contains('…'))
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(with_dots.is_empty(), "{with_dots:?}");
+    let gid = results.iter().find(|r| r["id"] == "accounts.duplicate-gid").unwrap();
+    assert_eq!(gid["status"], "pass", "{gid}");
+    assert!(gid["fix"].as_str().unwrap().contains("sharing GID ‹gid› (‹names›)"), "{gid}");
+}

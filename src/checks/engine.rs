@@ -328,13 +328,16 @@ fn fill_fix(template: &str, first: Option<&Map<String, Value>>, default_location
     if first.is_some() {
         filled
     } else {
-        // No failing item (a pass or skip): item placeholders have nothing to show.
-        fill_missing(&filled, "…")
+        // No failing item (a pass or skip): an item placeholder has no value,
+        // and is shown by its name (`‹gid›`): the fix reads as a template,
+        // not as text with words missing. Guillemets, not `<…>`: Markdown
+        // renderers drop what looks like an HTML tag, and code spans keep them.
+        fill_missing(&filled)
     }
 }
 
-/// Replace every `{field}` placeholder left in `text` by `with`.
-fn fill_missing(text: &str, with: &str) -> String {
+/// Replace every `{field}` placeholder left in `text` by `‹field›`.
+fn fill_missing(text: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(start) = rest.find('{') {
@@ -342,7 +345,9 @@ fn fill_missing(text: &str, with: &str) -> String {
         match after.find('}') {
             Some(end) if end > 0 && after[..end].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
                 out.push_str(&rest[..start]);
-                out.push_str(with);
+                out.push('‹');
+                out.push_str(&after[..end]);
+                out.push('›');
                 rest = &after[end + 1..];
             }
             _ => {
