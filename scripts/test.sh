@@ -94,6 +94,12 @@ if [ ${#packages[@]} -gt 0 ]; then
   rm -f "$before"
   disable_services "${installed[@]}"
 fi
+# `sshd -t` (the fix closed loop) needs sshd's privilege separation
+# directory, which a package installed without starting its service has
+# not created.
+if [ "$(id -u)" -eq 0 ] && [ ! -d /run/sshd ]; then
+  mkdir -p -m 0755 /run/sshd
+fi
 if ! need cargo; then
   echo "scripts/test.sh: cargo (Rust ${RUST_VERSION:-1.95} or newer) is required" >&2
   exit 2
