@@ -265,7 +265,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
         probe: !args.no_probe,
         db_urls: args.db.clone(),
         dockerfile: args.dockerfile.as_ref().map(|p| p.display().to_string()),
-        container: container.as_ref().map(|c| c.engine.clone()),
+        container: container.as_ref().filter(|_| args.profile.is_none()).map(|c| c.engine.clone()),
         passwords: args.passwords.or(prof.passwords).unwrap_or_default(),
         ..ScanOptions::default().with_cache(args.no_cache)
     };

@@ -51,9 +51,10 @@ pub struct ScanOptions {
     /// A Dockerfile on the host to judge besides those found under the app
     /// paths (`scan --dockerfile PATH`).
     pub dockerfile: Option<String>,
-    /// The container a live scan runs in: live-host-only checks are skipped,
-    /// naming it (the sockets, processes and kernel seen from inside a build
-    /// are the build's, not the host's), whatever the profile.
+    /// The container a live scan runs in, when the profile was chosen for
+    /// it (no `--profile` given): live-host-only checks are skipped, naming
+    /// it. With `--profile`, they run on the container's own live state (a
+    /// test machine or a host agent that runs in a container).
     pub container: Option<String>,
 }
 

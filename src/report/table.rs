@@ -218,7 +218,7 @@ fn header(out: &mut String, st: &Style, report: &Report) {
         st.lines(out, lines);
     }
     if let Some(note) = report.container_note() {
-        let note = format!("{note}; live-host-only checks are skipped");
+        let note = format!("{note}; live-host-only checks are skipped (give --profile to choose)");
         st.para(out, &neutralize(&note), "", "  ");
     }
 }
