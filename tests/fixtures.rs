@@ -74,29 +74,7 @@ fn every_fixture_gives_its_verdict() {
 }
 
 fn run_scenario(id: &str, verdict: &str, dir: &Path) -> Result<(), String> {
-    let scratch = tempfile::tempdir().unwrap();
-    let root = scratch.path().join("root");
-    copy_tree(dir, &root);
-    let modes = dir.with_extension("modes");
-    if let Ok(text) = std::fs::read_to_string(&modes) {
-        apply_modes(&root, &text)?;
-    }
-    let profile = dir.with_extension("profile.toml");
-    let mut args = vec!["--check".to_string(), id.to_string()];
-    if profile.is_file() {
-        args.extend(["--profile".to_string(), profile.display().to_string()]);
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    // An image scenario (`image/config.json`, `image/layers/N/`) is built
-    // into an OCI layout and scanned with `--image`.
-    let (_, report, stderr) = match oci::is_image_fixture(&root) {
-        true => {
-            let layout = scratch.path().join("layout");
-            oci::build(&root.join("image"), &layout);
-            scan_image_json(&layout, &args)
-        }
-        false => scan_json(&root, &args),
-    };
+    let (report, stderr) = scan_fixture_scenario(id, dir)?;
     let r = result(&report, id);
     let status = r["status"].as_str().unwrap_or("");
     if status != verdict {

@@ -204,26 +204,7 @@ fn texts(dir: &Path, out: &mut Vec<String>) {
 /// Scan one fail scenario as the fixture harness does (its `.modes` and
 /// `.profile.toml`, an image built into a layout) with its check alone.
 fn scan_scenario(id: &str, dir: &Path) -> Result<serde_json::Value, String> {
-    let scratch = tempfile::tempdir().unwrap();
-    let root = scratch.path().join("root");
-    copy_tree(dir, &root);
-    if let Ok(text) = std::fs::read_to_string(dir.with_extension("modes")) {
-        apply_modes(&root, &text)?;
-    }
-    let profile = dir.with_extension("profile.toml");
-    let mut args = vec!["--check".to_string(), id.to_string()];
-    if profile.is_file() {
-        args.extend(["--profile".to_string(), profile.display().to_string()]);
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (_, report, stderr) = match oci::is_image_fixture(&root) {
-        true => {
-            let layout = scratch.path().join("layout");
-            oci::build(&root.join("image"), &layout);
-            scan_image_json(&layout, &args)
-        }
-        false => scan_json(&root, &args),
-    };
+    let (report, stderr) = scan_fixture_scenario(id, dir)?;
     match report["results"].is_array() {
         true => Ok(report),
         false => Err(format!("no results: {stderr}")),

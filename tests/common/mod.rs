@@ -105,6 +105,37 @@ pub fn scan_json(root: &Path, extra: &[&str]) -> (i32, serde_json::Value, String
     (out.status.code().unwrap_or(-1), v, stderr)
 }
 
+/// Scan one fixture scenario as the fixture harness does, with its check
+/// `id` alone: the scenario `dir` is copied to a scratch directory, its
+/// `<scenario>.modes` applied there, `--profile <scenario>.profile.toml`
+/// given when that file exists, and an image scenario
+/// ([`oci::is_image_fixture`]) built into an OCI layout and scanned with
+/// `--image` (else `--root`). Returns the report and the binary's stderr;
+/// an error when the `.modes` file cannot be applied.
+pub fn scan_fixture_scenario(id: &str, dir: &Path) -> Result<(serde_json::Value, String), String> {
+    let scratch = tempfile::tempdir().unwrap();
+    let root = scratch.path().join("root");
+    copy_tree(dir, &root);
+    if let Ok(text) = std::fs::read_to_string(dir.with_extension("modes")) {
+        apply_modes(&root, &text)?;
+    }
+    let profile = dir.with_extension("profile.toml");
+    let mut args = vec!["--check".to_string(), id.to_string()];
+    if profile.is_file() {
+        args.extend(["--profile".to_string(), profile.display().to_string()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (_, report, stderr) = match oci::is_image_fixture(&root) {
+        true => {
+            let layout = scratch.path().join("layout");
+            oci::build(&root.join("image"), &layout);
+            scan_image_json(&layout, &args)
+        }
+        false => scan_json(&root, &args),
+    };
+    Ok((report, stderr))
+}
+
 /// The result of one check in a report.
 pub fn result<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     report["results"]

@@ -186,6 +186,13 @@ impl Config {
     }
 }
 
+/// The bound ([`limits::REDIS_DIRECTIVES`]) reached at `line` of `path`:
+/// `more than 2000 {what}: the rest (from line N) not read`.
+fn past_bound(path: &str, what: &str, line: usize) -> ReadError {
+    let message = format!("more than {} {what}: the rest (from line {line}) not read", limits::REDIS_DIRECTIVES);
+    ReadError::Limit { path: path.to_string(), message }
+}
+
 /// Directives of one file, with its includes read in place.
 fn read_file(inc: &mut Includes, path: &str, depth: usize, out: &mut Vec<Directive>) -> Result<(), Skip> {
     inc.read(path, depth, |inc, file| {
@@ -199,12 +206,7 @@ fn read_file(inc: &mut Includes, path: &str, depth: usize, out: &mut Vec<Directi
                 continue;
             }
             if out.len() >= limits::REDIS_DIRECTIVES {
-                let message = format!(
-                    "more than {} directives in one Redis configuration: the rest (from line {}) not read",
-                    limits::REDIS_DIRECTIVES,
-                    i + 1
-                );
-                inc.record(ReadError::Limit { path: path.to_string(), message });
+                inc.record(past_bound(path, "directives in one Redis configuration", i + 1));
                 return;
             }
             let name = args.remove(0);
@@ -240,12 +242,7 @@ fn read_aclfile(r: &Reader, path: &str, unreadable: &mut Vec<ReadError>) -> AclF
                 }
                 let Some(mut args) = split_args(t) else { continue };
                 if acl.users.len() >= limits::REDIS_DIRECTIVES {
-                    let message = format!(
-                        "more than {} users in one ACL file: the rest (from line {}) not read",
-                        limits::REDIS_DIRECTIVES,
-                        i + 1
-                    );
-                    unreadable.push(ReadError::Limit { path: path.to_string(), message });
+                    unreadable.push(past_bound(path, "users in one ACL file", i + 1));
                     break;
                 }
                 if args.first().is_some_and(|d| d.eq_ignore_ascii_case("user")) && args.len() >= 2 {
