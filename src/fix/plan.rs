@@ -481,7 +481,7 @@ fn id_of(target: &dyn Target, file: &str, name: &str) -> Option<u32> {
 /// Whether a `FILE.d/*.conf` drop-in of the entry's file sets the key to at
 /// least the value.
 fn dropin_has_at_least(target: &dyn Target, spec: &SetSpec, value: &str) -> bool {
-    let (files, _) = crate::target::glob(target, &format!("{}.d/*.conf", spec.file));
+    let (files, _) = crate::target::glob(target, &format!("{}.d/*.conf", spec.file), None);
     files.iter().filter_map(|f| target.read_text(f).ok()).any(|t| {
         let lines = edit::lines(&t.text);
         edit::effective(spec.format, &lines, &spec.key, spec.section.as_deref())

@@ -22,7 +22,7 @@ pub use reader::{Names, Reader};
 pub use meta::{meta_entry, meta_item, walk};
 pub(crate) use structured::yaml as structured_yaml;
 
-use crate::target::{self, ReadError, TextFile};
+use crate::target::{ReadError, TextFile};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -323,11 +323,8 @@ pub fn load(r: &Reader, spec: &FileSource) -> Result<Fact, Unavailable> {
             let (mut unreadable, mut glob_errors) = (Vec::new(), Vec::new());
             for p in patterns {
                 let paths = if p.contains(['*', '?', '[']) {
-                    let (paths, errors) = target::glob(r.target.as_ref(), p);
-                    for e in errors {
-                        r.note_unreadable(&e);
-                        glob_errors.push(e);
-                    }
+                    let (paths, errors) = r.glob_with_errors(p);
+                    glob_errors.extend(errors);
                     paths
                 } else {
                     vec![p.clone()]

@@ -22,6 +22,8 @@ pub struct Reader {
     pub target: Arc<dyn Target>,
     skipped: Mutex<BTreeSet<Skipped>>,
     names: OnceLock<Names>,
+    /// Directory listings shared by this scan's globs.
+    listings: target::Listings,
 }
 
 impl std::fmt::Debug for Reader {
@@ -32,7 +34,7 @@ impl std::fmt::Debug for Reader {
 
 impl Reader {
     pub fn new(target: Arc<dyn Target>) -> Reader {
-        Reader { target, skipped: Mutex::new(BTreeSet::new()), names: OnceLock::new() }
+        Reader { target, skipped: Mutex::new(BTreeSet::new()), names: OnceLock::new(), listings: Default::default() }
     }
 
     /// Whether live state (/proc, sockets) belongs to the target.
@@ -87,7 +89,7 @@ impl Reader {
     /// A glob's matches and the directories it could not list (recorded as
     /// skipped too): a collector whose input they may hold is not complete.
     pub fn glob_with_errors(&self, pattern: &str) -> (Vec<String>, Vec<ReadError>) {
-        let (paths, errors) = target::glob(self.target.as_ref(), pattern);
+        let (paths, errors) = target::glob(self.target.as_ref(), pattern, Some(&self.listings));
         for e in &errors {
             self.note_unreadable(e);
         }

@@ -8,10 +8,12 @@
 //! reason instead of a panic or a hang.
 
 mod fs;
+mod glob;
 pub mod image;
 mod resolve;
 
 pub use fs::FsTarget;
+pub use glob::{glob, Listings};
 pub use image::ImageTarget;
 
 use std::fmt;
@@ -279,53 +281,4 @@ pub fn normalize(path: &str) -> String {
         }
     }
     format!("/{}", parts.join("/"))
-}
-
-/// Expand a glob pattern (absolute, in-target; `*`, `?`, `[...]` per
-/// component) against the target. Results are sorted; unreadable
-/// directories are returned in `errors`.
-pub fn glob(target: &dyn Target, pattern: &str) -> (Vec<String>, Vec<ReadError>) {
-    // Each path with whether a directory listing showed it exists (a
-    // literal component is pushed unchecked, and checked at the end).
-    let mut current = vec![("/".to_string(), true)];
-    let mut errors = Vec::new();
-    let comps: Vec<&str> = pattern.split('/').filter(|c| !c.is_empty()).collect();
-    for comp in comps {
-        let mut next = Vec::new();
-        let is_glob = comp.contains(['*', '?', '[']);
-        for (dir, _) in &current {
-            if !is_glob {
-                next.push((join(dir, comp), false));
-                continue;
-            }
-            let pat = match ::glob::Pattern::new(comp) {
-                Ok(p) => p,
-                Err(_) => continue,
-            };
-            match target.read_dir(dir) {
-                Ok(entries) => {
-                    for e in entries {
-                        // Like the shell and sshd's glob(3): `*` does not match dotfiles.
-                        if e.name.starts_with('.') && !comp.starts_with('.') {
-                            continue;
-                        }
-                        if pat.matches(&e.name) {
-                            let listed = !e.name.contains(char::REPLACEMENT_CHARACTER);
-                            next.push((e.path, listed));
-                        }
-                    }
-                }
-                Err(ReadError::NotFound { .. }) | Err(ReadError::NotDir { .. }) => {}
-                Err(e) => errors.push(e),
-            }
-        }
-        current = next;
-    }
-    // Only keep paths that exist: those a listing showed, and the others
-    // once `lstat` finds them.
-    let mut found: Vec<String> =
-        current.into_iter().filter(|(p, listed)| *listed || target.lstat(p).is_ok()).map(|(p, _)| p).collect();
-    found.sort();
-    found.dedup();
-    (found, errors)
 }
