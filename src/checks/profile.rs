@@ -7,7 +7,7 @@ use super::probes;
 use crate::model::Severity;
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -197,11 +197,21 @@ pub fn load(spec: &str) -> Result<Profile, ProfileError> {
 
 /// Whether a pattern (an id, an alias or a glob over them) selects a check.
 pub fn matches(pattern: &str, check: &Check) -> bool {
-    let ids = std::iter::once(&check.def.id).chain(check.def.aliases.iter());
-    match glob::Pattern::new(pattern) {
-        Ok(p) => ids.clone().any(|id| p.matches(id)),
-        Err(_) => ids.clone().any(|id| id == pattern),
+    let mut ids = std::iter::once(&check.def.id).chain(check.def.aliases.iter());
+    if !pattern.contains(['*', '?', '[']) {
+        return ids.any(|id| id == pattern);
     }
+    // A profile's patterns are tried against every check: each is compiled
+    // once per thread.
+    thread_local! {
+        static COMPILED: std::cell::RefCell<HashMap<String, Option<glob::Pattern>>> = Default::default();
+    }
+    COMPILED.with_borrow_mut(|compiled| {
+        match compiled.entry(pattern.to_string()).or_insert_with(|| glob::Pattern::new(pattern).ok()) {
+            Some(p) => ids.any(|id| p.matches(id)),
+            None => ids.any(|id| id == pattern),
+        }
+    })
 }
 
 impl Profile {
