@@ -172,10 +172,25 @@ pub fn parse(file: &str, text: &str) -> Result<Check, DefError> {
 /// Parse and validate one definition file; its CEL is compiled now when
 /// `compile_now`, else when the check first runs.
 fn parse_with(file: &str, text: &str, compile_now: bool) -> Result<Check, DefError> {
+    parse_from(file, text, None, compile_now)
+}
+
+/// The definition from YAML `text`, or from `json`, the same definition
+/// converted at build time (`build.rs`), when given and it deserializes.
+fn read_def(file: &str, text: &str, json: Option<&str>) -> Result<CheckDef, DefError> {
+    if let Some(def) = json
+        .filter(|j| !j.is_empty())
+        .and_then(|j| super::timings::time(|| "load: JSON".into(), || serde_json::from_str::<CheckDef>(j).ok()))
+    {
+        return Ok(def);
+    }
     let opts = serde_saphyr::options! { strict_booleans: true };
-    let mut def: CheckDef =
-        super::timings::time(|| "load: YAML".into(), || serde_saphyr::from_str_with_options(text, opts))
-            .map_err(|e| DefError::Invalid { file: file.to_string(), message: e.to_string().replace('\n', " ") })?;
+    super::timings::time(|| "load: YAML".into(), || serde_saphyr::from_str_with_options(text, opts))
+        .map_err(|e| DefError::Invalid { file: file.to_string(), message: e.to_string().replace('\n', " ") })
+}
+
+fn parse_from(file: &str, text: &str, json: Option<&str>, compile_now: bool) -> Result<Check, DefError> {
+    let mut def = read_def(file, text, json)?;
     let at = |key: &str, message: String| match line_of_key(text, key) {
         Some(line) => DefError::InvalidAt { file: file.to_string(), line, message },
         None => DefError::Invalid { file: file.to_string(), message },
@@ -297,13 +312,17 @@ fn parse_embedded() -> Result<Vec<Check>, DefError> {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, crate::limits::WORKERS);
     let chunk = all.len().div_ceil(cores).max(1);
     let parts: Vec<Result<Vec<Check>, DefError>> = std::thread::scope(|s| {
-        let parse_part = |part: &'static [(&'static str, &'static str)]| {
-            part.iter().map(|(file, text)| parse_with(file, text, false)).collect::<Result<Vec<_>, _>>()
+        let parse_part = |part: &'static [(&'static str, &'static str)], json: &'static [&'static str]| {
+            part.iter()
+                .enumerate()
+                .map(|(i, (file, text))| parse_from(file, text, json.get(i).copied(), false))
+                .collect::<Result<Vec<_>, _>>()
         };
-        let mut chunks = all.chunks(chunk);
-        let first = chunks.next().unwrap_or_default();
-        let handles: Vec<_> = chunks.map(|part| s.spawn(move || parse_part(part))).collect();
-        let mut parts = vec![parse_part(first)];
+        let json = |n: usize| EMBEDDED_CHECKS_JSON.get(n * chunk..).unwrap_or_default();
+        let mut chunks = all.chunks(chunk).enumerate().map(|(n, part)| (part, json(n)));
+        let (first, first_json) = chunks.next().unwrap_or_default();
+        let handles: Vec<_> = chunks.map(|(part, json)| s.spawn(move || parse_part(part, json))).collect();
+        let mut parts = vec![parse_part(first, first_json)];
         for h in handles {
             parts.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
         }
@@ -345,4 +364,23 @@ fn collect_yaml(dir: &Path, out: &mut Vec<std::path::PathBuf>, depth: usize) -> 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every built-in definition loads from its build-time JSON, into the
+    /// very definition its YAML gives (a difference would fall back to the
+    /// slower YAML silently).
+    #[test]
+    fn embedded_json_gives_the_yaml_definitions() {
+        assert_eq!(EMBEDDED_CHECKS.len(), EMBEDDED_CHECKS_JSON.len());
+        let opts = serde_saphyr::options! { strict_booleans: true };
+        for ((file, text), json) in EMBEDDED_CHECKS.iter().zip(EMBEDDED_CHECKS_JSON) {
+            let from_json: CheckDef = serde_json::from_str(json).unwrap_or_else(|e| panic!("{file}: {e}"));
+            let from_yaml: CheckDef = serde_saphyr::from_str_with_options(text, opts.clone()).unwrap();
+            assert_eq!(format!("{from_json:?}"), format!("{from_yaml:?}"), "{file}");
+        }
+    }
 }
