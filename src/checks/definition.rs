@@ -219,8 +219,14 @@ fn parse_from(file: &str, text: &str, json: Option<&str>, compile_now: bool) -> 
             let Some(probe) = probes::find(p) else {
                 return Err(at("probe", format!("unknown probe `{p}` (known: {})", probes::names().join(", "))));
             };
-            // A misspelt parameter or value is an error here, with its line.
-            let params = super::timings::time(|| "load: probe params".into(), || (probe.load)(text)).map_err(|e| {
+            // A misspelt parameter or value is an error here, with its line
+            // (from the YAML; a built-in definition's JSON is tried first).
+            let parsed = json.and_then(|_| (probe.load_parsed)(&def.params.clone().into_iter().collect()).ok());
+            let params = super::timings::time(|| "load: probe params".into(), || match parsed {
+                Some(params) => Ok(params),
+                None => (probe.load)(text),
+            })
+            .map_err(|e| {
                 let message = format!("probe `{p}` params: {}", e.message);
                 match e.line {
                     Some(line) => DefError::InvalidAt { file: file.to_string(), line, message },
@@ -381,6 +387,11 @@ mod tests {
             let from_json: CheckDef = serde_json::from_str(json).unwrap_or_else(|e| panic!("{file}: {e}"));
             let from_yaml: CheckDef = serde_saphyr::from_str_with_options(text, opts.clone()).unwrap();
             assert_eq!(format!("{from_json:?}"), format!("{from_yaml:?}"), "{file}");
+            // A probe's parameters, with their defaults, as its YAML gives them.
+            if let Some(probe) = from_json.probe.as_deref().and_then(probes::find) {
+                let parsed = (probe.load_parsed)(&from_json.params.clone().into_iter().collect());
+                assert_eq!(parsed.ok(), (probe.load)(text).ok(), "{file}");
+            }
         }
     }
 }

@@ -50,6 +50,9 @@ pub struct Probe {
     /// Check a definition's parameters (the whole definition file) and give
     /// them with their defaults.
     pub load: fn(&str) -> Result<Map<String, Value>, ParamError>,
+    /// [`Probe::load`] from the `params` of a definition already parsed
+    /// (its build-time JSON); an error is told by `load`, with its line.
+    pub load_parsed: fn(&Map<String, Value>) -> Result<Map<String, Value>, String>,
     /// Check parameters as a check runs with them (a profile may set some).
     pub check: fn(&Map<String, Value>) -> Result<(), String>,
     /// Judge.
@@ -71,6 +74,7 @@ macro_rules! probe {
             summary: $summary,
             facts: $facts,
             load: |text| params::from_yaml::<$params>(text),
+            load_parsed: |m| params::from_json::<$params>(m).and_then(|p| params::to_map(&p)),
             check: |m| params::from_json::<$params>(m).map(|_| ()),
             run: |f, m| {
                 let p = params::from_json::<$params>(m)

@@ -66,7 +66,7 @@ pub fn from_json<P: Params>(params: &Map<String, Value>) -> Result<P, String> {
     Ok(p)
 }
 
-fn to_map<P: Serialize>(p: &P) -> Result<Map<String, Value>, String> {
+pub fn to_map<P: Serialize>(p: &P) -> Result<Map<String, Value>, String> {
     match serde_json::to_value(p) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err("parameters are not a map".into()),
