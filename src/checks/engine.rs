@@ -111,7 +111,8 @@ pub fn run(facts: Arc<Facts>, plan: Vec<Planned>, finished: &AtomicUsize) -> Vec
     // other workers judge the rest. Results stay in plan order.
     let guessing = |p: &Planned| p.check.def.probe.as_deref().is_some_and(|n| probes::GUESSING.contains(&n));
     let mut order: Vec<usize> = (0..plan.len()).collect();
-    order.sort_by_key(|&i| !guessing(&plan[i]));
+    let slow = slow_first(&plan);
+    order.sort_by_key(|&i| (!guessing(&plan[i]), slow[i]));
     let order = Arc::new(order);
     let plan = Arc::new(plan);
     let next = Arc::new(AtomicUsize::new(0));
@@ -186,6 +187,43 @@ pub fn run(facts: Arc<Facts>, plan: Vec<Planned>, finished: &AtomicUsize) -> Vec
                 let why = stopped.clone().unwrap_or_else(|| format!("did not finish within {} s", budget.as_secs()));
                 result(p, Status::Error, why, Vec::new(), None)
             })
+        })
+        .collect()
+}
+
+/// Probes that walk directory trees.
+const SLOW_PROBES: &[&str] = &["secret_files"];
+/// Registry facts that take the longest to collect.
+const SLOW_FACTS: &[&str] = &["packages", "declared_listeners", "pam"];
+
+/// Where each planned check goes in the run order: the checks that walk a
+/// tree or collect a slow fact first (longest first, so that none is left
+/// to run alone while the other workers idle at the end), the first check
+/// of each slow input before the second of any (two workers that start on
+/// the same input would wait for each other), then the rest in plan order.
+fn slow_first(plan: &[Planned]) -> Vec<(usize, usize)> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    plan.iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let d = &p.check.def;
+            let input = match (&d.probe, d.sources.iter().find(|s| SLOW_FACTS.contains(&s.as_str()))) {
+                (Some(probe), _) if SLOW_PROBES.contains(&probe.as_str()) => Some(format!("probe:{probe}")),
+                (_, Some(fact)) => Some(format!("fact:{fact}")),
+                _ => d
+                    .files
+                    .values()
+                    .find(|f| f.format == crate::sources::Format::Walk)
+                    .map(|f| format!("walk:{}", serde_json::to_string(f).unwrap_or_default())),
+            };
+            match input {
+                Some(input) => {
+                    let n = seen.entry(input).or_default();
+                    *n += 1;
+                    (*n - 1, i)
+                }
+                None => (usize::MAX, i),
+            }
         })
         .collect()
 }

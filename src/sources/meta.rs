@@ -118,6 +118,14 @@ pub fn flag(scan: &Reader, meta: &FileMeta, flag: &str) -> bool {
     }
 }
 
+/// Whether a walk's `only` flag keeps an entry. The permission flags
+/// never keep a symlink: its mode is always 0777 and means nothing (what
+/// it points to is judged where it lives), and /etc alone holds hundreds.
+fn selects(scan: &Reader, meta: &FileMeta, only: &str) -> bool {
+    let permission = matches!(only, "world_writable" | "world_readable" | "group_writable" | "group_readable");
+    !(permission && meta.file_type == FileType::Symlink) && flag(scan, meta, only)
+}
+
 /// Visit everything below `root` (not following symlinks, staying on the
 /// root's filesystem, never entering /proc, /sys, /dev), depth-first in
 /// name order as `find` lists them (a directory, then what is inside it,
@@ -196,7 +204,7 @@ pub fn walk(
                 continue;
             }
         };
-        if only.is_empty() || only.iter().any(|f| flag(scan, &meta, f)) {
+        if only.is_empty() || only.iter().any(|f| selects(scan, &meta, f)) {
             let mut m = item(Some(&e.path), None, "");
             fill(scan, &mut m, &meta);
             visit(m);

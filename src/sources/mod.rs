@@ -104,7 +104,8 @@ pub struct FileSource {
     pub exclude: Vec<String>,
     /// `walk`: keep only entries for which one of these boolean fields is
     /// true (`suid`, `sgid`, `world_writable`, `unowned`, …). Filtering here
-    /// keeps memory flat on large trees.
+    /// keeps memory flat on large trees. The permission flags
+    /// (`world_writable`, `world_readable`, `group_*`) never keep a symlink.
     #[serde(default)]
     pub only: Vec<String>,
     /// `lines`: keep only the lines that contain one of these strings
