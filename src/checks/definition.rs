@@ -222,10 +222,13 @@ fn parse_from(file: &str, text: &str, json: Option<&str>, compile_now: bool) -> 
             // A misspelt parameter or value is an error here, with its line
             // (from the YAML; a built-in definition's JSON is tried first).
             let parsed = json.and_then(|_| (probe.load_parsed)(&def.params.clone().into_iter().collect()).ok());
-            let params = super::timings::time(|| "load: probe params".into(), || match parsed {
-                Some(params) => Ok(params),
-                None => (probe.load)(text),
-            })
+            let params = super::timings::time(
+                || "load: probe params".into(),
+                || match parsed {
+                    Some(params) => Ok(params),
+                    None => (probe.load)(text),
+                },
+            )
             .map_err(|e| {
                 let message = format!("probe `{p}` params: {}", e.message);
                 match e.line {
