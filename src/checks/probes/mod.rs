@@ -41,6 +41,9 @@ pub struct Outcome {
     pub notes: Vec<String>,
 }
 
+/// A check's parameters, by name.
+pub type Params = Map<String, Value>;
+
 /// One Rust-backed check.
 pub struct Probe {
     pub name: &'static str,
@@ -52,7 +55,7 @@ pub struct Probe {
     pub load: fn(&str) -> Result<Map<String, Value>, ParamError>,
     /// [`Probe::load`] from the `params` of a definition already parsed
     /// (its build-time JSON); an error is told by `load`, with its line.
-    pub load_parsed: fn(&Map<String, Value>) -> Result<Map<String, Value>, String>,
+    pub load_parsed: fn(&Params) -> Result<Params, String>,
     /// Check parameters as a check runs with them (a profile may set some).
     pub check: fn(&Map<String, Value>) -> Result<(), String>,
     /// Judge.
