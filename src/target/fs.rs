@@ -101,6 +101,14 @@ impl FsTarget {
 
     /// The directory at `fd` (open for reading), listed and kept open.
     fn listing(path: &str, fd: OwnedFd) -> Result<OpenDir, ReadError> {
+        // Never cut short: no directory holds usize::MAX entries.
+        Self::listing_at_most(path, fd, usize::MAX)?
+            .ok_or_else(|| ReadError::Io { path: path.to_string(), message: "listing cut short".to_string() })
+    }
+
+    /// [`FsTarget::listing`], or `None` as soon as more than `max` entries
+    /// are read.
+    fn listing_at_most(path: &str, fd: OwnedFd, max: usize) -> Result<Option<OpenDir>, ReadError> {
         let mut dir = rustix::fs::Dir::new(fd).map_err(|e| errno_error(path, e))?;
         let mut entries = Vec::new();
         for entry in &mut dir {
@@ -109,12 +117,15 @@ impl FsTarget {
             if name == b"." || name == b".." {
                 continue;
             }
+            if entries.len() >= max {
+                return Ok(None);
+            }
             let name = String::from_utf8_lossy(name).into_owned();
             let kind = file_type_of(entry.file_type());
             entries.push(DirEntry { path: super::join(path, &name), name, kind });
         }
         entries.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(OpenDir { path: path.to_string(), entries, fd: Some(dir) })
+        Ok(Some(OpenDir { path: path.to_string(), entries, fd: Some(dir) }))
     }
 
     /// The open directory of `dir`, to look `name` up in; `None` when the
@@ -193,6 +204,14 @@ impl Target for FsTarget {
 
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ReadError> {
         self.open_dir(path).map(|d| d.entries)
+    }
+
+    fn read_dir_at_most(&self, path: &str, max: usize) -> Result<Option<Vec<DirEntry>>, ReadError> {
+        let fd = self
+            .dir(path)?
+            .resolve(path, true, OFlags::RDONLY | OFlags::DIRECTORY)
+            .map_err(|u| self.unresolved(path, u, false))?;
+        Ok(Self::listing_at_most(path, fd, max)?.map(|d| d.entries))
     }
 
     fn open_dir(&self, path: &str) -> Result<OpenDir, ReadError> {

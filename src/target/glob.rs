@@ -11,10 +11,11 @@ use std::sync::{Arc, Mutex};
 
 /// Most entries the listings of one scan keep (about 100 bytes each); a
 /// directory listed past it is listed again by each glob that needs it.
-const KEPT_ENTRIES: usize = 100_000;
+const KEPT_ENTRIES: usize = 50_000;
 /// A listing longer than this is never kept (a 200,000-file directory
-/// must not stay in memory for the rest of the scan).
-const KEPT_PER_DIRECTORY: usize = 10_000;
+/// must not stay in memory for the rest of the scan), and a name is looked
+/// up in a directory this large without listing it.
+const KEPT_PER_DIRECTORY: usize = 4_096;
 
 type Listing = Result<Arc<Vec<DirEntry>>, ReadError>;
 
@@ -48,7 +49,12 @@ impl Listings {
             Some(Kept::Listed(found)) => return found,
             Some(Kept::TooLarge) | None => {}
         }
-        let listing = target.read_dir(dir).map(Arc::new);
+        self.keep(dir, target.read_dir(dir).map(Arc::new))
+    }
+
+    /// Keep `listing` of `dir` within the bounds (else remember it is too
+    /// large to keep), and give it back.
+    fn keep(&self, dir: &str, listing: Listing) -> Listing {
         let size = listing.as_ref().map_or(1, |l| l.len().max(1));
         let kept = match size <= KEPT_PER_DIRECTORY
             && self.entries.fetch_add(size, Ordering::Relaxed) + size <= KEPT_ENTRIES
@@ -73,10 +79,19 @@ impl Listings {
         if matches!(name, "." | "..") {
             return None;
         }
-        if let Some(Kept::TooLarge) = self.kept(dir) {
-            return None;
-        }
-        match self.list(target, dir) {
+        let listing = match self.kept(dir) {
+            Some(Kept::TooLarge) => return None,
+            Some(Kept::Listed(listing)) => listing,
+            None => match target.read_dir_at_most(dir, KEPT_PER_DIRECTORY) {
+                Ok(Some(entries)) => self.keep(dir, Ok(Arc::new(entries))),
+                Ok(None) => {
+                    self.lock().insert(dir.to_string(), Kept::TooLarge);
+                    return None;
+                }
+                Err(e) => self.keep(dir, Err(e)),
+            },
+        };
+        match listing {
             Ok(entries) => Some(entries.iter().any(|e| e.name == name)),
             // Nothing can be found below what is no directory.
             Err(
@@ -168,4 +183,53 @@ pub fn glob(target: &dyn Target, pattern: &str, listings: Option<&Listings>) -> 
     found.sort();
     found.dedup();
     (found, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::FsTarget;
+
+    /// Shared listings give what each glob alone gives: literal names after
+    /// a glob, a directory too large to list for a lookup, dotfiles, files
+    /// where a directory is needed, a missing directory.
+    #[test]
+    fn shared_listings_change_no_result() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for user in ["alice", "bob", "carol"] {
+            std::fs::create_dir_all(root.join(format!("home/{user}/.config/git"))).unwrap();
+        }
+        std::fs::write(root.join("home/alice/.bashrc"), "x").unwrap();
+        std::fs::write(root.join("home/bob/.profile"), "x").unwrap();
+        std::fs::write(root.join("home/carol/.config/git/config"), "x").unwrap();
+        std::fs::write(root.join("home/notadir"), "x").unwrap();
+        // More entries than a lookup lists: the name is looked up alone.
+        for i in 0..KEPT_PER_DIRECTORY + 5 {
+            std::fs::write(root.join(format!("home/bob/f{i}")), "").unwrap();
+        }
+        std::os::unix::fs::symlink("/home/alice", root.join("home/link")).unwrap();
+        let t = FsTarget::root(root).unwrap();
+        let shared = Listings::default();
+        for pattern in [
+            "/home/*/.bashrc",
+            "/home/*/.profile",
+            "/home/*/.config/git/config",
+            "/home/*/*",
+            "/home/*/.bashrc",
+            "/home/*/.missing",
+            "/nothing/*/x",
+            "/home/notadir/*",
+            "/home/[",
+        ] {
+            let alone = glob(&t, pattern, None);
+            assert_eq!(glob(&t, pattern, Some(&shared)), alone, "{pattern}");
+        }
+        assert_eq!(
+            glob(&t, "/home/*/.bashrc", Some(&shared)).0,
+            vec!["/home/alice/.bashrc".to_string(), "/home/link/.bashrc".to_string()]
+        );
+        assert_eq!(glob(&t, "/home/*/.profile", Some(&shared)).0, vec!["/home/bob/.profile".to_string()]);
+        assert!(matches!(shared.kept("/home/bob"), Some(Kept::TooLarge)));
+    }
 }

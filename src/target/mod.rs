@@ -202,6 +202,11 @@ pub trait Target: Send + Sync {
     fn read_text(&self, path: &str) -> Result<TextFile, ReadError>;
     /// List a directory (sorted by name), following symlinks inside the target.
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ReadError>;
+    /// [`Target::read_dir`], or `None` when the directory holds more than
+    /// `max` entries (a lookup of one name does not list 200,000 files).
+    fn read_dir_at_most(&self, path: &str, max: usize) -> Result<Option<Vec<DirEntry>>, ReadError> {
+        self.read_dir(path).map(|entries| (entries.len() <= max).then_some(entries))
+    }
     /// Target of a symlink, as stored (not resolved).
     fn read_link(&self, path: &str) -> Result<String, ReadError>;
     /// List a directory (following symlinks inside the target, as
