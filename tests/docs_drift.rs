@@ -127,3 +127,38 @@ fn readme_is_short_and_every_relative_link_resolves() {
     }
     assert!(broken.is_empty(), "broken relative links:\n{}", broken.join("\n"));
 }
+
+/// The bounds the README states are the ones the code holds.
+#[test]
+fn readme_states_the_bounds_the_code_holds() {
+    use hardcheck::limits;
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let text = readme.split_once("Bounds:").expect("the README states the bounds").1.replace('\n', " ");
+    let thousands = |n: usize| {
+        let s = n.to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let mib = |b: u64| format!("{} MiB", b >> 20);
+    for stated in [
+        format!("read up to {} and {} lines", mib(limits::FILE_BYTES), thousands(limits::FILE_LINES)),
+        format!(
+            "includes up to {} levels, {} files and {} per configuration",
+            limits::INCLUDES.depth,
+            limits::INCLUDES.files,
+            mib(limits::INCLUDES.bytes)
+        ),
+        format!("a walk up to {} entries", thousands(limits::META_WALK_ENTRIES)),
+        format!("a document up to {} values", thousands(limits::DOCUMENT_LEAVES)),
+        format!("predicate {} s", limits::CHECK_TIME.as_secs()),
+        format!("a scan {} s and {}", limits::SCAN_BUDGET.as_secs(), mib(limits::SCAN_MEMORY)),
+    ] {
+        assert!(text.contains(&stated), "the README's bounds do not say `{stated}`");
+    }
+}
