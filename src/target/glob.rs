@@ -52,18 +52,23 @@ impl Listings {
         self.keep(dir, target.read_dir(dir).map(Arc::new))
     }
 
-    /// Keep `listing` of `dir` within the bounds (else remember it is too
-    /// large to keep), and give it back.
+    /// Keep `listing` of `dir` while the scan's listings hold fewer than
+    /// [`KEPT_ENTRIES`] entries; a directory over [`KEPT_PER_DIRECTORY`]
+    /// is remembered as too large (each holds thousands of entries, so
+    /// there are few such marks). Gives the listing back.
     fn keep(&self, dir: &str, listing: Listing) -> Listing {
         let size = listing.as_ref().map_or(1, |l| l.len().max(1));
-        let kept = match size <= KEPT_PER_DIRECTORY
-            && self.entries.fetch_add(size, Ordering::Relaxed) + size <= KEPT_ENTRIES
-        {
-            true => Kept::Listed(listing.clone()),
-            false => Kept::TooLarge,
-        };
-        self.lock().insert(dir.to_string(), kept);
+        if size > KEPT_PER_DIRECTORY {
+            self.lock().insert(dir.to_string(), Kept::TooLarge);
+        } else if self.entries.fetch_add(size, Ordering::Relaxed) + size <= KEPT_ENTRIES {
+            self.lock().insert(dir.to_string(), Kept::Listed(listing.clone()));
+        }
         listing
+    }
+
+    /// The scan's listings hold all they may: names are looked up one by one.
+    fn full(&self) -> bool {
+        self.entries.load(Ordering::Relaxed) >= KEPT_ENTRIES
     }
 
     /// What this scan's globs already know of `dir`.
@@ -73,8 +78,8 @@ impl Listings {
 
     /// Whether `name` is in `dir`: `Some` from the directory's listing
     /// (read now if this scan has not yet), `None` when it cannot tell (a
-    /// directory too large to keep, or that cannot be listed but may still
-    /// be searched: mode 0711).
+    /// directory too large to keep, the scan's listings full, or a
+    /// directory that cannot be listed but may still be searched: 0711).
     fn has(&self, target: &dyn Target, dir: &str, name: &str) -> Option<bool> {
         if matches!(name, "." | "..") {
             return None;
@@ -82,6 +87,7 @@ impl Listings {
         let listing = match self.kept(dir) {
             Some(Kept::TooLarge) => return None,
             Some(Kept::Listed(listing)) => listing,
+            None if self.full() => return None,
             None => match target.read_dir_at_most(dir, KEPT_PER_DIRECTORY) {
                 Ok(Some(entries)) => self.keep(dir, Ok(Arc::new(entries))),
                 Ok(None) => {
