@@ -54,17 +54,7 @@ fn fix_json(root: &Path, only: &str, profile: &[String]) -> serde_json::Value {
 /// this one (patch and script in one JSON), and `fix` for every check on
 /// the fixed copy (every status again, and what a second fix would change).
 fn run_scenario(id: &str, dir: &Path, host_key: &Path) -> Result<(), String> {
-    let scratch = tempfile::tempdir().unwrap();
-    let root = scratch.path().join("root");
-    copy_tree(dir, &root);
-    if let Ok(text) = std::fs::read_to_string(dir.with_extension("modes")) {
-        apply_modes(&root, &text)?;
-    }
-    let profile_file = dir.with_extension("profile.toml");
-    let profile: Vec<String> = match profile_file.is_file() {
-        true => vec!["--profile".into(), profile_file.display().to_string()],
-        false => Vec::new(),
-    };
+    let Scenario { scratch, root, profile } = prepare_scenario(dir)?;
     let mut args: Vec<&str> = profile.iter().map(String::as_str).collect();
     args.extend(["--check", "*"]);
     let (_, report, _) = scan_json(&root, &args);

@@ -105,6 +105,32 @@ pub fn scan_json(root: &Path, extra: &[&str]) -> (i32, serde_json::Value, String
     (out.status.code().unwrap_or(-1), v, stderr)
 }
 
+/// A fixture scenario ready to scan: a copy of its tree in a scratch
+/// directory, its `<scenario>.modes` applied, and the `--profile` arguments
+/// of its `<scenario>.profile.toml` (none without one).
+pub struct Scenario {
+    pub scratch: tempfile::TempDir,
+    pub root: PathBuf,
+    pub profile: Vec<String>,
+}
+
+/// Copy the scenario `dir` to a scratch directory (see [`Scenario`]); an
+/// error when its `.modes` file cannot be applied.
+pub fn prepare_scenario(dir: &Path) -> Result<Scenario, String> {
+    let scratch = tempfile::tempdir().unwrap();
+    let root = scratch.path().join("root");
+    copy_tree(dir, &root);
+    if let Ok(text) = std::fs::read_to_string(dir.with_extension("modes")) {
+        apply_modes(&root, &text)?;
+    }
+    let profile_file = dir.with_extension("profile.toml");
+    let profile = match profile_file.is_file() {
+        true => vec!["--profile".into(), profile_file.display().to_string()],
+        false => Vec::new(),
+    };
+    Ok(Scenario { scratch, root, profile })
+}
+
 /// Scan one fixture scenario as the fixture harness does, with its check
 /// `id` alone: the scenario `dir` is copied to a scratch directory, its
 /// `<scenario>.modes` applied there, `--profile <scenario>.profile.toml`
@@ -113,18 +139,9 @@ pub fn scan_json(root: &Path, extra: &[&str]) -> (i32, serde_json::Value, String
 /// `--image` (else `--root`). Returns the report and the binary's stderr;
 /// an error when the `.modes` file cannot be applied.
 pub fn scan_fixture_scenario(id: &str, dir: &Path) -> Result<(serde_json::Value, String), String> {
-    let scratch = tempfile::tempdir().unwrap();
-    let root = scratch.path().join("root");
-    copy_tree(dir, &root);
-    if let Ok(text) = std::fs::read_to_string(dir.with_extension("modes")) {
-        apply_modes(&root, &text)?;
-    }
-    let profile = dir.with_extension("profile.toml");
-    let mut args = vec!["--check".to_string(), id.to_string()];
-    if profile.is_file() {
-        args.extend(["--profile".to_string(), profile.display().to_string()]);
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let Scenario { scratch, root, profile } = prepare_scenario(dir)?;
+    let mut args: Vec<&str> = vec!["--check", id];
+    args.extend(profile.iter().map(String::as_str));
     let (_, report, stderr) = match oci::is_image_fixture(&root) {
         true => {
             let layout = scratch.path().join("layout");
