@@ -3,7 +3,7 @@
 //! never leave this module: items carry the hash *scheme* and cost, and a
 //! masked `detail`.
 
-use crate::sources::{item, Fact, Reader, Unavailable};
+use crate::sources::{item, object, Fact, Reader, Unavailable};
 use serde_json::{json, Map, Value};
 
 pub const PASSWD: &str = "/etc/passwd";
@@ -67,7 +67,7 @@ fn records(text: &str) -> impl Iterator<Item = (usize, &str, Vec<&str>)> {
 }
 
 fn wrap(path: &str, entries: Vec<Value>) -> Value {
-    json!({"exists": true, "files": [path], "entries": entries})
+    object([("exists", true.into()), ("files", json!([path])), ("entries", Value::Array(entries))])
 }
 
 fn fields_of(r: &Record) -> Vec<&str> {

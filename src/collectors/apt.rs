@@ -412,7 +412,13 @@ pub fn config(scan: &Reader) -> Result<Fact, Unavailable> {
             }
         }
     }
-    Ok(Fact::new(json!({"exists": exists, "files": files, "entries": entries, "values": values}), unreadable))
+    let value = crate::sources::object([
+        ("exists", exists.into()),
+        ("files", json!(files)),
+        ("entries", Value::Array(entries)),
+        ("values", Value::Object(values)),
+    ]);
+    Ok(Fact::new(value, unreadable))
 }
 
 /// apt's `StringToBool`: `0`/`1` (as strtol reads them), or one of the
@@ -578,7 +584,12 @@ pub fn sources(scan: &Reader) -> Result<Fact, Unavailable> {
             Err(e) => unreadable.push(e),
         }
     }
-    Ok(Fact::new(json!({"exists": !files.is_empty(), "files": files, "entries": entries}), unreadable))
+    let value = crate::sources::object([
+        ("exists", (!files.is_empty()).into()),
+        ("files", json!(files)),
+        ("entries", Value::Array(entries)),
+    ]);
+    Ok(Fact::new(value, unreadable))
 }
 
 #[cfg(test)]

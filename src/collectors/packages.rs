@@ -90,7 +90,13 @@ impl Packages {
         let entries: Vec<Value> = self.installed.values().map(item_of).collect();
         let unreadable: Vec<Value> =
             self.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
-        json!({"exists": self.manager.is_some(), "manager": self.manager, "installed": installed, "entries": entries, "unreadable": unreadable})
+        crate::sources::object([
+            ("exists", self.manager.is_some().into()),
+            ("manager", json!(self.manager)),
+            ("installed", Value::Object(installed)),
+            ("entries", Value::Array(entries)),
+            ("unreadable", Value::Array(unreadable)),
+        ])
     }
 }
 

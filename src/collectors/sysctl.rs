@@ -59,7 +59,11 @@ impl Settings {
     /// The `sysctl` facts: `{exists, files, entries}`.
     pub fn facts(&self) -> Value {
         let entries: Vec<Value> = self.entries.iter().map(|e| Value::Object(e.item())).collect();
-        json!({"exists": !self.files.is_empty(), "files": self.files, "entries": entries})
+        crate::sources::object([
+            ("exists", (!self.files.is_empty()).into()),
+            ("files", json!(self.files)),
+            ("entries", Value::Array(entries)),
+        ])
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::{item, parse_int, structured, FileSource, Format, Unavailable, Wins};
 use crate::target::TextFile;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// Parse every file of a source into `{exists, files, entries, values[, docs]}`.
 pub(crate) fn parse(spec: &FileSource, files: &[TextFile]) -> Result<Value, Unavailable> {
@@ -16,12 +16,12 @@ pub(crate) fn parse(spec: &FileSource, files: &[TextFile]) -> Result<Value, Unav
             Format::Ini | Format::Systemd => ini(spec, f, &mut entries)?,
             Format::Yaml | Format::Json => {
                 let (doc, leaves) = structured::yaml(f)?;
-                docs.push(json!({"path": f.path, "doc": doc}));
+                docs.push(super::object([("path", f.path.clone().into()), ("doc", doc)]));
                 entries.extend(leaves);
             }
             Format::Toml => {
                 let (doc, leaves) = structured::toml(f)?;
-                docs.push(json!({"path": f.path, "doc": doc}));
+                docs.push(super::object([("path", f.path.clone().into()), ("doc", doc)]));
                 entries.extend(leaves);
             }
             Format::Stat | Format::Walk => unreachable!("metadata formats are not parsed"),
@@ -48,15 +48,15 @@ pub(crate) fn parse(spec: &FileSource, files: &[TextFile]) -> Result<Value, Unav
             values.insert(key, Value::Object(m));
         }
     }
-    let mut out = json!({
-        "exists": !files.is_empty(),
-        "files": files.iter().map(|f| f.path.clone()).collect::<Vec<_>>(),
-        "entries": entries.into_iter().map(Value::Object).collect::<Vec<_>>(),
-        "values": values,
-    });
+    let mut out = super::object([
+        ("exists", (!files.is_empty()).into()),
+        ("files", files.iter().map(|f| f.path.clone()).collect::<Vec<_>>().into()),
+        ("entries", Value::Array(entries.into_iter().map(Value::Object).collect())),
+        ("values", Value::Object(values)),
+    ]);
     if matches!(spec.format, Format::Yaml | Format::Json | Format::Toml) {
-        out["docs"] = Value::Array(docs.clone());
         out["doc"] = docs.first().map(|d| d["doc"].clone()).unwrap_or(Value::Null);
+        out["docs"] = Value::Array(docs);
     }
     Ok(out)
 }

@@ -4,7 +4,7 @@
 
 use super::Loader;
 use crate::sources::item;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 pub const PWQUALITY_CONF: &str = "/etc/security/pwquality.conf";
 pub const PWQUALITY_DIR: &str = "/etc/security/pwquality.conf.d";
@@ -117,7 +117,7 @@ pub(super) fn conf_values(c: &ConfFile) -> Value {
     for (k, s) in &c.settings {
         m.insert(k.clone(), s.clone());
     }
-    json!({"values": m})
+    crate::sources::object([("values", Value::Object(m))])
 }
 
 impl Loader<'_> {
