@@ -6,6 +6,7 @@ pub mod definition;
 pub mod engine;
 pub mod expr;
 mod expr_bounds;
+mod expr_sets;
 pub mod probes;
 pub mod profile;
 pub mod remediation;
