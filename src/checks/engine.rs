@@ -7,7 +7,7 @@
 use super::definition::{Check, WhenEmpty};
 use super::expr;
 use super::probes::{self, Outcome};
-use crate::facts::{Fact, FactResult, Facts};
+use crate::facts::{Fact, Facts};
 use crate::limits;
 use crate::model::{CheckResult, Evidence, Severity, Status};
 use crate::redact::mask;
@@ -28,17 +28,69 @@ const MAX_EVIDENCE: usize = limits::EVIDENCE_PER_RESULT;
 type Cel = Result<Arc<expr::Fact>, Unavailable>;
 
 /// The facts of a scan, and their CEL values (converted once, shared by
-/// every check that reads them).
+/// every check that reads them, and dropped once the last planned check
+/// that reads one is done).
 pub struct Session {
     facts: Arc<Facts>,
     cel: Mutex<HashMap<String, Arc<OnceLock<Cel>>>>,
+    /// For each CEL input of the plan, how many planned checks still read
+    /// it (empty outside [`run`]: nothing is dropped).
+    readers: Mutex<HashMap<String, usize>>,
     /// Checks whose predicate is being evaluated, by plan index, since when.
     evaluating: Mutex<HashMap<usize, Instant>>,
 }
 
 impl Session {
     pub fn new(facts: Arc<Facts>) -> Session {
-        Session { facts, cel: Mutex::new(HashMap::new()), evaluating: Mutex::new(HashMap::new()) }
+        Session {
+            facts,
+            cel: Mutex::new(HashMap::new()),
+            readers: Mutex::new(HashMap::new()),
+            evaluating: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The CEL inputs of a check, as the session keys them.
+    fn inputs(p: &Planned) -> impl Iterator<Item = String> + '_ {
+        let d = &p.check.def;
+        let cel = d.probe.is_none();
+        let facts = d.sources.iter().filter(move |_| cel).map(|n| fact_key(n));
+        facts.chain(d.files.values().filter(move |_| cel).map(file_key))
+    }
+
+    /// Count the readers of each CEL input of the plan.
+    fn plan(&self, plan: &[Planned]) {
+        let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        for key in plan.iter().flat_map(Session::inputs) {
+            *readers.entry(key).or_default() += 1;
+        }
+    }
+
+    /// A planned check is done: an input no check left reads is dropped
+    /// (10,000 accounts held as CEL values to the end of the scan were most
+    /// of its memory). A check that still evaluates keeps its own handle.
+    fn done(&self, p: &Planned) {
+        let mut gone = Vec::new();
+        {
+            let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+            for key in Session::inputs(p) {
+                if let Some(n) = readers.get_mut(&key) {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        readers.remove(&key);
+                        gone.push(key);
+                    }
+                }
+            }
+        }
+        if !gone.is_empty() {
+            let dropped: Vec<_> = {
+                let mut cel = self.cel.lock().unwrap_or_else(|p| p.into_inner());
+                gone.iter().filter_map(|k| cel.remove(k)).collect()
+            };
+            // Freed here, outside the lock.
+            drop(dropped);
+        }
     }
 
     fn evaluating(&self) -> std::sync::MutexGuard<'_, HashMap<usize, Instant>> {
@@ -65,7 +117,7 @@ impl Session {
         &self.facts
     }
 
-    fn cel(&self, key: String, load: impl FnOnce() -> FactResult) -> Cel {
+    fn cel(&self, key: String, load: impl FnOnce() -> Result<Fact, Unavailable>) -> Cel {
         let slot = {
             let mut map = self.cel.lock().unwrap_or_else(|p| p.into_inner());
             map.entry(key.clone()).or_default().clone()
@@ -73,7 +125,7 @@ impl Session {
         slot.get_or_init(|| {
             super::timings::time(
                 || format!("fact {key}"),
-                || load().map(|f: Arc<Fact>| Arc::new((expr::to_val(&f.value), f.unreadable.clone()))),
+                || load().map(|f: Fact| Arc::new((expr::into_val(f.value), f.unreadable))),
             )
         })
         .clone()
@@ -81,13 +133,23 @@ impl Session {
 
     /// A registry fact as CEL.
     fn source(&self, name: &str) -> Cel {
-        self.cel(format!("fact:{name}"), || self.facts.get(name))
+        self.cel(fact_key(name), || self.facts.collect(name))
     }
 
     /// A check's generic file source as CEL.
     fn file(&self, spec: &FileSource) -> Cel {
-        self.cel(format!("file:{}", serde_json::to_string(spec).unwrap_or_default()), || self.facts.file_source(spec))
+        self.cel(file_key(spec), || self.facts.load_file(spec))
     }
+}
+
+/// The session's key of a registry fact.
+fn fact_key(name: &str) -> String {
+    format!("fact:{name}")
+}
+
+/// The session's key of a generic file source.
+fn file_key(spec: &FileSource) -> String {
+    format!("file:{}", serde_json::to_string(spec).unwrap_or_default())
 }
 
 /// A check as the profile selected it.
@@ -106,6 +168,7 @@ pub struct Planned {
 pub fn run(facts: Arc<Facts>, plan: Vec<Planned>, finished: &AtomicUsize) -> Vec<CheckResult> {
     let budget = facts.options().budget;
     let scan = Arc::new(Session::new(facts));
+    scan.plan(&plan);
     // The checks that guess passwords start first: their budget runs on
     // its own (its guessing threads bounded by its memory cap) while the
     // other workers judge the rest. Results stay in plan order.
@@ -127,6 +190,7 @@ pub fn run(facts: Arc<Facts>, plan: Vec<Planned>, finished: &AtomicUsize) -> Vec
                 let r = run_one_at(&scan, p, i);
                 super::timings::check(&p.check.def.id, started.elapsed());
                 scan.evaluated(i);
+                scan.done(p);
                 if tx.send((i, r)).is_err() {
                     break;
                 }
@@ -545,8 +609,9 @@ fn run_one_at(scan: &Session, p: &Planned, i: usize) -> CheckResult {
     }
     let mut outcome = Outcome { checked: items.len(), unreadable, ..Default::default() };
     for it in items.iter() {
+        let item = expr::Item(it.as_ref());
         let mut inner = ctx.new_inner_scope();
-        inner.add_variable_as_val("it", it.clone_as_boxed());
+        inner.set_variable_resolver(&item);
         match expect.eval_bool(&inner) {
             Ok(true) => {}
             Ok(false) => outcome.failures.push(item_fields(&expr::val_to_json(it.as_ref()))),
@@ -609,8 +674,38 @@ fn with_notes(mut message: String, notes: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::fill;
+    use super::*;
     use serde_json::json;
+
+    fn planned(checks: &[Check], id: &str) -> Planned {
+        let check = checks.iter().find(|c| c.def.id == id).unwrap_or_else(|| panic!("no check {id}")).clone();
+        Planned { check: Arc::new(check), severity: Severity::Low, params: Map::new() }
+    }
+
+    #[test]
+    fn an_input_is_dropped_after_its_last_reader() {
+        let dir = std::env::temp_dir().join(format!("hardcheck-session-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("etc")).unwrap();
+        std::fs::write(dir.join("etc/passwd"), "root:x:0:0:root:/root:/bin/bash\ntoor:x:0:0::/root:/bin/sh\n").unwrap();
+        let target: Arc<dyn crate::target::Target> = Arc::new(crate::target::FsTarget::root(&dir).unwrap());
+        let facts = Arc::new(Facts::new(target, crate::facts::ScanOptions::default()));
+        let checks = super::super::definition::load_all(&[]).unwrap();
+        let plan = vec![planned(&checks, "accounts.duplicate-uid"), planned(&checks, "accounts.duplicate-username")];
+        let scan = Session::new(facts);
+        scan.plan(&plan);
+        let held = |scan: &Session| scan.cel.lock().unwrap().contains_key("fact:passwd");
+
+        let first = run_one_at(&scan, &plan[0], 0);
+        assert_eq!(first.status, Status::Fail, "{first:?}");
+        assert_eq!(first.evidence[0].line, Some(1));
+        scan.done(&plan[0]);
+        assert!(held(&scan), "a check still to run reads passwd");
+        let second = run_one_at(&scan, &plan[1], 1);
+        assert_eq!(second.status, Status::Pass, "{second:?}");
+        scan.done(&plan[1]);
+        assert!(!held(&scan), "no check left reads passwd");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn templates() {

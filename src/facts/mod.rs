@@ -21,7 +21,6 @@ use crate::limits;
 use crate::passwords;
 use crate::sources::{self, FileSource, Reader, Unavailable};
 use crate::target::{ReadError, Target};
-use serde_json::Value;
 use std::any::Any;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -108,7 +107,6 @@ pub struct Facts {
     reader: Reader,
     options: ScanOptions,
     facts: Mutex<HashMap<(&'static str, Params), Slot<Fact>>>,
-    files: Mutex<HashMap<String, Slot<Fact>>>,
     memo: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
 }
 
@@ -129,7 +127,6 @@ impl Facts {
             reader: Reader::new(target),
             options,
             facts: Mutex::new(HashMap::new()),
-            files: Mutex::new(HashMap::new()),
             memo: Mutex::new(HashMap::new()),
         }
     }
@@ -161,10 +158,19 @@ impl Facts {
         slot(&self.facts, (def.name, params.clone())).get_or_init(|| (def.collect)(self, &params).map(Arc::new)).clone()
     }
 
-    /// A generic file source of a check definition, collected once per scan.
-    pub fn file_source(&self, spec: &FileSource) -> FactResult {
-        let key = serde_json::to_string(spec).unwrap_or_default();
-        slot(&self.files, key).get_or_init(|| sources::load(&self.reader, spec).map(Arc::new)).clone()
+    /// A registry fact with its default parameters, collected afresh and
+    /// not kept: for a caller that keeps its own form of it once per scan
+    /// (the engine keeps the CEL form, so the JSON is freed once converted).
+    pub fn collect(&self, name: &str) -> Result<Fact, Unavailable> {
+        let Some(def) = find(name) else {
+            return Err(Unavailable::Failed(format!("unknown fact `{name}`")));
+        };
+        (def.collect)(self, &def.params.normalise(&Params::None))
+    }
+
+    /// A generic file source, loaded afresh and not kept (see [`Facts::collect`]).
+    pub fn load_file(&self, spec: &FileSource) -> Result<Fact, Unavailable> {
+        sources::load(&self.reader, spec)
     }
 
     /// A typed value computed once per scan under `key` (a key always holds
@@ -189,11 +195,5 @@ impl Facts {
     /// Record an input that could not be read.
     pub fn note_unreadable(&self, e: &ReadError) {
         self.reader.note_unreadable(e);
-    }
-
-    /// The current value of a fact as JSON, when it is available (for
-    /// views of the whole scan such as the report's listener tables).
-    pub fn value(&self, name: &str) -> Option<Value> {
-        self.get(name).ok().map(|f| f.value.clone())
     }
 }
