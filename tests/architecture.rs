@@ -444,11 +444,13 @@ fn functions(text: &str) -> Vec<(String, usize, usize)> {
         }
         let name: String = b[name_start..j].iter().collect();
         // The body starts at the first `{` outside parentheses and angle
-        // brackets; a `;` first means no body.
+        // brackets; a `;` first means no body, and so does closing a
+        // parenthesis the `fn` is inside (`add_overload!(env, fn f: …)`).
         let (mut paren, mut body) = (0i32, None);
         while j < b.len() {
             match b[j] {
                 '(' | '[' => paren += 1,
+                ')' | ']' if paren == 0 => break,
                 ')' | ']' => paren -= 1,
                 ';' if paren == 0 => break,
                 '{' if paren == 0 => {
