@@ -231,13 +231,13 @@ impl Config {
         }
         let unreadable: Vec<Value> =
             self.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
-        json!({
-            "exists": self.exists(),
-            "files": self.files,
-            "entries": self.options.iter().map(OptionLine::fact).collect::<Vec<_>>(),
-            "values": values,
-            "unreadable": unreadable,
-        })
+        crate::sources::object([
+            ("exists", self.exists().into()),
+            ("files", json!(self.files)),
+            ("entries", Value::Array(self.options.iter().map(OptionLine::fact).collect())),
+            ("values", Value::Object(values)),
+            ("unreadable", Value::Array(unreadable)),
+        ])
     }
 }
 

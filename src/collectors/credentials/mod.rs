@@ -546,14 +546,14 @@ pub fn collect(i: &Inputs) -> (Value, Vec<ReadError>) {
     let unreadable: Vec<Value> = c.unreadable.iter().map(|e| json!({"path": e.path(), "reason": e.reason()})).collect();
     let mut files = c.files;
     files.dedup();
-    let facts = json!({
-        "exists": !c.present.is_empty(),
-        "present": c.present.into_iter().collect::<Vec<_>>(),
-        "files": files,
-        "entries": entries,
-        "truncated": c.truncated,
-        "unreadable": unreadable,
-    });
+    let facts = crate::sources::object([
+        ("exists", (!c.present.is_empty()).into()),
+        ("present", json!(c.present.into_iter().collect::<Vec<_>>())),
+        ("files", json!(files)),
+        ("entries", Value::Array(entries)),
+        ("truncated", json!(c.truncated)),
+        ("unreadable", Value::Array(unreadable)),
+    ]);
     (facts, c.unreadable)
 }
 

@@ -52,7 +52,7 @@ use syntax::basename;
 
 use crate::limits;
 use crate::sources::include::{Includes, Skip};
-use crate::sources::{item, Fact, Reader, Unavailable};
+use crate::sources::{item, object, Fact, Reader, Unavailable};
 use crate::target::{FileType, ReadError};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashSet};
@@ -445,26 +445,26 @@ pub fn collect(scan: &Reader) -> Result<Fact, Unavailable> {
         if !loaded {
             continue;
         }
-        services.push(json!({
-            "name": name,
-            "path": path,
-            "entries": stack.entries,
-            "includes": stack.includes,
-            "missing": stack.missing,
-            "problems": stack.problems,
-        }));
+        services.push(object([
+            ("name", json!(name)),
+            ("path", json!(path)),
+            ("entries", Value::Array(stack.entries)),
+            ("includes", json!(stack.includes)),
+            ("missing", Value::Array(stack.missing)),
+            ("problems", Value::Array(stack.problems)),
+        ]));
     }
     let pwq = r.pwquality();
     let faillock = r.conf(FAILLOCK_CONF);
     let pwhistory = r.conf(PWHISTORY_CONF);
-    let value = json!({
-        "exists": true,
-        "files": r.files,
-        "services": services,
-        "pwquality": conf_values(&pwq),
-        "faillock": conf_values(&faillock),
-        "pwhistory": conf_values(&pwhistory),
-    });
+    let value = object([
+        ("exists", true.into()),
+        ("files", json!(r.files)),
+        ("services", Value::Array(services)),
+        ("pwquality", conf_values(&pwq)),
+        ("faillock", conf_values(&faillock)),
+        ("pwhistory", conf_values(&pwhistory)),
+    ]);
     Ok(Fact::new(value, r.unreadable))
 }
 
@@ -540,6 +540,24 @@ mod tests {
         let v = collect(&scan).unwrap().value;
         assert!(!service(&v, "weird")["problems"].as_array().unwrap().is_empty());
         assert!(!service(&v, "loop")["problems"].as_array().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_rule_of_many_arguments_is_not_copied_into_each_setting() {
+        let args: Vec<String> = (0..400).map(|i| format!("opt{i}=v")).collect();
+        let line = format!("password requisite pam_pwquality.so {}", args.join(" "));
+        let text = format!("{line}\n");
+        let (_d, scan) = scan_with(&[("/etc/pam.d/passwd", text.as_str())]);
+        let v = collect(&scan).unwrap().value;
+        let rule = &service(&v, "passwd")["entries"][0];
+        // The rule keeps its whole line; each of its 400 settings the start.
+        assert_eq!(rule["detail"], line.as_str());
+        let setting = &rule["settings"]["opt399"];
+        assert_eq!(setting["line"], 1);
+        assert_eq!(setting["value"], "v");
+        let detail = setting["detail"].as_str().unwrap();
+        assert_eq!(detail.chars().count(), 257, "{detail}");
+        assert!(line.starts_with(detail.trim_end_matches('…')) && detail.ends_with('…'));
     }
 
     #[test]

@@ -59,6 +59,18 @@ fn int_of(v: &str) -> Option<i64> {
     v.trim().parse::<i64>().ok()
 }
 
+/// Longest rule line a setting carries, in characters.
+const SETTING_DETAIL_CHARS: usize = 256;
+
+/// A rule line as a setting carries it: past [`SETTING_DETAIL_CHARS`],
+/// its start and `…`.
+fn shortened(detail: &str) -> String {
+    match detail.char_indices().nth(SETTING_DETAIL_CHARS) {
+        Some((end, _)) => format!("{}…", &detail[..end]),
+        None => detail.to_string(),
+    }
+}
+
 /// One `name = value` (or bare `name`) line of pwquality.conf, faillock.conf
 /// or pwhistory.conf.
 pub(super) fn conf_line(raw: &str) -> Option<(String, String)> {
@@ -189,6 +201,10 @@ impl Loader<'_> {
             "pam_tally2.so" => (TALLY2_DEFAULTS, None),
             _ => return Value::Object(Map::new()),
         };
+        // Each setting carries the rule's line: a hostile line of hundreds
+        // of arguments copied into a setting per argument was quadratic
+        // (the long fuzz run: three 57 KB files, 150 MB).
+        let detail = &shortened(detail);
         let mut m = Map::new();
         for (k, v) in defaults {
             m.insert((*k).into(), setting(k, v, "default", Some(path), Some(line), detail));
