@@ -33,13 +33,9 @@ use std::time::{Duration, Instant};
 /// A scan still running after this hangs.
 const RUN_TIMEOUT: Duration = Duration::from_secs(20);
 /// Peak memory any scan may use, plus [`MEMORY_PER_INPUT_BYTE`] per byte of
-/// the largest mutant. The target is 100 MiB plus a small multiple
-/// of the largest file. The facts are converted to CEL once per scan and
-/// lent to every check, but a PAM fan-out that fills the rule budget still
-/// peaks at 105-108 MiB in a debug build (CEL's `filter`/`map` copy the
-/// rules they keep, and two workers allocate in glibc arenas of their own;
-/// docs/robustness.md): 128 MiB.
-const BASE_MEMORY_KIB: u64 = 128 * 1024;
+/// the largest mutant: the target, 100 MiB plus a small multiple of
+/// the largest file (docs/robustness.md).
+const BASE_MEMORY_KIB: u64 = 100 * 1024;
 /// `HARDCHECK_FUZZ_VERBOSE`: a round slower than this is replayed per parser.
 const SLOW: Duration = Duration::from_secs(5);
 const MEMORY_PER_INPUT_BYTE: u64 = 8;

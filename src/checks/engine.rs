@@ -7,150 +7,23 @@
 use super::definition::{Check, WhenEmpty};
 use super::expr;
 use super::probes::{self, Outcome};
-use crate::facts::{Fact, Facts};
+use super::session::Session;
+use crate::facts::Facts;
 use crate::limits;
 use crate::model::{CheckResult, Evidence, Severity, Status};
 use crate::redact::mask;
-use crate::sources::{FileSource, Unavailable};
+use crate::sources::Unavailable;
 use crate::target::ReadError;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::sync::{mpsc, Arc};
 use std::time::Instant;
 
 /// Stack of each worker thread (deeply nested CEL must not overflow it).
 const WORKER_STACK: usize = limits::WORKER_STACK;
 /// Most evidence entries kept per result.
 const MAX_EVIDENCE: usize = limits::EVIDENCE_PER_RESULT;
-
-/// A fact converted to CEL once per scan, with what could not be read.
-type Cel = Result<Arc<expr::Fact>, Unavailable>;
-
-/// The facts of a scan, and their CEL values (converted once, shared by
-/// every check that reads them, and dropped once the last planned check
-/// that reads one is done).
-pub struct Session {
-    facts: Arc<Facts>,
-    cel: Mutex<HashMap<String, Arc<OnceLock<Cel>>>>,
-    /// For each CEL input of the plan, how many planned checks still read
-    /// it (empty outside [`run`]: nothing is dropped).
-    readers: Mutex<HashMap<String, usize>>,
-    /// Checks whose predicate is being evaluated, by plan index, since when.
-    evaluating: Mutex<HashMap<usize, Instant>>,
-}
-
-impl Session {
-    pub fn new(facts: Arc<Facts>) -> Session {
-        Session {
-            facts,
-            cel: Mutex::new(HashMap::new()),
-            readers: Mutex::new(HashMap::new()),
-            evaluating: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// The CEL inputs of a check, as the session keys them.
-    fn inputs(p: &Planned) -> impl Iterator<Item = String> + '_ {
-        let d = &p.check.def;
-        let cel = d.probe.is_none();
-        let facts = d.sources.iter().filter(move |_| cel).map(|n| fact_key(n));
-        facts.chain(d.files.values().filter(move |_| cel).map(file_key))
-    }
-
-    /// Count the readers of each CEL input of the plan.
-    fn plan(&self, plan: &[Planned]) {
-        let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
-        for key in plan.iter().flat_map(Session::inputs) {
-            *readers.entry(key).or_default() += 1;
-        }
-    }
-
-    /// A planned check is done: an input no check left reads is dropped
-    /// (10,000 accounts held as CEL values to the end of the scan were most
-    /// of its memory). A check that still evaluates keeps its own handle.
-    fn done(&self, p: &Planned) {
-        let mut gone = Vec::new();
-        {
-            let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
-            for key in Session::inputs(p) {
-                if let Some(n) = readers.get_mut(&key) {
-                    *n = n.saturating_sub(1);
-                    if *n == 0 {
-                        readers.remove(&key);
-                        gone.push(key);
-                    }
-                }
-            }
-        }
-        if !gone.is_empty() {
-            let dropped: Vec<_> = {
-                let mut cel = self.cel.lock().unwrap_or_else(|p| p.into_inner());
-                gone.iter().filter_map(|k| cel.remove(k)).collect()
-            };
-            // Freed here, outside the lock.
-            drop(dropped);
-        }
-    }
-
-    fn evaluating(&self) -> std::sync::MutexGuard<'_, HashMap<usize, Instant>> {
-        self.evaluating.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Check `i` has finished evaluating (or never started).
-    fn evaluated(&self, i: usize) {
-        self.evaluating().remove(&i);
-    }
-
-    /// Checks evaluating for longer than [`limits::CHECK_TIME`]; they are
-    /// forgotten here (their answer, if it comes, is dropped by `run`).
-    fn overdue(&self) -> Vec<usize> {
-        let mut map = self.evaluating();
-        let late: Vec<usize> = map.iter().filter(|(_, t)| t.elapsed() > limits::CHECK_TIME).map(|(i, _)| *i).collect();
-        for i in &late {
-            map.remove(i);
-        }
-        late
-    }
-
-    pub fn facts(&self) -> &Facts {
-        &self.facts
-    }
-
-    fn cel(&self, key: String, load: impl FnOnce() -> Result<Fact, Unavailable>) -> Cel {
-        let slot = {
-            let mut map = self.cel.lock().unwrap_or_else(|p| p.into_inner());
-            map.entry(key.clone()).or_default().clone()
-        };
-        slot.get_or_init(|| {
-            super::timings::time(
-                || format!("fact {key}"),
-                || load().map(|f: Fact| Arc::new((expr::into_val(f.value), f.unreadable))),
-            )
-        })
-        .clone()
-    }
-
-    /// A registry fact as CEL.
-    fn source(&self, name: &str) -> Cel {
-        self.cel(fact_key(name), || self.facts.collect(name))
-    }
-
-    /// A check's generic file source as CEL.
-    fn file(&self, spec: &FileSource) -> Cel {
-        self.cel(file_key(spec), || self.facts.load_file(spec))
-    }
-}
-
-/// The session's key of a registry fact.
-fn fact_key(name: &str) -> String {
-    format!("fact:{name}")
-}
-
-/// The session's key of a generic file source.
-fn file_key(spec: &FileSource) -> String {
-    format!("file:{}", serde_json::to_string(spec).unwrap_or_default())
-}
 
 /// A check as the profile selected it.
 #[derive(Debug, Clone)]
@@ -527,7 +400,7 @@ pub fn run_one(scan: &Session, p: &Planned) -> CheckResult {
 
 /// Judge the check at plan index `i`; its evaluation (after its facts are
 /// collected) is timed by the session.
-fn run_one_at(scan: &Session, p: &Planned, i: usize) -> CheckResult {
+pub(super) fn run_one_at(scan: &Session, p: &Planned, i: usize) -> CheckResult {
     let c = &p.check;
     let d = &c.def;
     let target = scan.facts().target();
@@ -614,7 +487,10 @@ fn run_one_at(scan: &Session, p: &Planned, i: usize) -> CheckResult {
         inner.set_variable_resolver(&item);
         match expect.eval_bool(&inner) {
             Ok(true) => {}
-            Ok(false) => outcome.failures.push(item_fields(&expr::val_to_json(it.as_ref()))),
+            Ok(false) if outcome.failures.len() < MAX_EVIDENCE => {
+                outcome.failures.push(item_fields(&expr::val_to_json(it.as_ref())))
+            }
+            Ok(false) => outcome.more_failures += 1,
             Err(e) => return failed(e, &outcome.unreadable),
         }
     }
@@ -638,12 +514,13 @@ fn from_outcome(p: &Planned, o: Outcome) -> CheckResult {
     let d = &p.check.def;
     if let Some(first) = o.failures.first() {
         let template = d.message.clone().unwrap_or_else(|| d.title.clone());
+        let count = o.failures.len() + o.more_failures;
         let mut fields = first.clone();
-        fields.insert("count".into(), o.failures.len().into());
+        fields.insert("count".into(), count.into());
         let mut message = fill(&template, Some(&fields));
         // A message that names the count itself needs no "(and N more)".
-        if o.failures.len() > 1 && !template.contains("{count}") {
-            message.push_str(&format!(" (and {} more)", o.failures.len() - 1));
+        if count > 1 && !template.contains("{count}") {
+            message.push_str(&format!(" (and {} more)", count - 1));
         }
         let evidence: Vec<Evidence> = o.failures.iter().take(MAX_EVIDENCE).map(evidence_of).collect();
         // A bound that was reached is stated, even on a failure.
@@ -676,36 +553,6 @@ fn with_notes(mut message: String, notes: &[String]) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    fn planned(checks: &[Check], id: &str) -> Planned {
-        let check = checks.iter().find(|c| c.def.id == id).unwrap_or_else(|| panic!("no check {id}")).clone();
-        Planned { check: Arc::new(check), severity: Severity::Low, params: Map::new() }
-    }
-
-    #[test]
-    fn an_input_is_dropped_after_its_last_reader() {
-        let dir = std::env::temp_dir().join(format!("hardcheck-session-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("etc")).unwrap();
-        std::fs::write(dir.join("etc/passwd"), "root:x:0:0:root:/root:/bin/bash\ntoor:x:0:0::/root:/bin/sh\n").unwrap();
-        let target: Arc<dyn crate::target::Target> = Arc::new(crate::target::FsTarget::root(&dir).unwrap());
-        let facts = Arc::new(Facts::new(target, crate::facts::ScanOptions::default()));
-        let checks = super::super::definition::load_all(&[]).unwrap();
-        let plan = vec![planned(&checks, "accounts.duplicate-uid"), planned(&checks, "accounts.duplicate-username")];
-        let scan = Session::new(facts);
-        scan.plan(&plan);
-        let held = |scan: &Session| scan.cel.lock().unwrap().contains_key("fact:passwd");
-
-        let first = run_one_at(&scan, &plan[0], 0);
-        assert_eq!(first.status, Status::Fail, "{first:?}");
-        assert_eq!(first.evidence[0].line, Some(1));
-        scan.done(&plan[0]);
-        assert!(held(&scan), "a check still to run reads passwd");
-        let second = run_one_at(&scan, &plan[1], 1);
-        assert_eq!(second.status, Status::Pass, "{second:?}");
-        scan.done(&plan[1]);
-        assert!(!held(&scan), "no check left reads passwd");
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
 
     #[test]
     fn templates() {

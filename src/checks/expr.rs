@@ -38,7 +38,7 @@ fn env() -> Arc<Env> {
         let _ = cel::add_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>, id = "matches");
         let _ = cel::add_member_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>);
         // `to_set()` and `duplicates()`, in linear time.
-        super::expr_sets::declare(&mut env);
+        super::expr_lists::declare(&mut env);
         Arc::new(env)
     })
     .clone()
@@ -180,7 +180,8 @@ pub type Converted = Box<dyn Val>;
 /// [`Value`] tree) and taking the JSON's strings instead of copying them:
 /// converted once per scan, the JSON is dropped after. Integers become
 /// `int` (a number beyond `i64`, `double`), as [`to_cel`] does; object keys
-/// are shared across the fact (see [`key`]).
+/// are shared across the fact (see [`key`]), and each map is shared by the
+/// copies CEL makes of it ([`super::expr_shared::SharedMap`]).
 pub fn into_val(v: serde_json::Value) -> Converted {
     use cel::common::types::{CelDouble, CelInt, CelMap, CelNull};
     match v {
@@ -194,7 +195,7 @@ pub fn into_val(v: serde_json::Value) -> Converted {
         serde_json::Value::Array(a) => Box::new(CelList::from(a.into_iter().map(into_val).collect::<Vec<_>>())),
         serde_json::Value::Object(o) => {
             let map: HashMap<_, _> = o.into_iter().map(|(k, v)| (key(k), into_val(v))).collect();
-            Box::new(CelMap::from(map))
+            Box::new(super::expr_shared::SharedMap::new(CelMap::from(map)))
         }
     }
 }

@@ -31,6 +31,10 @@ pub struct Outcome {
     /// Failing items (maps with `path`, `line`, `detail`, and any fields the
     /// message and fix templates use).
     pub failures: Vec<Map<String, Value>>,
+    /// Failing items beyond those kept in `failures` (a predicate keeps the
+    /// first [`crate::limits::EVIDENCE_PER_RESULT`]: only they are reported,
+    /// the rest are counted).
+    pub more_failures: usize,
     /// How many things were judged (for the pass message).
     pub checked: usize,
     /// Inputs that could not be read (a would-be pass becomes a skip).
