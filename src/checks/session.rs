@@ -23,7 +23,7 @@ pub struct Session {
     facts: Arc<Facts>,
     cel: Mutex<HashMap<String, Arc<OnceLock<Cel>>>>,
     /// For each CEL input of the plan, how many planned checks still read
-    /// it (empty outside [`run`]: nothing is dropped).
+    /// it (empty outside [`super::engine::run`]: nothing is dropped).
     readers: Mutex<HashMap<String, usize>>,
     /// Checks whose predicate is being evaluated, by plan index, since when.
     evaluating: Mutex<HashMap<usize, Instant>>,
