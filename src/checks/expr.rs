@@ -37,7 +37,7 @@ fn env() -> Arc<Env> {
         // `matches`, as a function and as a string method.
         let _ = cel::add_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>, id = "matches");
         let _ = cel::add_member_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>);
-        // `to_set()` and `duplicates()`, in linear time.
+        // The list helpers (`to_set`, `duplicates`, `index_by`, `take`), linear.
         super::expr_lists::declare(&mut env);
         Arc::new(env)
     })
