@@ -393,11 +393,6 @@ fn unreadable_message(list: &[ReadError]) -> String {
     mask(&format!("could not read everything this check needs: {}{more}", shown.join("; ")))
 }
 
-/// Judge one check.
-pub fn run_one(scan: &Session, p: &Planned) -> CheckResult {
-    run_one_at(scan, p, usize::MAX)
-}
-
 /// Judge the check at plan index `i`; its evaluation (after its facts are
 /// collected) is timed by the session.
 pub(super) fn run_one_at(scan: &Session, p: &Planned, i: usize) -> CheckResult {

@@ -12,9 +12,10 @@
 //! extension's `slice` walks the whole list to check its length, which
 //! made "the first 8 of 17,000 names" for each of 17,000 items quadratic).
 //!
-//! Both take the elements a map key can be (`int`, `uint`, `string`,
-//! `bool`); any other element (null, a list, a map, a double) is an error
-//! naming its type, so a predicate filters those out first
+//! `to_set` and `duplicates` take the elements a map key can be (`int`,
+//! `uint`, `string`, `bool`), and so do the field values `index_by` groups
+//! by; any other (a list, a map, a double; null for the first two) is an
+//! error naming its type, so a predicate filters those out first
 //! (`entries.map(e, e.uid != null, e.uid)`).
 
 use cel::common::types::{

@@ -121,6 +121,11 @@ fn slot<K: Eq + std::hash::Hash, T>(map: &Mutex<HashMap<K, Slot<T>>>, key: K) ->
     map.entry(key).or_default().clone()
 }
 
+/// The registry entry of a fact, or why there is none.
+fn registered(name: &str) -> Result<&'static FactDef, Unavailable> {
+    find(name).ok_or_else(|| Unavailable::Failed(format!("unknown fact `{name}`")))
+}
+
 impl Facts {
     pub fn new(target: Arc<dyn Target>, options: ScanOptions) -> Facts {
         Facts {
@@ -151,9 +156,7 @@ impl Facts {
 
     /// A registry fact with these parameters, collected once per scan.
     pub fn get_with(&self, name: &str, params: &Params) -> FactResult {
-        let Some(def) = find(name) else {
-            return Err(Unavailable::Failed(format!("unknown fact `{name}`")));
-        };
+        let def = registered(name)?;
         let params = def.params.normalise(params);
         slot(&self.facts, (def.name, params.clone())).get_or_init(|| (def.collect)(self, &params).map(Arc::new)).clone()
     }
@@ -162,9 +165,7 @@ impl Facts {
     /// not kept: for a caller that keeps its own form of it once per scan
     /// (the engine keeps the CEL form, so the JSON is freed once converted).
     pub fn collect(&self, name: &str) -> Result<Fact, Unavailable> {
-        let Some(def) = find(name) else {
-            return Err(Unavailable::Failed(format!("unknown fact `{name}`")));
-        };
+        let def = registered(name)?;
         (def.collect)(self, &def.params.normalise(&Params::None))
     }
 
